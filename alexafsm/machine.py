@@ -1,0 +1,290 @@
+"""The machine of a Policy class: its states and transitions, compiled once and shared.
+
+0.1.11 built a ``transitions.Machine`` for every request, which cost milliseconds and bound a
+partial per model. Here the declared transitions are expanded once per Policy class into a table
+from (trigger, state) to the ordered candidate transitions, with every callback name resolved
+to a function. Firing a trigger then does what ``transitions`` does (prepare, then conditions
+compared with ``== True`` / ``== False``, then before, the state change with on_exit/on_enter
+callbacks, then after), on whatever policy object is passed in, so one table serves all threads.
+A real ``transitions.Machine`` is still built, lazily and once, for tools and 0.1.11 code that
+read ``policy.machine``.
+"""
+import importlib
+import inspect
+import logging
+import threading
+from types import FunctionType
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+
+from transitions import MachineError
+
+from alexafsm.session_attributes import INITIAL_STATE
+
+logger = logging.getLogger(__name__)
+
+WILDCARD_ALL = '*'
+WILDCARD_SAME = '='
+CALLBACK_KINDS = ('prepare', 'conditions', 'unless', 'before', 'after')
+
+Callback = Union[str, Callable[..., Any]]
+
+
+class NotHandled(MachineError):
+    """The current state has no transition for the trigger (0.1.11 answered NOT_UNDERSTOOD)."""
+
+    def __init__(self, trigger: str, state: str) -> None:
+        super().__init__(f"Can't trigger event {trigger} from state {state}!")
+        self.trigger = trigger
+        self.state = state
+
+
+class CallbackError(AttributeError):
+    """A transition names a callback the Policy does not have; the message says where."""
+
+
+class Transition(NamedTuple):
+    """One transition from one source state, as declared on a state method."""
+    trigger: str
+    source: str
+    dest: str
+    conditions: Tuple[Callback, ...]
+    unless: Tuple[Callback, ...]
+    prepare: Tuple[Callback, ...]
+    before: Tuple[Callback, ...]
+    after: Tuple[Callback, ...]
+    declared_source: Union[str, Tuple[str, ...]]  # as written: '*', a state or a list
+    declared_on: str  # the state method whose decorator declared it
+
+    @property
+    def from_any_state(self) -> bool:
+        """Declared with source '*': drawn once from "any state" rather than from every state."""
+        return self.declared_source == WILDCARD_ALL
+
+    @property
+    def unconditional(self) -> bool:
+        """Fires whenever it is tried, so later candidates for the same source never fire."""
+        return not self.conditions and not self.unless
+
+    def describe(self) -> str:
+        """How the author would find this transition in their code."""
+        return (f"transition {self.source} -> {self.dest} on '{self.trigger}' "
+                f"(declared on state '{self.declared_on}')")
+
+
+def _listify(value: Any) -> Tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def _callback_name(callback: Callback) -> str:
+    return callback if isinstance(callback, str) else getattr(callback, '__name__', repr(callback))
+
+
+def _resolver(policy_cls: type, callback: Callback, role: str,
+              transition: Transition) -> Callable[[Any], Any]:
+    """Turn a callback name into a function of the policy, the way ``transitions`` resolves it.
+
+    A plain method of the Policy class is called directly; properties, attributes set in
+    ``__init__`` and dotted paths to module functions are looked up on each call, as
+    ``transitions`` does.
+    """
+    if not isinstance(callback, str):
+        return lambda policy: callback()
+    static = inspect.getattr_static(policy_cls, callback, None)
+    if isinstance(static, FunctionType):
+        return static
+
+    def dynamic(policy: Any) -> Any:
+        try:
+            value = getattr(policy, callback)
+        except AttributeError:
+            value = _import(callback)
+            if value is None:
+                raise CallbackError(
+                    f"{transition.describe()} names {role} '{callback}', which "
+                    f"{policy_cls.__name__} does not define: add a method "
+                    f"'def {callback}(self)' to {policy_cls.__name__} or fix the name") from None
+        return value() if callable(value) else value
+
+    return dynamic
+
+
+def _import(path: str) -> Optional[Callable[..., Any]]:
+    module_name, _, name = path.rpartition('.')
+    if not module_name:
+        return None
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+class _Compiled(NamedTuple):
+    transition: Transition
+    prepare: Tuple[Callable[[Any], Any], ...]
+    checks: Tuple[Tuple[Callable[[Any], Any], bool], ...]
+    before: Tuple[Callable[[Any], Any], ...]
+    after: Tuple[Callable[[Any], Any], ...]
+
+
+class Machine:
+    """The compiled machine of one Policy class; build it with ``Machine.of(policy_cls)``."""
+
+    def __init__(self, policy_cls: type) -> None:
+        states_cls = policy_cls.states_cls
+        if states_cls is None:
+            raise TypeError(f"{policy_cls.__name__}.states_cls is not set: give it your States "
+                            f"subclass, e.g. states_cls = MyStates")
+        self.policy_cls = policy_cls
+        self.states_cls = states_cls
+        self.states: Tuple[str, ...] = state_order(states_cls)
+        self.state_set = frozenset(self.states)
+        self.transitions: List[Transition] = []
+        for declared_on, spec in states_cls.declared_transitions():
+            self.transitions += self._expand(declared_on, spec)
+        self.events: Dict[str, Dict[str, List[Transition]]] = {}
+        for t in self.transitions:
+            self.events.setdefault(t.trigger, {}).setdefault(t.source, []).append(t)
+        self._table: Dict[str, Dict[str, Tuple[_Compiled, ...]]] = {
+            trigger: {source: tuple(self._compile(t) for t in candidates)
+                      for source, candidates in by_source.items()}
+            for trigger, by_source in self.events.items()}
+        self._on_exit = self._state_callbacks('on_exit_')
+        self._on_enter = self._state_callbacks('on_enter_')
+        self._responders = {name: method for name, method in states_cls.state_methods()}
+        self._transitions_machine = None
+        self._lock = threading.Lock()
+
+    _cache_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, policy_cls: type) -> 'Machine':
+        """The machine of ``policy_cls``, compiled on first use and then shared by all requests."""
+        machine = policy_cls.__dict__.get('_alexafsm_machine')
+        if machine is None:
+            with cls._cache_lock:
+                machine = policy_cls.__dict__.get('_alexafsm_machine')
+                if machine is None:
+                    machine = cls(policy_cls)
+                    setattr(policy_cls, '_alexafsm_machine', machine)
+        return machine
+
+    def _expand(self, declared_on: str, spec: Dict[str, Any]) -> List[Transition]:
+        source = spec['source']
+        sources = list(self.states) if source == WILDCARD_ALL else list(_listify(source))
+        declared_source = source if isinstance(source, str) else tuple(_listify(source))
+        expanded = []
+        for src in sources:
+            dest = src if spec['dest'] == WILDCARD_SAME else spec['dest']
+            expanded.append(Transition(
+                trigger=spec['trigger'], source=src, dest=dest,
+                conditions=_listify(spec.get('conditions')), unless=_listify(spec.get('unless')),
+                prepare=_listify(spec.get('prepare')), before=_listify(spec.get('before')),
+                after=_listify(spec.get('after')), declared_source=declared_source,
+                declared_on=declared_on))
+        return expanded
+
+    def _compile(self, t: Transition) -> _Compiled:
+        def resolve(callbacks: Iterable[Callback], role: str) -> Tuple[Callable[[Any], Any], ...]:
+            return tuple(_resolver(self.policy_cls, c, role, t) for c in callbacks)
+
+        checks = tuple((fn, True) for fn in resolve(t.conditions, 'condition')) + \
+            tuple((fn, False) for fn in resolve(t.unless, 'unless condition'))
+        return _Compiled(t, resolve(t.prepare, 'prepare callback'), checks,
+                         resolve(t.before, 'before callback'), resolve(t.after, 'after callback'))
+
+    def _state_callbacks(self, prefix: str) -> Dict[str, Callable[[Any], Any]]:
+        callbacks = {}
+        for state in self.states:
+            static = inspect.getattr_static(self.policy_cls, prefix + state, None)
+            if isinstance(static, FunctionType):
+                callbacks[state] = static
+        return callbacks
+
+    def candidates(self, trigger: str, state: str) -> Tuple[Transition, ...]:
+        """The transitions tried, in order, when ``trigger`` arrives in ``state``."""
+        return tuple(c.transition for c in self._table.get(trigger, {}).get(state, ()))
+
+    def handles(self, trigger: str, state: str) -> bool:
+        """Whether ``trigger`` means anything in ``state``; asks nothing of the skill's code."""
+        return state in self._table.get(trigger, ())
+
+    def fire(self, policy: Any, trigger: str) -> bool:
+        """Try the candidates for ``trigger`` from ``policy.state`` as ``transitions`` would.
+
+        Returns True when a transition fired (``policy.state`` is then its dest), False when
+        every candidate's conditions failed (the state stays), and raises ``NotHandled`` when
+        the state has no transition for the trigger at all.
+        """
+        state = policy.state
+        candidates = self._table.get(trigger, {}).get(state)
+        if candidates is None:
+            raise NotHandled(trigger, state)
+        for compiled in candidates:
+            for prepare in compiled.prepare:
+                prepare(policy)
+            for check, target in compiled.checks:
+                if check(policy) != target:
+                    break
+            else:
+                dest = compiled.transition.dest
+                if dest not in self.state_set:
+                    raise ValueError(f"{compiled.transition.describe()} goes to '{dest}', which "
+                                     f"is not a state: add a method '{dest}' to "
+                                     f"{self.states_cls.__name__} or fix the name")
+                for before in compiled.before:
+                    before(policy)
+                on_exit = self._on_exit.get(state)
+                if on_exit is not None:
+                    on_exit(policy)
+                policy.state = dest
+                on_enter = self._on_enter.get(dest)
+                if on_enter is not None:
+                    on_enter(policy)
+                for after in compiled.after:
+                    after(policy)
+                return True
+        return False
+
+    def responder(self, state: str) -> Callable[[Any], Any]:
+        """The States method that answers in ``state``."""
+        try:
+            return self._responders[state]
+        except KeyError:
+            raise AttributeError(f"{self.states_cls.__name__} has no method '{state}', so the "
+                                 f"machine cannot answer in state '{state}': add "
+                                 f"'def {state}(self) -> Response'") from None
+
+    @property
+    def transitions_machine(self) -> Any:
+        """A ``transitions.Machine`` with the same states and transitions, built once.
+
+        For 0.1.11 code and tools that read ``policy.machine.states`` and ``.events``; it has no
+        model, so it is only read, never fired, and shared safely.
+        """
+        if self._transitions_machine is None:
+            with self._lock:
+                if self._transitions_machine is None:
+                    self._transitions_machine = build_transitions_machine(self.states_cls)
+        return self._transitions_machine
+
+
+def state_order(states_cls: type) -> Tuple[str, ...]:
+    """The initial state first, then the others by name, as 0.1.11's machine listed them."""
+    names, _ = states_cls.get_states_transitions()
+    return (INITIAL_STATE,) + tuple(sorted(set(names) - {INITIAL_STATE}))
+
+
+def build_transitions_machine(states_cls: type, model: Any = None) -> Any:
+    """The machine 0.1.11 built, on current ``transitions``: the reference our table must match."""
+    from transitions import Machine as TransitionsMachine
+
+    _, declared = states_cls.get_states_transitions()
+    machine = TransitionsMachine(model=model, states=list(state_order(states_cls)),
+                                 initial=INITIAL_STATE, auto_transitions=False)
+    for spec in declared:
+        machine.add_transition(**spec)
+    return machine

@@ -1,0 +1,152 @@
+"""SessionAttributes: the conversation's memory, and its wire format in ``session.attributes``.
+
+The wire format is 0.1.11's, so sessions in flight survive an upgrade in either direction: the
+attributes object's fields by name, ``None`` values and ``not_sent_fields`` left out, and ``slots``
+as a JSON list of values in the order of the ``slots_cls`` namedtuple's fields.
+"""
+import inspect
+import logging
+from collections import namedtuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
+
+from alexafsm.request import Request, parse
+
+INITIAL_STATE = 'initial'
+
+logger = logging.getLogger(__name__)
+
+NoSlots = namedtuple('NoSlots', [])
+
+
+class _ClassInfo:
+    """What from_request needs to know about a SessionAttributes subclass, worked out once."""
+
+    def __init__(self, cls: type) -> None:
+        slots_cls = cls.slots_cls if cls.slots_cls is not None else NoSlots
+        fields = getattr(slots_cls, '_fields', None)
+        if fields is None:
+            raise TypeError(f"{cls.__name__}.slots_cls must be a namedtuple class, e.g. "
+                            f"slots_cls = namedtuple('Slots', ['query']); got {slots_cls!r}")
+        self.slots_cls = slots_cls
+        self.fields: Tuple[str, ...] = tuple(fields)
+        self.index: Dict[str, int] = {name.lower(): i for i, name in enumerate(fields)}
+        self.none_slots = slots_cls._make([None] * len(fields))
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        self.takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
+        self.accepted: FrozenSet[str] = frozenset(
+            p.name for p in parameters
+            if p.name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+    def slots_from_values(self, values: Dict[str, Optional[str]]) -> Any:
+        """Namedtuple from the request's slots, names matched case-insensitively."""
+        row = [None] * len(self.fields)
+        for name, value in values.items():
+            i = self.index.get(name.lower())
+            if i is not None:
+                row[i] = value
+        return self.slots_cls._make(row)
+
+    def slots_from_wire(self, value: Any) -> Any:
+        """Namedtuple from what a previous turn sent: a list (0.1.11), a dict, or nothing.
+
+        A list of another length comes from a deploy that changed ``slots_cls``: its values are
+        kept by position as far as they go rather than failing the user's session.
+        """
+        if isinstance(value, self.slots_cls):
+            return value
+        if isinstance(value, (list, tuple)):
+            row = list(value[:len(self.fields)]) + [None] * (len(self.fields) - len(value))
+            return self.slots_cls._make(row)
+        if isinstance(value, dict):
+            return self.slots_from_values({str(k): v for k, v in value.items()})
+        return self.none_slots
+
+
+_INFO: Dict[type, _ClassInfo] = {}
+
+
+def _info(cls: type) -> _ClassInfo:
+    info = _INFO.get(cls)
+    if info is None:
+        info = _INFO[cls] = _ClassInfo(cls)
+    return info
+
+
+class SessionAttributes:
+    """Base class for the attributes that carry a conversation from one turn to the next.
+
+    Subclass it with your own fields as keyword arguments of ``__init__`` (they come back from
+    ``session.attributes`` by name), a ``slots_cls`` namedtuple with one field per slot, and the
+    names of fields that should not travel to Alexa in ``not_sent_fields``.
+    """
+
+    slots_cls: Optional[Type[tuple]] = None
+    not_sent_fields: Any = []
+
+    def __init__(self, intent: Optional[str] = None, slots: Any = None,
+                 state: str = INITIAL_STATE) -> None:
+        self.intent = intent
+        self.slots = slots
+        self.state = state
+
+    @classmethod
+    def from_request(cls, request: Any) -> 'SessionAttributes':
+        """Rebuild the attributes of this turn: the previous turn's fields, this request's slots.
+
+        On an intent, the request's slots replace the previous ones entirely (a slot Alexa left
+        empty becomes None) so that a skill can tell whether Alexa heard a value this time.
+        Never raises on bad input: unknown keys are dropped, and attributes the subclass cannot
+        rebuild start the session afresh; both are logged.
+        """
+        info = _info(cls)
+        if not request:
+            return cls(slots=info.none_slots)
+        parsed: Request = parse(request)
+        attributes = cls._from_wire(parsed.attributes, info, parsed.request_id)
+        if not isinstance(attributes.state, str) or not attributes.state:
+            attributes.state = INITIAL_STATE
+        if parsed.intent_name is not None:
+            attributes.intent = parsed.intent_name
+            attributes.slots = info.slots_from_values(parsed.slot_values())
+        else:
+            attributes.slots = info.slots_from_wire(attributes.slots)
+        return attributes
+
+    @classmethod
+    def _from_wire(cls, wire: Dict[str, Any], info: _ClassInfo,
+                   request_id: Optional[str]) -> 'SessionAttributes':
+        if info.takes_any:
+            known = wire
+        else:
+            known = {k: v for k, v in wire.items() if k in info.accepted}
+            if len(known) != len(wire):
+                unknown = sorted(set(wire) - set(known))
+                logger.warning("request %s: session attributes %s are not parameters of "
+                               "%s.__init__ and were dropped; add them as keyword arguments "
+                               "to keep them", request_id, unknown, cls.__name__)
+        try:
+            return cls(**known)
+        except Exception:  # the subclass's own conversions failed on data it once wrote
+            logger.exception("request %s: %s could not be rebuilt from session attributes %s; "
+                             "the session starts afresh from the initial state",
+                             request_id, cls.__name__, sorted(known))
+            return cls(slots=info.none_slots)
+
+    @classmethod
+    def empty_slots(cls) -> Any:
+        """All-None slots, for turns without an intent and for tests."""
+        return _info(cls).none_slots
+
+    def to_json(self) -> dict:
+        """The fields sent back to Alexa: all but ``not_sent_fields``, None values and ``_private``.
+
+        Private fields stay out because they are no ``__init__`` parameters and could not come
+        back on the next turn.
+        """
+        excluded = self.not_sent_fields
+        return {k: v for k, v in self.__dict__.items()
+                if v is not None and k not in excluded and k[:1] != '_'}
+
+    def __repr__(self) -> str:
+        fields = ', '.join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        return f"{type(self).__name__}({fields})"

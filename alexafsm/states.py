@@ -1,0 +1,115 @@
+"""States: one method per state of the machine, and the transitions declared on them.
+
+A method's name is a state's name and its return value is what Alexa says in that state.
+``with_transitions`` declares how the conversation gets into the state (a dict without ``dest``:
+its ``source`` is where from) or out of it (a dict with ``dest``).
+
+Which transition fires: for one trigger and one source state, candidates are tried in 0.1.11's
+order, which existing skills rely on: states by method name in alphabetical order (as
+``inspect.getmembers`` lists them), then the dicts in the order each decorator lists them (a
+higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
+"""
+import inspect
+from typing import Any, Dict, List, Tuple
+
+from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
+
+TRANSITIONS = 'transitions'
+
+TRANSITION_KEYS = frozenset(
+    {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after'})
+
+
+class TransitionError(ValueError):
+    """A transition declared on a state cannot be understood; the message says which and why."""
+
+
+def _check(state: str, transition: Any) -> Dict[str, Any]:
+    if not isinstance(transition, dict):
+        raise TransitionError(f"state '{state}': with_transitions takes dicts such as "
+                              f"{{'trigger': 'AMAZON.HelpIntent', 'source': '*'}}, "
+                              f"got {transition!r}")
+    unknown = set(transition) - TRANSITION_KEYS
+    if unknown:
+        raise TransitionError(f"state '{state}': transition {transition!r} has unknown keys "
+                              f"{sorted(unknown)}; allowed are {sorted(TRANSITION_KEYS)}")
+    if not isinstance(transition.get('trigger'), str) or not transition['trigger']:
+        raise TransitionError(f"state '{state}': transition {transition!r} needs a 'trigger', "
+                              f"the intent name that fires it")
+    if 'source' in transition and 'dest' in transition:
+        raise TransitionError(
+            f"state '{state}': transition on '{transition['trigger']}' gives both 'source' and "
+            f"'dest'; an inbound transition names its 'source' (dest is '{state}'), an outbound "
+            f"one its 'dest' (source is '{state}')")
+    full = dict(transition)
+    if 'dest' in full:
+        full['source'] = state
+    elif 'source' in full:
+        full['dest'] = state
+    else:
+        raise TransitionError(
+            f"state '{state}': transition on '{transition['trigger']}' names neither 'source' "
+            f"(a state, a list of states or '*', for a transition into '{state}') nor 'dest' "
+            f"(for a transition out of '{state}')")
+    return full
+
+
+def with_transitions(*transitions: Dict[str, Any]):
+    """Declare the transitions into (``source``) or out of (``dest``) the decorated state.
+
+    The dicts are checked here, at import time, so that a typo fails when the skill loads rather
+    than when a user first says the intent. They are copied: one dict may serve several states.
+    """
+    def decorate(state):
+        name = state.__name__
+        declared = [_check(name, t) for t in transitions]
+        setattr(state, TRANSITIONS, declared + list(getattr(state, TRANSITIONS, [])))
+        return state
+
+    return decorate
+
+
+class States:
+    """Base class of a skill's states; subclass it with one method per state.
+
+    ``session_attributes_cls`` names the skill's SessionAttributes subclass, ``skill_name`` and
+    ``default_prompt`` are spoken by the built-in responses. A method named ``initial`` answers
+    a LaunchRequest.
+    """
+
+    session_attributes_cls: type = SessionAttributes
+    skill_name = "Allen A.I."
+    default_prompt = "How can I help?"
+    request = None  # the parsed request of the turn, set by the policy
+
+    def __init__(self, attributes: SessionAttributes) -> None:
+        self.attributes = attributes
+
+    @classmethod
+    def from_request(cls, request: Any) -> 'States':
+        """Build the states of one turn over the attributes the request carries."""
+        return cls(cls.session_attributes_cls.from_request(request))
+
+    @classmethod
+    def state_methods(cls) -> List[Tuple[str, Any]]:
+        """The state methods in 0.1.11's order: by name, alphabetically.
+
+        Every plain function counts, as in 0.1.11, except ``__init__``, dunder methods and
+        ``_private`` helpers, which cannot be states a transition names.
+        """
+        return [(name, method) for name, method in inspect.getmembers(cls, inspect.isfunction)
+                if not name.startswith('_')]
+
+    @classmethod
+    def declared_transitions(cls) -> List[Tuple[str, Dict[str, Any]]]:
+        """Each transition with the state whose decorator declared it, in firing order."""
+        return [(name, dict(t)) for name, method in cls.state_methods()
+                for t in getattr(method, TRANSITIONS, [])]
+
+    @classmethod
+    def get_states_transitions(cls) -> Tuple[List[str], List[Dict[str, Any]]]:
+        """All state names and all declared transitions, in the order that decides firing."""
+        states = [name for name, _ in cls.state_methods()]
+        if INITIAL_STATE not in states:
+            states.append(INITIAL_STATE)
+        return states, [spec for _, spec in cls.declared_transitions()]

@@ -1,0 +1,48 @@
+"""alexafsm: Alexa custom skills as finite-state machines."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+setup(
+    name='alexafsm',
+    version='0.2.0',
+    description='Finite-state machine library for building complex Alexa conversations',
+    long_description=(HERE / 'README.rst').read_text(encoding='utf-8'),
+    long_description_content_type='text/x-rst',
+    author='Allen AI',
+    url='https://github.com/allenai/alexafsm',
+    license='Apache Software License 2.0',
+    packages=find_packages(include=['alexafsm', 'alexafsm.*']),
+    include_package_data=True,
+    python_requires='>=3.8',
+    install_requires=[
+        'transitions>=0.9',
+        'voicelabs>=0.0.10',
+        'click>=8.0',
+        'flask>=2.2',
+        'cryptography>=42',
+        'certifi',
+        'graphviz>=0.20',
+        'pyyaml>=6.0',
+    ],
+    extras_require={
+        'redis': ['redis>=5.0'],
+        'test': [
+            'pytest>=8',
+            'ask-sdk-model>=1.80',
+            'ask-sdk-core>=1.19',
+            'gunicorn>=22',
+            'redis>=5.0',
+        ],
+    },
+    entry_points={'console_scripts': ['alexafsm = alexafsm.cli:main']},
+    classifiers=[
+        'Development Status :: 4 - Beta',
+        'Intended Audience :: Developers',
+        'License :: OSI Approved :: Apache Software License',
+        'Programming Language :: Python :: 3',
+    ],
+    keywords='alexa skill finite-state machine fsm dialog',
+)
