@@ -1,0 +1,419 @@
+"""What a skill says back to Alexa, and the JSON envelope Alexa expects for it.
+
+``Response`` keeps the 0.1.11 constructor and field order, so skills that build or ``_replace``
+responses keep working; speech, cards, directives and CanFulfillIntent answers are added as
+optional fields after the old ones. ``to_json()`` returns plain JSON values only and raises
+``ResponseError`` for combinations Alexa would reject, so the mistake shows up in the skill's
+tests rather than as "There was a problem with the requested skill's response" on a device.
+"""
+import json
+import logging
+import re
+import xml.etree.ElementTree as ElementTree
+from collections import namedtuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from xml.sax.saxutils import escape
+
+from alexafsm.jsonable import jsonable
+
+MAX_SPEECH_CHARS = 8000
+MAX_CARD_CHARS = 8000
+MAX_RESPONSE_BYTES = 120 * 1024
+WARN_RESPONSE_BYTES = 24 * 1024
+
+_SPEAK = re.compile(r'\s*<speak[\s>]')
+_SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTALL)
+_QUOTES = {'"': '&quot;', "'": '&apos;'}
+_CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
+_DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
+                      'Dialog.ConfirmIntent')
+
+
+class ResponseError(ValueError):
+    """A response Alexa would reject; the message says what to change in the skill."""
+
+
+class Ssml(str):
+    """A string of SSML the skill author vouches for: spoken as markup, never escaped."""
+
+    __slots__ = ()
+
+
+def ssml(*parts: str) -> Ssml:
+    """Build SSML from pieces so that text from users or databases can never break the markup.
+
+    Plain ``str`` parts are escaped ('Tom & Jerry <3' is spoken as written), ``Ssml`` parts are
+    inserted as they are, without their own ``<speak>`` wrapper. Parts are concatenated as is,
+    like ``str`` concatenation: put the spaces you want to hear inside the parts.
+    """
+    inner = []
+    for part in parts:
+        if isinstance(part, Ssml):
+            wrapped = _SPEAK_WRAPPED.match(part)
+            inner.append(wrapped.group(1) if wrapped else str(part))
+        else:
+            inner.append(escape(str(part), _QUOTES))
+    return Ssml('<speak>' + ''.join(inner) + '</speak>')
+
+
+def _is_ssml(speech: Optional[str]) -> bool:
+    return isinstance(speech, Ssml) or (isinstance(speech, str) and bool(_SPEAK.match(speech)))
+
+
+def updated_intent(name: str, slots: Optional[Mapping[str, Optional[str]]] = None,
+                   confirmation_status: str = 'NONE') -> Dict[str, Any]:
+    """An ``updatedIntent`` for a Dialog directive, so skills can pre-fill or clear slot values.
+
+    A slot whose value is None is sent without a value, which is how Alexa marks it unfilled.
+    """
+    _check_choice('confirmation_status', confirmation_status, _CONFIRMATION_STATUSES)
+    wire_slots = {}
+    for slot, value in (slots or {}).items():
+        wire_slots[slot] = {'name': slot, 'confirmationStatus': 'NONE'}
+        if value is not None:
+            wire_slots[slot]['value'] = str(value)
+    return {'name': name, 'confirmationStatus': confirmation_status, 'slots': wire_slots}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card for the Alexa app or a screen; build one with the class methods below."""
+
+    type: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def simple(cls, title: str, content: str) -> 'Card':
+        """A text-only card, for devices and apps that show what was said."""
+        return cls('Simple', {'title': title, 'content': content})
+
+    @classmethod
+    def standard(cls, title: str, text: str, small_image_url: Optional[str] = None,
+                 large_image_url: Optional[str] = None) -> 'Card':
+        """A card with an image; Alexa fetches the URLs itself, so they must be public HTTPS."""
+        body: Dict[str, Any] = {'title': title, 'text': text}
+        image = _image(small_image_url, large_image_url)
+        if image:
+            body['image'] = image
+        return cls('Standard', body)
+
+    @classmethod
+    def link_account(cls) -> 'Card':
+        """Asks the user to link their account in the Alexa app before the skill can help."""
+        return cls('LinkAccount')
+
+    @classmethod
+    def ask_for_permissions(cls, permissions: Iterable[str]) -> 'Card':
+        """Asks the user to grant permissions such as 'read::alexa:device:all:address'."""
+        if isinstance(permissions, str):
+            raise ResponseError(f"Card.ask_for_permissions() takes a list of permission scopes, "
+                                f"got the string {permissions!r}: wrap it in a list")
+        return cls('AskForPermissionsConsent', {'permissions': list(permissions)})
+
+    def to_json(self) -> Dict[str, Any]:
+        """The card as Alexa's JSON, for the ``card`` key of the response."""
+        return {'type': self.type, **jsonable(dict(self.body))}
+
+
+@dataclass(frozen=True)
+class Directive:
+    """Something Alexa does besides speaking, such as running a step of the dialog model."""
+
+    type: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def delegate(cls, updated_intent: Any = None) -> 'Directive':
+        """Lets Alexa's dialog model pick and speak the next prompt; the skill sends no speech."""
+        return cls._dialog('Dialog.Delegate', updated_intent)
+
+    @classmethod
+    def elicit_slot(cls, slot_to_elicit: str, updated_intent: Any = None) -> 'Directive':
+        """Asks for one slot with the skill's own speech, e.g. after a value failed validation."""
+        return cls._dialog('Dialog.ElicitSlot', updated_intent, slotToElicit=slot_to_elicit)
+
+    @classmethod
+    def confirm_slot(cls, slot_to_confirm: str, updated_intent: Any = None) -> 'Directive':
+        """Asks the user to confirm one slot value with the skill's own speech."""
+        return cls._dialog('Dialog.ConfirmSlot', updated_intent, slotToConfirm=slot_to_confirm)
+
+    @classmethod
+    def confirm_intent(cls, updated_intent: Any = None) -> 'Directive':
+        """Asks the user to confirm the whole request before the skill acts on it."""
+        return cls._dialog('Dialog.ConfirmIntent', updated_intent)
+
+    @classmethod
+    def _dialog(cls, type_: str, updated_intent: Any, **body: Any) -> 'Directive':
+        if updated_intent is not None:
+            body['updatedIntent'] = updated_intent
+        return cls(type_, body)
+
+    def to_json(self) -> Dict[str, Any]:
+        """The directive as Alexa's JSON, for the ``directives`` list of the response."""
+        return {'type': self.type, **jsonable(dict(self.body))}
+
+
+_FIELDS = ['speech', 'card', 'card_content', 'reprompt', 'should_end', 'image',
+           'session_attributes', 'small_image', 'directives', 'can_fulfill']
+
+
+class Response(namedtuple('Response', _FIELDS)):
+    """Pythonic representation of the response to be sent to Alexa.
+
+    The first seven fields and the constructor's parameters are 0.1.11's. ``speech`` and
+    ``reprompt`` may be ``Ssml`` (or strings opening with <speak>); ``card`` is a title string or
+    a ``Card``; ``should_end`` None leaves ``shouldEndSession`` out so the device decides.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, speech: Optional[str] = None, reprompt: Optional[str] = None,
+                card: Union[str, Card, None] = None, should_end: Optional[bool] = False,
+                card_content: Optional[str] = None, image: Optional[str] = None,
+                session_attributes: Any = None, small_image: Optional[str] = None,
+                directives: Iterable[Union[Directive, Mapping[str, Any]]] = (),
+                can_fulfill: Optional[Mapping[str, Any]] = None) -> 'Response':
+        if not card_content:
+            card_content = _spoken_text(speech) if _is_ssml(speech) else speech
+        if isinstance(directives, (Directive, Mapping)):
+            directives = (directives,)
+        return super().__new__(
+            cls, speech=speech, card=card, reprompt=reprompt, should_end=should_end,
+            card_content=card_content.strip() if card_content is not None else None,
+            image=image, session_attributes=session_attributes, small_image=small_image,
+            directives=tuple(directives), can_fulfill=can_fulfill)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # The default for namedtuples passes the fields to __new__ in field order, which is not
+        # 0.1.11's parameter order, so copies and pickles would scramble them.
+        return self._make, (tuple(self),)
+
+    @classmethod
+    def can_fulfill_intent(cls, can_fulfill: str,
+                           slots: Optional[Mapping[str, Tuple[str, str]]] = None,
+                           session_attributes: Any = None) -> 'Response':
+        """Answers a CanFulfillIntentRequest, with which Alexa asks whether to route an intent here.
+
+        ``can_fulfill`` is 'YES', 'NO' or 'MAYBE'; ``slots`` maps each slot name to a pair
+        (canUnderstand: 'YES'/'NO'/'MAYBE', canFulfill: 'YES'/'NO').
+        """
+        _check_choice('can_fulfill', can_fulfill, ('YES', 'NO', 'MAYBE'))
+        wire_slots = {}
+        for name, pair in (slots or {}).items():
+            if isinstance(pair, str) or len(pair) != 2:
+                raise ResponseError(f"slot {name!r} of can_fulfill_intent() must be a pair "
+                                    f"(can_understand, can_fulfill) such as ('YES', 'NO'), "
+                                    f"got {pair!r}")
+            understand, fulfill = pair
+            _check_choice(f"canUnderstand of slot {name!r}", understand, ('YES', 'NO', 'MAYBE'))
+            _check_choice(f"canFulfill of slot {name!r}", fulfill, ('YES', 'NO'))
+            wire_slots[name] = {'canUnderstand': understand, 'canFulfill': fulfill}
+        return cls(should_end=None, session_attributes=session_attributes,
+                   can_fulfill={'canFulfill': can_fulfill, 'slots': wire_slots})
+
+    def to_json(self) -> Dict[str, Any]:
+        """The envelope Alexa expects, as plain JSON values any encoder or test can handle.
+
+        Raises ResponseError for what Alexa would reject (malformed SSML, speech with
+        Dialog.Delegate, ...), so the mistake fails the skill's tests instead of a live session.
+        """
+        self._check_combination()
+        response: Dict[str, Any] = {}
+        if self.speech is not None:
+            response['outputSpeech'] = _output_speech(self.speech, 'speech')
+        card = self._card_json()
+        if card is not None:
+            response['card'] = card
+        if self.reprompt and self.should_end is not True:
+            response['reprompt'] = {'outputSpeech': _output_speech(self.reprompt, 'reprompt')}
+        if self.should_end is not None:
+            response['shouldEndSession'] = self.should_end
+        if self.directives:
+            response['directives'] = [jsonable(d) for d in self.directives]
+        if self.can_fulfill is not None:
+            response['canFulfillIntent'] = jsonable(self.can_fulfill)
+        envelope: Dict[str, Any] = {'version': '1.0'}
+        attributes = _session_json(self.session_attributes)
+        if attributes is not None:
+            envelope['sessionAttributes'] = attributes
+        envelope['response'] = response
+        return envelope
+
+    def _card_json(self) -> Optional[Dict[str, Any]]:
+        if isinstance(self.card, Card):
+            if self.image or self.small_image:
+                raise ResponseError("image and small_image only apply when card is a title "
+                                    "string; with a Card value pass the URLs to "
+                                    "Card.standard(title, text, small_image_url, large_image_url)")
+            return self.card.to_json()
+        if not self.card:
+            return None
+        image = _image(self.small_image, self.image)
+        if image:
+            card = {'type': 'Standard', 'image': image, 'title': self.card,
+                    'text': self.card_content}
+        else:
+            card = {'type': 'Simple', 'title': self.card, 'content': self.card_content}
+        # without card_content or speech there is no content, and Alexa wants no null either
+        return {k: v for k, v in card.items() if v is not None}
+
+    def _check_combination(self) -> None:
+        types = [d.get('type') if isinstance(d, Mapping) else getattr(d, 'type', None)
+                 for d in self.directives]
+        dialog = [t for t in types if t in _DIALOG_DIRECTIVES]
+        if dialog and self.should_end is True:
+            raise ResponseError(f"{', '.join(dialog)} continues the dialog, so the session "
+                                f"cannot end in the same response: use should_end=False or None")
+        if 'Dialog.Delegate' in types and (self.speech is not None or self.reprompt):
+            raise ResponseError("Dialog.Delegate lets Alexa speak the prompts of the dialog "
+                                "model, and Alexa rejects a response that also has speech or a "
+                                "reprompt: pass speech=None and reprompt=None, or use "
+                                "Directive.elicit_slot() to ask with your own words")
+        if self.can_fulfill is not None and (self.speech is not None or self.reprompt
+                                             or self.card):
+            raise ResponseError("an answer to a CanFulfillIntentRequest is not spoken: build it "
+                                "with Response.can_fulfill_intent(), without speech, reprompt "
+                                "or card")
+
+
+def empty(session_attributes: Any = None) -> Response:
+    """An answer that says nothing, for requests Alexa expects no speech for.
+
+    Such as SessionEndedRequest, System.ExceptionEncountered and request types the skill does
+    not handle; every response field is left out, ``shouldEndSession`` too, because some of
+    these requests accept none of them.
+    """
+    return Response(should_end=None, session_attributes=session_attributes)
+
+
+def apology(session_attributes: Any = None) -> Response:
+    """What the user hears when the skill itself fails: a short apology, with the session open."""
+    return Response(speech="Sorry, something went wrong. Please try again.",
+                    reprompt="Please try again.", session_attributes=session_attributes)
+
+
+def end(skill_name: str) -> Response:
+    """The goodbye 0.1.11 skills answer AMAZON.StopIntent with; it ends the session."""
+    return Response(speech=f"Thank you for using {skill_name}", reprompt="", should_end=True)
+
+
+NOT_UNDERSTOOD = Response(
+    speech="I did not understand your response, please say it differently.",
+    reprompt="Please respond in a different way.")
+
+APOLOGY = apology()
+
+
+def check_limits(envelope: Mapping[str, Any]) -> List[str]:
+    """The limits of Alexa's that an envelope breaks, each with its size and how to fix it.
+
+    Alexa rejects such a response outright and the user hears a generic error, so the policy
+    checks every envelope before sending it. An empty list means the envelope is within limits.
+    """
+    problems = []
+    response = envelope.get('response') or {}
+    speeches = [('outputSpeech', response.get('outputSpeech')),
+                ('reprompt.outputSpeech', (response.get('reprompt') or {}).get('outputSpeech'))]
+    for where, speech in speeches:
+        if speech:
+            chars = len(speech.get('ssml') or speech.get('text') or '')
+            if chars > MAX_SPEECH_CHARS:
+                problems.append(f"response.{where} is {chars:,} characters, over Alexa's limit "
+                                f"of {MAX_SPEECH_CHARS:,}: say less in one turn, or split it "
+                                f"over several turns")
+    card = response.get('card') or {}
+    card_chars = sum(len(card.get(key) or '') for key in ('title', 'content', 'text'))
+    if card_chars > MAX_CARD_CHARS:
+        problems.append(f"response.card has {card_chars:,} characters of title and content, over "
+                        f"Alexa's limit of {MAX_CARD_CHARS:,}: shorten the card text")
+    size = _size(envelope)
+    if size > MAX_RESPONSE_BYTES:
+        attributes = _size(envelope.get('sessionAttributes') or {})
+        problems.append(f"the response is {size:,} bytes of JSON, over Alexa's limit of "
+                        f"{MAX_RESPONSE_BYTES:,} bytes (120 KB), of which sessionAttributes are "
+                        f"{attributes:,}: keep large values out of the session attributes "
+                        f"(not_sent_fields) and shorten speech and cards")
+    return problems
+
+
+def enforce_limits(envelope: Dict[str, Any], logger: logging.Logger,
+                   request_id: Optional[str] = None) -> Dict[str, Any]:
+    """Swap an envelope Alexa would reject for an apology, and tell the author why in the log.
+
+    The apology keeps the session attributes, so the conversation goes on where it was, unless
+    the attributes alone would push the apology over the size limit; then they are dropped and
+    the next turn starts from the initial state, which beats Alexa ending the session.
+    Envelopes above 24 KB pass unchanged with a warning, as a hint before they hit the limit.
+    """
+    problems = check_limits(envelope)
+    if problems:
+        logger.error("request %s: the skill's response breaks Alexa's limits and was replaced "
+                     "with an apology: %s", request_id, '; '.join(problems))
+        fallback = apology(envelope.get('sessionAttributes')).to_json()
+        if check_limits(fallback):
+            logger.error("request %s: the session attributes alone exceed Alexa's limits, so "
+                         "they were dropped and the next turn starts afresh", request_id)
+            fallback = APOLOGY.to_json()
+        return fallback
+    size = _size(envelope)
+    if size > WARN_RESPONSE_BYTES:
+        logger.warning("request %s: the response is %s bytes of JSON, above %s bytes (24 KB); "
+                       "Alexa rejects responses above %s bytes (120 KB): keep large values out "
+                       "of the session attributes (not_sent_fields)", request_id,
+                       f"{size:,}", f"{WARN_RESPONSE_BYTES:,}", f"{MAX_RESPONSE_BYTES:,}")
+    return envelope
+
+
+def _output_speech(speech: str, where: str) -> Dict[str, str]:
+    if not _is_ssml(speech):
+        return {'type': 'PlainText', 'text': speech}
+    markup = speech.strip()
+    try:
+        root = ElementTree.fromstring(markup)
+    except ElementTree.ParseError as error:
+        raise ResponseError(f"the {where} is SSML but not well-formed XML ({error}): {markup!r}; "
+                            f"build it with alexafsm.response.ssml(...), which escapes '&', '<' "
+                            f"and quotes in plain text") from None
+    if root.tag != 'speak' or root.find('.//speak') is not None:
+        raise ResponseError(f"the {where} must be SSML with a single <speak> element around "
+                            f"everything, got {markup!r}; ssml(...) wraps and unwraps it for you")
+    return {'type': 'SSML', 'ssml': markup}
+
+
+def _spoken_text(markup: str) -> str:
+    """The words of SSML, for a card that defaults to the speech; malformed SSML is left as is."""
+    try:
+        return ' '.join(''.join(ElementTree.fromstring(markup.strip()).itertext()).split())
+    except ElementTree.ParseError:
+        return markup  # to_json() reports it
+
+
+def _image(small_url: Optional[str], large_url: Optional[str]) -> Dict[str, str]:
+    image = {}
+    if small_url:
+        image['smallImageUrl'] = small_url
+    if large_url:
+        image['largeImageUrl'] = large_url
+    return image
+
+
+def _session_json(attributes: Any) -> Optional[Dict[str, Any]]:
+    """Session attributes as Alexa stores them; None leaves the key out, as Amazon's SDK does."""
+    value = jsonable(attributes)
+    if value is None or isinstance(value, dict):
+        return value
+    raise ResponseError(f"session_attributes must be a dict, or an object whose to_json() "
+                        f"returns one (such as SessionAttributes), got "
+                        f"{type(attributes).__name__} that turns into {type(value).__name__}")
+
+
+def _check_choice(what: str, value: Any, choices: Tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ResponseError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _size(value: Any) -> int:
+    # json.dumps escapes non-ASCII text, the larger of the encodings a host may send, so an
+    # envelope that passes here fits whichever one it uses.
+    return len(json.dumps(value, separators=(',', ':')).encode('utf-8'))
