@@ -1,0 +1,616 @@
+"""Read a skill's interaction model, in whichever format Amazon used when it was written.
+
+Skills in the wild carry one of three shapes: the skill-package JSON
+(``interactionModel.languageModel`` plus optional ``dialog`` and ``prompts``), the 2017
+Skill Builder JSON (a bare ``languageModel``, or just ``{"intents": ..., "types": ...}``), and the
+original ``IntentSchema.json`` + ``SampleUtterances.txt`` + ``customSlotTypes/`` files that
+alexafsm 0.1.11 skills shipped. Every consumer (validator, chat console, fuzzer) wants the same
+answers from them, so they all become one immutable :class:`InteractionModel`.
+
+This module is a leaf: it imports nothing else from alexafsm.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+__all__ = [
+    'InteractionModel', 'Intent', 'ModelError', 'Prompt', 'PromptVariation', 'Slot', 'SlotType',
+    'SlotValue', 'Validation', 'load_legacy', 'load_model',
+]
+
+BUILTIN_PREFIX = 'AMAZON.'
+_SLOT_REF = re.compile(r'\{([^{}]*)\}')
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class ModelError(ValueError):
+    """A broken interaction model: the message names the file, the place in it and the fix."""
+
+
+def _norm(text: str) -> str:
+    return ' '.join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    """One value of a custom slot type: what entity resolution reports as the canonical match."""
+
+    id: str | None
+    value: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlotType:
+    """A slot type a slot refers to; built-in (``AMAZON.*``) types carry values only if extended."""
+
+    name: str
+    values: tuple[SlotValue, ...] = ()
+
+    @property
+    def is_builtin(self) -> bool:
+        """Amazon supplies built-in types' values, so an empty ``values`` is not an authoring gap."""
+        return self.name.startswith(BUILTIN_PREFIX)
+
+    @cached_property
+    def _index(self) -> dict[str, SlotValue]:
+        index: dict[str, SlotValue] = {}
+        # Canonical values win over synonyms, earlier entries over later ones, as in the console.
+        for value in self.values:
+            index.setdefault(_norm(value.value), value)
+        for value in self.values:
+            for synonym in value.synonyms:
+                index.setdefault(_norm(synonym), value)
+        return index
+
+    def resolve(self, spoken: str) -> SlotValue | None:
+        """Find the value Alexa's entity resolution would report for ``spoken`` (ER_SUCCESS_MATCH).
+
+        ``None`` means ER_SUCCESS_NO_MATCH. Matching ignores case and surrounding or repeated
+        whitespace, because that is how the text arrives from speech recognition.
+        """
+        return self._index.get(_norm(spoken))
+
+
+@dataclass(frozen=True)
+class PromptVariation:
+    """One wording of a prompt; ``type`` is ``PlainText`` or ``SSML`` so a caller can speak it right."""
+
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt Alexa speaks during dialog delegation, with the variations it picks from."""
+
+    id: str
+    variations: tuple[PromptVariation, ...]
+
+    @property
+    def text(self) -> str:
+        """The first variation, so consoles and tests show the same line every run (Alexa picks at random)."""
+        return self.variations[0].value
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Every wording, for callers that check a reply against any prompt Alexa might have used."""
+        return tuple(v.value for v in self.variations)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A dialog slot validation rule (e.g. ``hasEntityResolutionMatch``) and the prompt it re-asks with."""
+
+    type: str
+    prompt: Prompt | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A slot of an intent, merged with its ``dialog`` settings so one object answers both questions."""
+
+    name: str
+    type: str
+    samples: tuple[str, ...] = ()
+    elicitation_required: bool = False
+    confirmation_required: bool = False
+    elicitation_prompt: Prompt | None = None
+    confirmation_prompt: Prompt | None = None
+    validations: tuple[Validation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An intent with its slots, sample utterances and dialog settings."""
+
+    name: str
+    slots: tuple[Slot, ...] = ()
+    samples: tuple[str, ...] = ()
+    confirmation_required: bool = False
+    confirmation_prompt: Prompt | None = None
+    delegation_strategy: str | None = None
+
+    @property
+    def is_builtin(self) -> bool:
+        """Built-in intents need no samples, so checks for missing utterances must skip them."""
+        return self.name.startswith(BUILTIN_PREFIX)
+
+    @property
+    def slot_names(self) -> tuple[str, ...]:
+        """Slot names in model order, for comparing against what a skill's states read."""
+        return tuple(s.name for s in self.slots)
+
+    @property
+    def required_slots(self) -> tuple[Slot, ...]:
+        """Slots the dialog model elicits before the skill sees the intent as COMPLETED."""
+        return tuple(s for s in self.slots if s.elicitation_required)
+
+    def slot(self, name: str) -> Slot | None:
+        """Look a slot up the way skill code spells it: exact name first, then ignoring case."""
+        for slot in self.slots:
+            if slot.name == name:
+                return slot
+        folded = name.casefold()
+        return next((s for s in self.slots if s.name.casefold() == folded), None)
+
+
+@dataclass(frozen=True)
+class InteractionModel:
+    """Everything about a skill's voice interface that the skill's code must agree with.
+
+    ``intents`` and ``types`` are read-only mappings in file order; ``types`` also holds every
+    built-in type a slot refers to, valueless unless the model extends it. ``source`` is the file
+    the model was read from.
+    """
+
+    invocation_name: str | None
+    intents: Mapping[str, Intent] = field(hash=False)
+    types: Mapping[str, SlotType] = field(hash=False)
+    source: str
+    prompts: Mapping[str, Prompt] = field(default_factory=dict, hash=False)
+    delegation_strategy: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ('intents', 'types', 'prompts'):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def intent_names(self) -> tuple[str, ...]:
+        """Intent names in file order, for diffing against the intents a skill handles."""
+        return tuple(self.intents)
+
+    def intent(self, name: str) -> Intent | None:
+        """The intent Alexa would send as ``name`` (names are case-sensitive on the wire), or None."""
+        return self.intents.get(name)
+
+    def slot_type(self, name: str) -> SlotType | None:
+        """The slot type ``name``, custom or referenced built-in, or None if no slot can carry it."""
+        return self.types.get(name)
+
+    def resolve(self, type_name: str, spoken: str) -> SlotValue | None:
+        """Entity-resolve ``spoken`` against ``type_name``: a value means ER_SUCCESS_MATCH, None NO_MATCH.
+
+        Raises ModelError for a type the model does not have, because resolving against it would
+        silently report NO_MATCH for a slot Alexa could never have filled.
+        """
+        slot_type = self.types.get(type_name)
+        if slot_type is None:
+            known = ', '.join(self.types) or 'none'
+            raise ModelError(f"{self.source}: there is no slot type {type_name!r}{_did_you_mean(type_name, self.types)}"
+                             f" (types: {known})")
+        return slot_type.resolve(spoken)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    folded = [k for k in known if k.casefold() == name.casefold()]
+    close = folded or difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    return f"; did you mean {close[0]!r}?" if close else ''
+
+
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+_KINDS: dict[type, str] = {str: 'a string', list: 'a list', dict: 'an object', bool: 'true or false'}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return 'null'
+    return next((name for t, name in _KINDS.items() if type(value) is t), type(value).__name__)
+
+
+class _Doc:
+    """Type-checked access to parsed JSON that turns every surprise into a located ModelError."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> NoReturn:
+        prefix = f"{self.source}: {where}" if where else f"{self.source}:"
+        raise ModelError(f"{prefix} {problem}")
+
+    def get(self, obj: Mapping[str, Any], key: str, where: str, kind: type, *, default: Any = ...) -> Any:
+        if key not in obj or (obj[key] is None and default is not ...):
+            if default is ...:
+                self.fail(where or 'the top level', f"has no {key!r}")
+            return default
+        value = obj[key]
+        at = _at(where, key)
+        if type(value) is not kind:
+            self.fail(at, f"should be {_KINDS[kind]}, not {_kind(value)}")
+        if kind is str and not value.strip():
+            self.fail(at, "is empty")
+        return value
+
+    def items(self, obj: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> list[tuple[str, dict]]:
+        """Pair each object of a list with its location, so nested errors can say where they are."""
+        values = self.get(obj, key, where, list, **({} if required else {'default': []}))
+        at = _at(where, key)
+        out = []
+        for i, item in enumerate(values):
+            if type(item) is not dict:
+                self.fail(f"{at}[{i}]", f"should be an object, not {_kind(item)}")
+            out.append((f"{at}[{i}]", item))
+        return out
+
+    def strings(self, obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        values = self.get(obj, key, where, list, default=[])
+        for i, value in enumerate(values):
+            if type(value) is not str:
+                self.fail(f"{_at(where, key)}[{i}]", f"should be a string, not {_kind(value)}")
+        return tuple(values)
+
+
+def _check_sample(sample: str, intent: str, slot_names: Iterable[str], fail: Callable[[str], NoReturn]) -> str:
+    """Check the ``{Slot}`` references of an utterance; return it with legacy ``{literal|Slot}`` as ``{Slot}``."""
+    names = list(slot_names)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).rpartition('|')[2].strip()
+        if not name:
+            fail("has an empty slot reference '{}'")
+        if name not in names:
+            hint = _did_you_mean(name, names) if names else '; it has no slots'
+            fail(f"refers to slot {{{name}}}, which intent {intent!r} does not have{hint}")
+        return '{' + name + '}'
+
+    checked = _SLOT_REF.sub(replace, sample)
+    outside = _SLOT_REF.sub('', sample)
+    if '{' in outside or '}' in outside:
+        fail("has an unbalanced brace; slot references look like {SlotName}")
+    return checked
+
+
+def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, SlotType]:
+    types: dict[str, SlotType] = {}
+    for at, raw in doc.items(container, 'types', where):
+        name = doc.get(raw, 'name', at, str)
+        if name in types:
+            doc.fail(at, f"defines slot type {name!r} a second time; merge the two definitions")
+        if 'values' not in raw and 'valueSupplier' in raw:
+            types[name] = SlotType(name)  # catalog-backed: values live outside the model
+            continue
+        values = []
+        for value_at, value in doc.items(raw, 'values', at, required=True):
+            id_ = doc.get(value, 'id', value_at, str, default=None)
+            spoken = doc.get(value, 'name', value_at, dict)
+            text = doc.get(spoken, 'value', f"{value_at}.name", str)
+            synonyms = doc.strings(spoken, 'synonyms', f"{value_at}.name")
+            values.append(SlotValue(id_, text.strip(), tuple(s.strip() for s in synonyms if s.strip())))
+        if not values:
+            doc.fail(f"{at}.values", f"is empty; slot type {name!r} needs at least one value")
+        types[name] = SlotType(name, tuple(values))
+    return types
+
+
+def _parse_intents(doc: _Doc, container: Mapping[str, Any], where: str, name_key: str) -> dict[str, Intent]:
+    intents: dict[str, Intent] = {}
+    for at, raw in doc.items(container, 'intents', where, required=True):
+        name = doc.get(raw, name_key, at, str)
+        if name in intents:
+            doc.fail(at, f"defines intent {name!r} a second time; merge the two definitions")
+        slots: list[Slot] = []
+        for slot_at, raw_slot in doc.items(raw, 'slots', at):
+            slot_name = doc.get(raw_slot, 'name', slot_at, str)
+            if any(s.name == slot_name for s in slots):
+                doc.fail(slot_at, f"repeats slot {slot_name!r} of intent {name!r}; slot names must be unique")
+            slots.append(Slot(slot_name, doc.get(raw_slot, 'type', slot_at, str),
+                              doc.strings(raw_slot, 'samples', slot_at)))
+        names = [s.name for s in slots]
+
+        def checked(samples_at: str, samples: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(_check_sample(sample, name, names, lambda problem: doc.fail(f"{samples_at}[{k}]",
+                                                                                   f"{sample!r} {problem}"))
+                         for k, sample in enumerate(samples))
+
+        slots = [dataclasses.replace(s, samples=checked(f"{at}.slots[{i}].samples", s.samples))
+                 for i, s in enumerate(slots)]
+        intents[name] = Intent(name, tuple(slots), checked(f"{at}.samples", doc.strings(raw, 'samples', at)))
+    return intents
+
+
+def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: dict[str, SlotType],
+                       where: str, defined_in: str) -> None:
+    for i, intent in enumerate(intents.values()):
+        for j, slot in enumerate(intent.slots):
+            if slot.type in types:
+                continue
+            if slot.type.startswith(BUILTIN_PREFIX):
+                types[slot.type] = SlotType(slot.type)
+                continue
+            doc.fail(f"{where}[{i}].slots[{j}]",
+                     f"slot {slot.name!r} of intent {intent.name!r} has type {slot.type!r}, which is neither "
+                     f"built-in (AMAZON.*) nor defined in {defined_in}{_did_you_mean(slot.type, types)}")
+
+
+def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, Prompt]:
+    prompts: dict[str, Prompt] = {}
+    for at, raw in doc.items(container, 'prompts', where):
+        id_ = doc.get(raw, 'id', at, str)
+        if id_ in prompts:
+            doc.fail(at, f"defines prompt {id_!r} a second time; prompt ids must be unique")
+        variations = tuple(PromptVariation(doc.get(v, 'type', v_at, str), doc.get(v, 'value', v_at, str))
+                           for v_at, v in doc.items(raw, 'variations', at, required=True))
+        if not variations:
+            doc.fail(f"{at}.variations", f"is empty; prompt {id_!r} needs at least one wording")
+        prompts[id_] = Prompt(id_, variations)
+    return prompts
+
+
+def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dict[str, Intent],
+                  prompts: Mapping[str, Prompt], prompts_where: str) -> None:
+    def prompt(obj: Mapping[str, Any], key: str, at: str) -> Prompt | None:
+        id_ = doc.get(obj, key, at, str, default=None)
+        if id_ is None:
+            return None
+        if id_ not in prompts:
+            doc.fail(f"{at}.{key}", f"refers to prompt {id_!r}, which is not in {prompts_where}"
+                                    f"{_did_you_mean(id_, prompts)}")
+        return prompts[id_]
+
+    for at, raw in doc.items(dialog, 'intents', where):
+        name = doc.get(raw, 'name', at, str)
+        intent = intents.get(name)
+        if intent is None:
+            doc.fail(at, f"configures intent {name!r}, which the language model does not define"
+                         f"{_did_you_mean(name, intents)}")
+        intent_prompts = doc.get(raw, 'prompts', at, dict, default={})
+        slots = {s.name: s for s in intent.slots}
+        for slot_at, raw_slot in doc.items(raw, 'slots', at):
+            slot_name = doc.get(raw_slot, 'name', slot_at, str)
+            slot = slots.get(slot_name)
+            if slot is None:
+                doc.fail(slot_at, f"configures slot {slot_name!r}, which intent {name!r} does not have"
+                                  f"{_did_you_mean(slot_name, slots)}")
+            type_ = doc.get(raw_slot, 'type', slot_at, str, default=slot.type)
+            if type_ != slot.type:
+                doc.fail(f"{slot_at}.type", f"is {type_!r} but slot {slot_name!r} of intent {name!r} "
+                                            f"has type {slot.type!r} in the language model; make them agree")
+            slot_prompts = doc.get(raw_slot, 'prompts', slot_at, dict, default={})
+            validations = tuple(Validation(doc.get(v, 'type', v_at, str), prompt(v, 'prompt', v_at))
+                                for v_at, v in doc.items(raw_slot, 'validations', slot_at))
+            slots[slot_name] = dataclasses.replace(
+                slot,
+                elicitation_required=doc.get(raw_slot, 'elicitationRequired', slot_at, bool, default=False),
+                confirmation_required=doc.get(raw_slot, 'confirmationRequired', slot_at, bool, default=False),
+                elicitation_prompt=prompt(slot_prompts, 'elicitation', f"{slot_at}.prompts"),
+                confirmation_prompt=prompt(slot_prompts, 'confirmation', f"{slot_at}.prompts"),
+                validations=validations)
+        intents[name] = dataclasses.replace(
+            intent,
+            slots=tuple(slots.values()),
+            confirmation_required=doc.get(raw, 'confirmationRequired', at, bool, default=False),
+            confirmation_prompt=prompt(intent_prompts, 'confirmation', f"{at}.prompts"),
+            delegation_strategy=doc.get(raw, 'delegationStrategy', at, str, default=None))
+
+
+def _is_intent_schema(data: Any) -> bool:
+    """Legacy IntentSchema.json names intents with ``intent``; every later format uses ``name``."""
+    intents = data.get('intents') if type(data) is dict else None
+    return type(intents) is list and any(type(i) is dict and 'intent' in i and 'name' not in i for i in intents)
+
+
+def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EMPTY,
+               extra_types_from: str = '') -> InteractionModel:
+    """Build a model from any of the JSON shapes; ``extra_types`` come from legacy customSlotTypes/."""
+    doc = _Doc(source)
+    if type(data) is not dict:
+        doc.fail('', f"should hold a JSON object with 'interactionModel', 'languageModel' or 'intents' "
+                     f"at the top, not {_kind(data)}")
+    if 'manifest' in data and 'intents' not in data:
+        doc.fail('', "is a skill manifest (skill.json), not an interaction model; load "
+                     "skill-package/interactionModels/custom/<locale>.json instead")
+    container, where = data, ''
+    if 'interactionModel' in data:
+        container, where = doc.get(data, 'interactionModel', '', dict), 'interactionModel'
+    if 'languageModel' in container or where:
+        language = doc.get(container, 'languageModel', where, dict)
+        language_where = _at(where, 'languageModel')
+    elif 'intents' in container:
+        language, language_where = container, ''
+    else:
+        doc.fail('', "has none of 'interactionModel', 'languageModel' or 'intents' at the top, "
+                     "so it is not an interaction model")
+
+    intents = _parse_intents(doc, language, language_where, 'intent' if _is_intent_schema(language) else 'name')
+    types = _parse_types(doc, language, language_where)
+    for name, slot_type in extra_types.items():
+        if name in types:
+            doc.fail(_at(language_where, 'types'),
+                     f"defines {name!r}, which {extra_types_from} defines too; keep one")
+        types[name] = slot_type
+    types_where = _at(language_where, 'types')
+    defined_in = ' or '.join(filter(None, [types_where if 'types' in language else '', extra_types_from])) \
+        or f"{types_where} (there is none)"
+    _add_builtin_types(doc, intents, types, _at(language_where, 'intents'), defined_in)
+
+    prompts = _parse_prompts(doc, container, where)
+    dialog = doc.get(container, 'dialog', where, dict, default=None)
+    delegation = None
+    if dialog is not None:
+        dialog_where = _at(where, 'dialog')
+        _apply_dialog(doc, dialog, dialog_where, intents, prompts, _at(where, 'prompts'))
+        delegation = doc.get(dialog, 'delegationStrategy', dialog_where, str, default=None)
+    invocation = doc.get(language, 'invocationName', language_where, str, default=None)
+    return InteractionModel(invocation, intents, types, source, prompts, delegation)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding='utf-8-sig')
+    except UnicodeDecodeError as e:
+        raise ModelError(f"{path}: is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8") from None
+    except OSError as e:
+        raise ModelError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
+def _read_json(path: Path) -> Any:
+    text = _read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        hint = '' if text.lstrip().startswith(('{', '[')) else \
+            '; legacy SampleUtterances.txt and slot type files are read by loading their directory'
+        raise ModelError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}{hint}") from None
+
+
+def _squash(name: str) -> str:
+    return name.casefold().replace('-', '').replace('_', '')
+
+
+def _sibling(directory: Path, names: set[str], *, is_dir: bool) -> Path | None:
+    """Find a legacy file however the skill spelled it (SampleUtterances.txt, sample-utterances.txt, ...)."""
+    found = [p for p in sorted(directory.iterdir()) if _squash(p.name) in names and p.is_dir() == is_dir]
+    return found[0] if found else None
+
+
+def _load_slot_type_dir(directory: Path) -> dict[str, SlotType]:
+    if not directory.is_dir():
+        raise ModelError(f"{directory}: is not a directory; custom slot types are one file per type in a directory")
+    types: dict[str, SlotType] = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith('.') or not path.is_file():
+            continue
+        name = path.name[:-4] if path.name.endswith('.txt') else path.name
+        values = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+        if not values:
+            raise ModelError(f"{path}: slot type {name!r} has no values; add one value per line")
+        if name in types:
+            raise ModelError(f"{path}: slot type {name!r} is defined by two files in {directory}; keep one")
+        types[name] = SlotType(name, tuple(SlotValue(None, v) for v in values))
+    return types
+
+
+def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) -> InteractionModel:
+    samples: dict[str, list[str]] = {name: list(intent.samples) for name, intent in model.intents.items()}
+    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
+        where = f"{path} line {lineno}:"
+        parts = line.split(None, 1)
+        if not parts:
+            continue
+        if len(parts) == 1:
+            raise ModelError(f"{where} {parts[0]!r} has no utterance after the intent name; "
+                             f"lines look like 'IntentName words {{Slot}} ...'")
+        name, utterance = parts[0], parts[1].strip()
+        intent = model.intents.get(name)
+        if intent is None:
+            raise ModelError(f"{where} intent {name!r} is not in {schema_name}"
+                             f"{_did_you_mean(name, model.intents)}")
+
+        def fail(problem: str) -> NoReturn:
+            raise ModelError(f"{where} utterance {utterance!r} {problem}")
+
+        samples[name].append(_check_sample(utterance, name, intent.slot_names, fail))
+    intents = {name: dataclasses.replace(intent, samples=tuple(samples[name]))
+               for name, intent in model.intents.items()}
+    return dataclasses.replace(model, intents=intents)
+
+
+def load_legacy(intent_schema: str | Path, sample_utterances: str | Path | None = None,
+                custom_slot_types_dir: str | Path | None = None) -> InteractionModel:
+    """Load a pre-2017 skill (the 0.1.11 layout) from its separate files into the one modern shape.
+
+    The schema alone cannot define custom types, so every custom type a slot uses must have a
+    file in ``custom_slot_types_dir`` (named after the type, optionally with ``.txt``).
+    """
+    schema = Path(intent_schema)
+    extra = _load_slot_type_dir(Path(custom_slot_types_dir)) if custom_slot_types_dir is not None else {}
+    types_from = f"{custom_slot_types_dir}/" if custom_slot_types_dir is not None else \
+        'a custom slot types directory (none was given)'
+    model = _from_json(_read_json(schema), str(schema), extra, types_from)
+    if sample_utterances is not None:
+        model = _attach_utterances(model, Path(sample_utterances), schema.name)
+    return model
+
+
+def _load_file(path: Path) -> InteractionModel:
+    data = _read_json(path)
+    if not _is_intent_schema(data):
+        return _from_json(data, str(path))
+    # An IntentSchema.json is only part of a legacy model: its utterances and types sit beside it.
+    utterances = _sibling(path.parent, {'sampleutterances.txt', 'sampleutterances'}, is_dir=False)
+    slot_types = _sibling(path.parent, {'customslottypes', 'slottypes'}, is_dir=True)
+    return load_legacy(path, utterances, slot_types)
+
+
+_MODEL_DIRS = ('', 'speechAssets', 'speech', 'skill-package/interactionModels/custom',
+               'interactionModels/custom', 'models')
+
+
+def _looks_like_model(data: Any) -> bool:
+    return type(data) is dict and bool({'interactionModel', 'languageModel', 'intents'} & data.keys())
+
+
+def _find_model_file(directory: Path) -> Path:
+    """Pick the model file of a skill directory, preferring en-US when a skill has several locales."""
+    first_error: ModelError | None = None
+    for sub in _MODEL_DIRS:
+        folder = directory / sub
+        if not folder.is_dir():
+            continue
+        models = []
+        for path in sorted(folder.glob('*.json')):
+            try:
+                if _looks_like_model(_read_json(path)):
+                    models.append(path)
+            except ModelError as e:
+                first_error = first_error or e
+        if len(models) == 1:
+            return models[0]
+        if models:
+            preferred = [p for p in models if p.name.casefold() == 'en-us.json']
+            if preferred:
+                return preferred[0]
+            raise ModelError(f"{folder}: holds several interaction models ({', '.join(p.name for p in models)}); "
+                             f"pass the one to load")
+    if first_error is not None:
+        raise first_error
+    raise ModelError(f"{directory}: holds no interaction model; expected IntentSchema.json (with "
+                     f"SampleUtterances.txt and customSlotTypes/), skill-package/interactionModels/custom/"
+                     f"<locale>.json or models/<locale>.json")
+
+
+def load_model(path: str | Path) -> InteractionModel:
+    """Load an interaction model from a JSON file or a skill directory, whatever its format.
+
+    The format is recognised from the content, so a renamed file still loads: a skill-package
+    or Skill Builder JSON directly, an intent schema together with the legacy files beside it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _load_file(_find_model_file(path))
+    if not path.exists():
+        raise ModelError(f"{path}: no such file or directory")
+    return _load_file(path)
