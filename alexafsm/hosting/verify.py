@@ -1,0 +1,623 @@
+"""Prove that an HTTP request really comes from Alexa, as Amazon requires of web-service skills.
+
+Amazon signs every request body with the key of a certificate it publishes
+under ``https://s3.amazonaws.com/echo.api/``; a skill must check the URL, the
+certificate chain, the signature, the timestamp and (optionally) its own
+application id before acting on the request.  This follows the official ASK
+SDK for Python (``ask_sdk_webservice_support.verifier``), which since 2022
+reads only the SHA-256 ``Signature-256`` header; the legacy SHA-1
+``Signature`` header is deliberately ignored so an attacker cannot pick the
+weaker algorithm.  Chain building uses ``cryptography``'s own X.509 verifier.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import http.client
+import json
+import math
+import posixpath
+import re
+import ssl
+import threading
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509 import verification
+
+__all__ = [
+    "ChainCache",
+    "MalformedRequestError",
+    "RequestVerifier",
+    "VerificationError",
+    "VerifiedChain",
+    "certifi_roots",
+    "check_application_id",
+    "check_cert_url",
+    "check_signature",
+    "check_timestamp",
+    "fetch_https",
+    "parse_request",
+    "signature_headers",
+    "verify_chain",
+]
+
+CERT_URL_HEADER = "SignatureCertChainUrl"
+SIGNATURE_HEADER = "Signature-256"
+LEGACY_SIGNATURE_HEADER = "Signature"
+CERT_URL_HOST = "s3.amazonaws.com"
+CERT_URL_PATH_PREFIX = "/echo.api/"
+CERT_URL_PORT = 443
+ECHO_API_DOMAIN = "echo-api.amazon.com"
+DEFAULT_TOLERANCE = 150
+#: Amazon delivers skill events up to an hour late; the ASK SDK accepts them.
+SKILL_EVENT_TOLERANCE = 3600
+SKILL_EVENT_TYPES = frozenset(
+    {
+        "AlexaSkillEvent.SkillEnabled",
+        "AlexaSkillEvent.SkillDisabled",
+        "AlexaSkillEvent.SkillPermissionChanged",
+        "AlexaSkillEvent.SkillPermissionAccepted",
+        "AlexaSkillEvent.SkillAccountLinked",
+    }
+)
+MAX_CHAIN_BYTES = 64 * 1024
+FETCH_TIMEOUT = 5.0
+
+_APPLICATION_ID_PATHS = (
+    ("session", "application", "applicationId"),
+    ("context", "System", "application", "applicationId"),
+)
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+class VerificationError(Exception):
+    """The request must be rejected; the message names the check that failed."""
+
+
+class MalformedRequestError(VerificationError):
+    """The signed body is not a JSON object, so the web layer can answer 400 'malformed JSON'."""
+
+
+@dataclass(frozen=True)
+class VerifiedChain:
+    """A signing certificate whose path to a trusted root was verified.
+
+    Keeping the validity window of the whole path lets a cache skip chain
+    building on later requests while still refusing the chain the moment
+    any certificate on it expires.
+    """
+
+    certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def signing_certificate(self) -> x509.Certificate:
+        """The certificate whose key signs request bodies (first in the path)."""
+        return self.certificates[0]
+
+    @property
+    def not_before(self) -> datetime:
+        """When the last certificate on the path became valid."""
+        return max(c.not_valid_before_utc for c in self.certificates)
+
+    @property
+    def not_after(self) -> datetime:
+        """When the first certificate on the path expires."""
+        return min(c.not_valid_after_utc for c in self.certificates)
+
+    def valid_at(self, now: datetime) -> bool:
+        """Whether every certificate on the path is within its dates at ``now``."""
+        return self.not_before <= now <= self.not_after
+
+
+class ChainCache:
+    """Per-URL cache of verified chains, wrapping any fetcher.
+
+    Amazon signs all requests with one certificate for months, so a hot
+    server should download and build its chain once, not per request.  Only
+    chains that passed ``verify`` are stored, so forged URLs cannot fill the
+    cache; each hit re-checks validity dates against the caller's ``now``,
+    and an entry that is no longer valid is dropped and fetched again (a
+    renewed certificate at the same URL is then picked up).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str], bytes],
+        verify: Callable[[bytes, datetime], VerifiedChain],
+    ) -> None:
+        """Take both steps as callables so any fetcher (tests, proxies, S3) gets the same caching.
+
+        ``fetch(url)`` returns PEM bytes; ``verify(pem, now)`` returns the
+        verified chain or raises VerificationError.
+        """
+        self._fetch = fetch
+        self._verify = verify
+        self._chains: dict[str, VerifiedChain] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, now: datetime) -> VerifiedChain:
+        """The verified chain served at ``url``, valid at ``now``, fetching it when needed."""
+        with self._lock:
+            cached = self._chains.get(url)
+            if cached is not None:
+                if cached.valid_at(now):
+                    return cached
+                del self._chains[url]
+        # Fetch outside the lock so a slow download for one URL does not stall
+        # requests whose chain is cached; two cold requests may both fetch,
+        # which costs a download but never correctness.
+        chain = self._verify(self._download(url), now)
+        with self._lock:
+            self._chains[url] = chain
+        return chain
+
+    def clear(self) -> None:
+        """Forget every chain, e.g. after changing the trust roots."""
+        with self._lock:
+            self._chains.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._chains)
+
+    def _download(self, url: str) -> bytes:
+        try:
+            pem = self._fetch(url)
+        except VerificationError:
+            raise
+        except Exception as exc:  # any fetcher failure means "no chain", never a 500
+            raise VerificationError(
+                f"could not fetch the certificate chain from {url}: {exc!r}"
+            ) from exc
+        if not isinstance(pem, (bytes, bytearray)):
+            raise VerificationError(
+                f"the chain fetcher returned {type(pem).__name__} for {url}; "
+                "it must return PEM bytes"
+            )
+        return bytes(pem)
+
+
+class RequestVerifier:
+    """Checks headers and raw body of one Alexa request; safe to share between threads."""
+
+    def __init__(
+        self,
+        application_ids: Iterable[str] | None = None,
+        *,
+        trust_roots: Iterable[x509.Certificate] | None = None,
+        fetch_chain: Callable[[str], bytes] | None = None,
+        now: Callable[[], datetime] | None = None,
+        tolerance: float = DEFAULT_TOLERANCE,
+    ) -> None:
+        """Configure once at start-up so that each request only pays for what changed.
+
+        ``trust_roots`` defaults to certifi's bundle (loaded on first use);
+        ``fetch_chain`` defaults to :func:`fetch_https` and is always wrapped
+        in a :class:`ChainCache`; ``now`` exists so tests and replays can
+        pin the clock; ``tolerance`` is in seconds (Amazon allows at most 150
+        for certified skills).
+        """
+        if tolerance < 0:
+            raise ValueError(f"tolerance must be zero or more seconds, not {tolerance}")
+        self.application_ids = _normalize_ids(application_ids)
+        self.tolerance = tolerance
+        self._now = now or _utcnow
+        self._store: verification.Store | None = None
+        self._store_lock = threading.Lock()
+        if trust_roots is not None:
+            roots = list(trust_roots)
+            if not roots:
+                raise ValueError(
+                    "trust_roots is empty, so no chain could ever be trusted; "
+                    "pass None to use certifi's roots"
+                )
+            self._store = verification.Store(roots)
+        self.chains = ChainCache(fetch_chain or fetch_https, self._verify_chain)
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        """Return the request JSON once every check passed, otherwise raise VerificationError.
+
+        ``body`` must be the raw bytes received: the signature covers them
+        exactly, so a re-serialized body would never verify.
+        """
+        now = self._current_time()
+        if not isinstance(body, (bytes, bytearray)):
+            raise VerificationError(
+                f"body must be the raw request bytes, not {type(body).__name__}; "
+                "pass e.g. flask.request.get_data()"
+            )
+        body = bytes(body)
+        cert_url, signature = signature_headers(headers)
+        check_cert_url(cert_url)
+        chain = self.chains.get(cert_url, now)
+        check_signature(chain.signing_certificate, signature, body)
+        request = parse_request(body)
+        check_timestamp(request, now, self.tolerance)
+        check_application_id(request, self.application_ids)
+        return request
+
+    def _current_time(self) -> datetime:
+        now = self._now()
+        if not isinstance(now, datetime) or now.utcoffset() is None:
+            raise ValueError(
+                f"now() returned {now!r}; it must return an aware datetime, "
+                "e.g. datetime.now(timezone.utc)"
+            )
+        return now
+
+    def _verify_chain(self, pem: bytes, now: datetime) -> VerifiedChain:
+        return verify_chain(pem, now, self._trust_store())
+
+    def _trust_store(self) -> verification.Store:
+        with self._store_lock:
+            if self._store is None:
+                self._store = verification.Store(list(certifi_roots()))
+            return self._store
+
+
+def signature_headers(headers: Mapping[str, str]) -> tuple[str, str]:
+    """Find ``SignatureCertChainUrl`` and ``Signature-256`` whatever their case.
+
+    Plain dicts are case-sensitive while HTTP header names are not, so the
+    lookup cannot rely on the mapping's own ``get``.
+    """
+    try:
+        items = list(headers.items())
+    except (AttributeError, TypeError) as exc:
+        raise VerificationError(
+            f"headers must be a mapping of header names to values, not {type(headers).__name__}"
+        ) from exc
+    found: dict[str, str] = {}
+    for key, value in items:
+        if isinstance(key, str):
+            found.setdefault(key.lower(), value)
+    values = []
+    for name in (CERT_URL_HEADER, SIGNATURE_HEADER):
+        value = found.get(name.lower())
+        if not value:
+            hint = ""
+            if name == SIGNATURE_HEADER and found.get(LEGACY_SIGNATURE_HEADER.lower()):
+                hint = (
+                    f" (only the legacy SHA-1 {LEGACY_SIGNATURE_HEADER} header is present;"
+                    " it is not accepted)"
+                )
+            raise VerificationError(
+                f"the {name} header is missing or empty{hint}; Alexa sends it with every request"
+            )
+        if not isinstance(value, str):
+            raise VerificationError(
+                f"the {name} header must be a string, not {type(value).__name__}"
+            )
+        values.append(value)
+    cert_url, signature = values
+    return cert_url, signature
+
+
+def check_cert_url(url: str) -> None:
+    """Refuse chain URLs outside Amazon's bucket before anything is downloaded.
+
+    Without this, anyone could sign requests with their own certificate by
+    pointing the header at a server they control.
+    """
+    if not isinstance(url, str):
+        raise VerificationError(f"{CERT_URL_HEADER} must be a string, not {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise VerificationError(f"{CERT_URL_HEADER} {url!r} is not a valid URL: {exc}") from exc
+    if parts.scheme.lower() != "https":
+        scheme = repr(parts.scheme) if parts.scheme else "no scheme"
+        raise VerificationError(f"{CERT_URL_HEADER} {url!r} must use https, but has {scheme}")
+    if (parts.hostname or "").lower() != CERT_URL_HOST:
+        raise VerificationError(
+            f"{CERT_URL_HEADER} {url!r} must point to host {CERT_URL_HOST}, not {parts.hostname!r}"
+        )
+    normalized = posixpath.normpath(parts.path) if parts.path else ""
+    if not normalized.startswith(CERT_URL_PATH_PREFIX):
+        raise VerificationError(
+            f"{CERT_URL_HEADER} {url!r} must have a path starting with {CERT_URL_PATH_PREFIX} "
+            f"(case-sensitive) after normalization, but it normalizes to {normalized!r}"
+        )
+    if port is not None and port != CERT_URL_PORT:
+        raise VerificationError(
+            f"{CERT_URL_HEADER} {url!r} must use port {CERT_URL_PORT} or none, not {port}"
+        )
+
+
+def verify_chain(pem: bytes, now: datetime, store: verification.Store) -> VerifiedChain:
+    """Check a downloaded PEM chain (signing certificate first) the way Amazon requires.
+
+    The signing certificate's own properties are checked before path
+    building so an expired, misnamed or non-signing certificate gets a
+    message saying exactly that, rather than a generic path error.
+    """
+    if len(pem) > MAX_CHAIN_BYTES:
+        raise VerificationError(
+            f"certificate chain is {len(pem)} bytes, over the {MAX_CHAIN_BYTES}-byte limit; "
+            "Amazon's chains are a few KB, so this is not one"
+        )
+    try:
+        certificates = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise VerificationError(f"certificate chain is not valid PEM: {exc}") from exc
+    leaf, intermediates = certificates[0], certificates[1:]
+    _check_signing_certificate(leaf, now)
+    verifier = (
+        verification.PolicyBuilder()
+        .store(store)
+        .time(now)
+        .build_server_verifier(x509.DNSName(ECHO_API_DOMAIN))
+    )
+    try:
+        path = verifier.verify(leaf, intermediates)
+    except (verification.VerificationError, ValueError) as exc:
+        raise VerificationError(
+            f"certificate chain does not lead to a trusted root: {exc}; the chain must list "
+            "the signing certificate first, then its intermediates"
+        ) from exc
+    return VerifiedChain(tuple(path))
+
+
+def _check_signing_certificate(cert: x509.Certificate, now: datetime) -> None:
+    if now < cert.not_valid_before_utc:
+        raise VerificationError(
+            "signing certificate is not yet valid: valid from "
+            f"{cert.not_valid_before_utc.isoformat()}, now is {now.isoformat()}"
+        )
+    if now > cert.not_valid_after_utc:
+        raise VerificationError(
+            f"signing certificate expired on {cert.not_valid_after_utc.isoformat()}, "
+            f"now is {now.isoformat()}"
+        )
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = san.get_values_for_type(x509.DNSName)
+    except (x509.ExtensionNotFound, ValueError):
+        names = []
+    if ECHO_API_DOMAIN not in (n.lower() for n in names):
+        raise VerificationError(
+            f"signing certificate's subject alternative names {names} "
+            f"do not include {ECHO_API_DOMAIN}"
+        )
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except (x509.ExtensionNotFound, ValueError):
+        usage = None
+    if usage is None or not usage.digital_signature:
+        raise VerificationError(
+            "signing certificate's key usage does not include digitalSignature, "
+            "so its key may not sign requests"
+        )
+
+
+def check_signature(certificate: x509.Certificate, signature: str, body: bytes) -> None:
+    """Check ``Signature-256`` (base64 RSA PKCS#1 v1.5 over SHA-256) against the raw body."""
+    try:
+        raw = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError, AttributeError) as exc:
+        raise VerificationError(
+            f"the {SIGNATURE_HEADER} header is not valid base64: {exc}"
+        ) from exc
+    key = certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise VerificationError(
+            f"signing certificate has a {type(key).__name__}; Alexa signatures need an RSA key"
+        )
+    try:
+        key.verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as exc:
+        raise VerificationError(
+            f"the {SIGNATURE_HEADER} header does not match the request body; the body was "
+            "altered, or was not passed as the exact bytes received"
+        ) from exc
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """Decode the body, with a distinct error so the web layer can answer 400 'malformed JSON'.
+
+    Raises MalformedRequestError (a VerificationError) unless the body is a
+    JSON object.
+    """
+    try:
+        request = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedRequestError(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(request, dict):
+        raise MalformedRequestError(
+            f"request body must be a JSON object, not a JSON {type(request).__name__}"
+        )
+    return request
+
+
+def check_timestamp(
+    request: Mapping[str, Any], now: datetime, tolerance: float = DEFAULT_TOLERANCE
+) -> None:
+    """Refuse replays: ``request.timestamp`` must be within ``tolerance`` seconds of ``now``.
+
+    Accepts ISO 8601 strings and the integer epoch milliseconds some request
+    types carry.  Skill events may be up to an hour old, as Amazon documents
+    and the ASK SDK allows.
+    """
+    inner = request.get("request") if isinstance(request, Mapping) else None
+    value = inner.get("timestamp") if isinstance(inner, Mapping) else None
+    if value is None:
+        raise VerificationError(
+            "request.timestamp is missing, so the request's age cannot be checked"
+        )
+    timestamp = _parse_timestamp(value)
+    limit = tolerance
+    request_type = inner.get("type")
+    if isinstance(request_type, str) and request_type in SKILL_EVENT_TYPES:
+        limit = max(tolerance, SKILL_EVENT_TOLERANCE)
+    age = (now - timestamp).total_seconds()
+    if abs(age) > limit:
+        direction = "before" if age > 0 else "after"
+        raise VerificationError(
+            f"request.timestamp {timestamp.isoformat()} is {abs(age):.0f} s {direction} now "
+            f"({now.isoformat()}); at most {limit:g} s is allowed, so this may be a replay "
+            "or the server clock is wrong"
+        )
+
+
+def _parse_timestamp(value: Any) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise VerificationError(f"request.timestamp {value!r} is not a finite number")
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise VerificationError(
+                f"request.timestamp {value!r} is out of range for epoch milliseconds"
+            ) from exc
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise VerificationError(
+                f"request.timestamp {value!r} is not ISO 8601 (e.g. 2017-10-26T19:47:38Z)"
+            ) from exc
+        # Alexa timestamps are UTC by definition; a missing offset means UTC.
+        return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=timezone.utc)
+    raise VerificationError(
+        "request.timestamp must be an ISO 8601 string or epoch milliseconds, "
+        f"not {type(value).__name__}"
+    )
+
+
+def check_application_id(request: Mapping[str, Any], application_ids: Iterable[str] | None) -> None:
+    """Refuse requests meant for another skill that share this endpoint.
+
+    The id is read from ``session.application.applicationId``, or from
+    ``context.System.application.applicationId`` for requests without a
+    session.  ``None`` disables the check.
+    """
+    allowed = _normalize_ids(application_ids)
+    if allowed is None:
+        return
+    for path in _APPLICATION_ID_PATHS:
+        found = _lookup(request, path)
+        if found is not None:
+            break
+    else:
+        raise VerificationError(
+            "request has no application id (looked in session.application.applicationId "
+            "and context.System.application.applicationId)"
+        )
+    if not isinstance(found, str):
+        raise VerificationError(
+            f"application id at {'.'.join(path)} must be a string, not {type(found).__name__}"
+        )
+    if found not in allowed:
+        raise VerificationError(
+            f"application id {found!r} from {'.'.join(path)} is not one of the configured "
+            f"application_ids {sorted(allowed)}; add it there if this skill should answer it"
+        )
+
+
+def _lookup(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _normalize_ids(application_ids: Iterable[str] | str | None) -> frozenset[str] | None:
+    if application_ids is None:
+        return None
+    if isinstance(application_ids, str):
+        # A lone id is a common slip; iterating it would allow single characters.
+        return frozenset({application_ids})
+    ids = frozenset(application_ids)
+    if not ids:
+        raise ValueError(
+            "application_ids is empty, so every request would be refused; "
+            "pass None to skip the check"
+        )
+    if not all(isinstance(i, str) for i in ids):
+        raise TypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
+    return ids
+
+
+def fetch_https(
+    url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_CHAIN_BYTES
+) -> bytes:
+    """Download a chain, bounded in time and size because the URL comes from the request.
+
+    Redirects are refused: the chain must come from the URL that was checked.
+    """
+    if not url.lower().startswith("https://"):
+        raise VerificationError(
+            f"refusing to download the certificate chain over a non-https URL {url!r}"
+        )
+    try:
+        with _open(url, timeout) as response:
+            data = response.read(max_bytes + 1)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise VerificationError(
+            f"could not download the certificate chain from {url}: {exc}"
+        ) from exc
+    if len(data) > max_bytes:
+        raise VerificationError(
+            f"certificate chain at {url} is over the {max_bytes}-byte limit; "
+            "Amazon's chains are a few KB"
+        )
+    return data
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(
+            req.full_url, code, f"redirect to {newurl} refused", headers, fp
+        )
+
+
+def _open(url: str, timeout: float) -> Any:
+    context = ssl.create_default_context(cafile=certifi.where())
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), _RefuseRedirects
+    )
+    return opener.open(url, timeout=timeout)
+
+
+@functools.cache
+def certifi_roots() -> tuple[x509.Certificate, ...]:
+    """certifi's roots, parsed once per process since every default verifier needs them.
+
+    Certificates are parsed one by one so a single root that a future
+    ``cryptography`` rejects (several have serial number 0 today, which it
+    already warns about) cannot make the whole bundle unusable.
+    """
+    with open(certifi.where(), "rb") as bundle:
+        blocks = _PEM_CERTIFICATE.findall(bundle.read())
+    roots = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        for block in blocks:
+            try:
+                roots.append(x509.load_pem_x509_certificate(block))
+            except ValueError:
+                continue
+    return tuple(roots)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
