@@ -5,7 +5,7 @@ skill objects with a ``to_json()`` method. The core converts them itself, once, 
 """
 from typing import Any
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
@@ -13,18 +13,28 @@ def jsonable(value: Any) -> Any:
 
     Objects with ``to_json()`` are asked first (the 0.1.11 convention), namedtuples and other
     tuples become lists (the wire format of slots), sets become sorted lists so the output is
-    stable between runs.
+    stable between runs. Runs on every response, so the common shapes take the short path.
     """
-    if isinstance(value, _SCALARS):
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    to_json = getattr(type(value), 'to_json', None)
+    if kind is dict:
+        return {k if type(k) is str else str(k): v if type(v) in _SCALARS else jsonable(v)
+                for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+    to_json = getattr(kind, 'to_json', None)
     if to_json is not None:
         return jsonable(to_json(value))
+    if isinstance(value, tuple):  # namedtuples: slots travel as a list of values
+        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+    if isinstance(value, (str, int, float)):  # subclasses such as Ssml or IntEnum
+        return value
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return jsonable(dict(value))
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted((jsonable(v) for v in value), key=repr)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable: give it a to_json() method "
+    raise TypeError(f"{kind.__name__} is not JSON serializable: give it a to_json() method "
                     f"or keep it out of the response with not_sent_fields")

@@ -8,6 +8,7 @@ The data path of a turn, top to bottom::
 ``handle`` never raises: bad input gets a defined answer, and an exception in skill code is
 logged with the request id and answered with a spoken apology, the session kept as it was.
 """
+import json
 import logging
 import os
 from typing import Any, Dict, Optional
@@ -27,12 +28,15 @@ class ResponseJSON(dict):
     """The response envelope as a plain dict, which is what Alexa and ``json.dumps`` want.
 
     0.1.11's ``handle`` returned a ``Response`` object; old code that reads ``.speech`` or
-    calls ``.to_json()`` on the result keeps working through ``response``.
+    calls ``.to_json()`` on the result keeps working through ``response``. ``text`` is the
+    envelope's compact JSON as it was made (the size check needed it): hosts send it as is.
     """
 
-    def __init__(self, envelope: Dict[str, Any], resp: Optional[response.Response] = None):
+    def __init__(self, envelope: Dict[str, Any], resp: Optional[response.Response] = None,
+                 text: Optional[str] = None) -> None:
         super().__init__(envelope)
         self.response = resp
+        self.text = text if text is not None else json.dumps(envelope)
 
     def to_json(self) -> Dict[str, Any]:
         """The envelope as a plain dict (0.1.11 code called ``to_json()`` on the result)."""
@@ -104,9 +108,11 @@ class Policy:
         try:
             self.trigger(intent)
         except NotHandled as error:
-            logger.info("%s: %s; answering NOT_UNDERSTOOD", self._request_id(), error)
+            logger.info("request %s: %s; answering NOT_UNDERSTOOD", self._request_id(), error)
             return response.NOT_UNDERSTOOD
-        logger.info("%s: %s -> %s through %s", self._request_id(), previous, self.state, intent)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("request %s: %s -> %s through %s", self._request_id(), previous,
+                        self.state, intent)
         self.attributes.state = self.state
         return self.get_current_state_response()
 
@@ -132,12 +138,12 @@ class Policy:
             if parsed.attributes:
                 envelope['sessionAttributes'] = parsed.attributes
             resp = None
-        envelope = response.enforce_limits(envelope, logger, parsed.request_id)
+        envelope, text = response.render(envelope, logger, parsed.request_id)
         if voice_insights is not None:
             self._track_voice_insights(voice_insights, parsed, envelope)
         if record_filename:
             append_turn(record_filename, parsed.raw, envelope)
-        return ResponseJSON(envelope, resp)
+        return ResponseJSON(envelope, resp, text)
 
     def _answer(self, parsed: Request):
         kind = parsed.type
@@ -162,7 +168,7 @@ class Policy:
             self.request = parsed
             self.states.request = parsed
         state = self.attributes.state
-        if state not in self.fsm.state_set:
+        if state not in Machine.of(type(self)).state_set:
             logger.warning("request %s: state '%s' from the session is not a state of %s "
                            "(renamed or removed by a deploy?); restarting from '%s'",
                            parsed.request_id, state, self.fsm.states_cls.__name__, INITIAL_STATE)

@@ -100,30 +100,52 @@ class Request:
 
     def __init__(self, raw: Any) -> None:
         self.problems: List[str] = []
-        if not isinstance(raw, dict):
+        if type(raw) is not dict and not isinstance(raw, dict):
             self.problems.append(f"the request is a {type(raw).__name__}, not a JSON object")
             raw = {}
         self.raw: Dict[str, Any] = raw
         body = raw.get('request')
-        if not isinstance(body, dict):
+        if type(body) is not dict:
             self.problems.append("the request has no 'request' object")
             body = {}
         self.body: Dict[str, Any] = body
         session = raw.get('session')
-        if session is not None and not isinstance(session, dict):
-            self.problems.append("'session' is not an object")
-        self.session: Dict[str, Any] = _dict(session)
-        self.type: str = _str(body.get('type')) or ''
+        if type(session) is not dict:
+            if session is not None:
+                self.problems.append("'session' is not an object")
+            session = {}
+        self.session: Dict[str, Any] = session
+        kind = body.get('type')
+        self.type: str = kind if type(kind) is str else ''
         if not self.type:
             self.problems.append("the request has no 'request.type'")
-        self.request_id: Optional[str] = _str(body.get('requestId'))
-        self.locale: Optional[str] = _str(body.get('locale'))
-        self.timestamp: Any = body.get('timestamp')
         intent = body.get('intent')
-        self.intent: Dict[str, Any] = _dict(intent)
-        self.intent_name: Optional[str] = _str(self.intent.get('name'))
+        self.intent: Dict[str, Any] = intent if type(intent) is dict else {}
+        name = self.intent.get('name')
+        self.intent_name: Optional[str] = name if type(name) is str else None
         if self.type == INTENT and not self.intent_name:
             self.problems.append("an IntentRequest without 'request.intent.name'")
+        attributes = session.get('attributes')
+        if type(attributes) is not dict:
+            if attributes is not None:
+                self.problems.append("'session.attributes' is not an object; starting afresh")
+            attributes = {}
+        self.attributes: Dict[str, Any] = attributes  # as the previous turn sent them
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """Ties log lines, recordings and Alexa's own logs to one turn."""
+        return _str(self.body.get('requestId'))
+
+    @property
+    def locale(self) -> Optional[str]:
+        """The user's language and region, e.g. en-US, for localized responses."""
+        return _str(self.body.get('locale'))
+
+    @property
+    def timestamp(self) -> Any:
+        """When Alexa sent the request; verification rejects stale ones."""
+        return self.body.get('timestamp')
 
     @property
     def session_id(self) -> Optional[str]:
@@ -134,14 +156,6 @@ class Request:
     def new_session(self) -> bool:
         """True on the first request of a session, when Alexa sends no attributes yet."""
         return self.session.get('new') is True
-
-    @cached_property
-    def attributes(self) -> Dict[str, Any]:
-        """The session attributes the previous turn sent, as Alexa carried them back."""
-        attributes = self.session.get('attributes')
-        if attributes is not None and not isinstance(attributes, dict):
-            self.problems.append("'session.attributes' is not an object; starting afresh")
-        return _dict(attributes)
 
     @cached_property
     def _system(self) -> Dict[str, Any]:
@@ -211,16 +225,17 @@ class Request:
     def slot_values(self) -> Dict[str, Optional[str]]:
         """Spoken values by slot name; the cheap path the session attributes use every turn."""
         raw_slots = self.intent.get('slots')
-        if not isinstance(raw_slots, dict):
+        if type(raw_slots) is not dict:
             if raw_slots is not None:
                 self.slots  # records the problem once
             return {}
         values = {}
         for key, slot in raw_slots.items():
-            if isinstance(slot, dict):
+            if type(slot) is dict:
+                name = slot.get('name')
                 value = slot.get('value')
-                values[slot.get('name') if isinstance(slot.get('name'), str) else str(key)] = \
-                    value if isinstance(value, str) else None
+                values[name if type(name) is str else str(key)] = \
+                    value if type(value) is str else None
             else:
                 values[str(key)] = None
         return values

@@ -58,6 +58,8 @@ def ssml(*parts: str) -> Ssml:
 
 
 def _is_ssml(speech: Optional[str]) -> bool:
+    if type(speech) is str:  # the common case, on every response: skip the regex when possible
+        return '<speak' in speech[:64] and bool(_SPEAK.match(speech))
     return isinstance(speech, Ssml) or (isinstance(speech, str) and bool(_SPEAK.match(speech)))
 
 
@@ -259,6 +261,8 @@ class Response(namedtuple('Response', _FIELDS)):
         return {k: v for k, v in card.items() if v is not None}
 
     def _check_combination(self) -> None:
+        if not self.directives and self.can_fulfill is None:
+            return
         types = [d.get('type') if isinstance(d, Mapping) else getattr(d, 'type', None)
                  for d in self.directives]
         dialog = [t for t in types if t in _DIALOG_DIRECTIVES]
@@ -305,12 +309,17 @@ NOT_UNDERSTOOD = Response(
 APOLOGY = apology()
 
 
-def check_limits(envelope: Mapping[str, Any]) -> List[str]:
+def check_limits(envelope: Mapping[str, Any], size: Optional[int] = None) -> List[str]:
     """The limits of Alexa's that an envelope breaks, each with its size and how to fix it.
 
     Alexa rejects such a response outright and the user hears a generic error, so the policy
     checks every envelope before sending it. An empty list means the envelope is within limits.
+    ``size`` is the length of the envelope's compact JSON when the caller has it already.
     """
+    if size is None:
+        size = _size(envelope)
+    if size <= min(MAX_SPEECH_CHARS, MAX_CARD_CHARS):
+        return []  # no part can be longer than the whole; this is every ordinary turn
     problems = []
     response = envelope.get('response') or {}
     speeches = [('outputSpeech', response.get('outputSpeech')),
@@ -327,7 +336,6 @@ def check_limits(envelope: Mapping[str, Any]) -> List[str]:
     if card_chars > MAX_CARD_CHARS:
         problems.append(f"response.card has {card_chars:,} characters of title and content, over "
                         f"Alexa's limit of {MAX_CARD_CHARS:,}: shorten the card text")
-    size = _size(envelope)
     if size > MAX_RESPONSE_BYTES:
         attributes = _size(envelope.get('sessionAttributes') or {})
         problems.append(f"the response is {size:,} bytes of JSON, over Alexa's limit of "
@@ -346,7 +354,17 @@ def enforce_limits(envelope: Dict[str, Any], logger: logging.Logger,
     the next turn starts from the initial state, which beats Alexa ending the session.
     Envelopes above 24 KB pass unchanged with a warning, as a hint before they hit the limit.
     """
-    problems = check_limits(envelope)
+    return render(envelope, logger, request_id)[0]
+
+
+def render(envelope: Dict[str, Any], logger: logging.Logger,
+           request_id: Optional[str] = None) -> Tuple[Dict[str, Any], str]:
+    """``enforce_limits`` that also returns the envelope's JSON text, serialized only once.
+
+    The size check needs the text anyway; hosts send it as is instead of encoding again.
+    """
+    text = _text(envelope)
+    problems = check_limits(envelope, len(text))
     if problems:
         logger.error("request %s: the skill's response breaks Alexa's limits and was replaced "
                      "with an apology: %s", request_id, '; '.join(problems))
@@ -355,14 +373,13 @@ def enforce_limits(envelope: Dict[str, Any], logger: logging.Logger,
             logger.error("request %s: the session attributes alone exceed Alexa's limits, so "
                          "they were dropped and the next turn starts afresh", request_id)
             fallback = APOLOGY.to_json()
-        return fallback
-    size = _size(envelope)
-    if size > WARN_RESPONSE_BYTES:
+        return fallback, _text(fallback)
+    if len(text) > WARN_RESPONSE_BYTES:
         logger.warning("request %s: the response is %s bytes of JSON, above %s bytes (24 KB); "
                        "Alexa rejects responses above %s bytes (120 KB): keep large values out "
                        "of the session attributes (not_sent_fields)", request_id,
-                       f"{size:,}", f"{WARN_RESPONSE_BYTES:,}", f"{MAX_RESPONSE_BYTES:,}")
-    return envelope
+                       f"{len(text):,}", f"{WARN_RESPONSE_BYTES:,}", f"{MAX_RESPONSE_BYTES:,}")
+    return envelope, text
 
 
 def _output_speech(speech: str, where: str) -> Dict[str, str]:
@@ -413,7 +430,15 @@ def _check_choice(what: str, value: Any, choices: Tuple[str, ...]) -> None:
         raise ResponseError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
 
 
+# json.dumps with separators builds a new encoder per call; this one is built once. It escapes
+# non-ASCII text, so the text is ASCII and its length is its size in bytes: the larger of the
+# encodings a host may send, so what passes here fits either way.
+_ENCODER = json.JSONEncoder(separators=(',', ':'))
+
+
+def _text(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
 def _size(value: Any) -> int:
-    # json.dumps escapes non-ASCII text, the larger of the encodings a host may send, so an
-    # envelope that passes here fits whichever one it uses.
-    return len(json.dumps(value, separators=(',', ':')).encode('utf-8'))
+    return len(_text(value))

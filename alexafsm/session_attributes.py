@@ -115,7 +115,7 @@ class SessionAttributes:
     @classmethod
     def _from_wire(cls, wire: Dict[str, Any], info: _ClassInfo,
                    request_id: Optional[str]) -> 'SessionAttributes':
-        if info.takes_any:
+        if info.takes_any or wire.keys() <= info.accepted:
             known = wire
         else:
             known = {k: v for k, v in wire.items() if k in info.accepted}

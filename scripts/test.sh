@@ -3,5 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ALEXAFSM_EXTRAS=test ./scripts/setup.sh
+# alexafsm 0.1.11 itself, from PyPI, is the reference of the wire-compatibility tests.
+if [ ! -d .cache/alexafsm-0.1.11/alexafsm ]; then
+  mkdir -p .cache
+  .venv/bin/python -m pip download -q --no-deps --no-binary :all: alexafsm==0.1.11 -d .cache
+  tar xzf .cache/alexafsm-0.1.11.tar.gz -C .cache
+fi
 # pytest exits 5 when it collects no test: that is a failure here, not a pass.
 exec .venv/bin/python -m pytest "$@"

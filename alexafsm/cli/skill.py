@@ -1,0 +1,37 @@
+"""Find the Policy class a SKILL argument names; shared by every subcommand."""
+import inspect
+from importlib import import_module
+from typing import Type
+
+import click
+
+from alexafsm.policy import Policy
+
+
+def load_policy(spec: str) -> Type[Policy]:
+    """Resolve 'package.module:PolicyClass' or a module with exactly one Policy subclass.
+
+    Errors become click usage errors (exit 2) that say what was found, so a typo in CI is
+    diagnosed from the log alone.
+    """
+    module_name, _, attr = spec.partition(':')
+    try:
+        module = import_module(module_name)
+    except ImportError as error:
+        raise click.BadParameter(f"cannot import module '{module_name}': {error}",
+                                 param_hint='SKILL') from error
+    if attr:
+        policy = getattr(module, attr, None)
+        if not (inspect.isclass(policy) and issubclass(policy, Policy)):
+            raise click.BadParameter(f"'{attr}' in {module_name} is not a Policy subclass",
+                                     param_hint='SKILL')
+        return policy
+    found = {obj for obj in vars(module).values()
+             if inspect.isclass(obj) and issubclass(obj, Policy) and obj is not Policy
+             and obj.states_cls is not None}
+    if len(found) != 1:
+        names = ', '.join(sorted(p.__name__ for p in found)) or 'none'
+        raise click.BadParameter(
+            f"module '{module_name}' must define exactly one Policy subclass with states_cls "
+            f"(found: {names}); name one as '{module_name}:ClassName'", param_hint='SKILL')
+    return found.pop()
