@@ -1,0 +1,1 @@
+"""Example skills built with alexafsm; each subpackage is a skill ``alexafsm serve`` can run."""
