@@ -3,6 +3,7 @@
 0.1.11 needed ``alexafsm.make_json_serializable`` because session attributes held namedtuples and
 skill objects with a ``to_json()`` method. The core converts them itself, once, on the way out.
 """
+from itertools import islice
 from typing import Any
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -13,16 +14,16 @@ def jsonable(value: Any) -> Any:
 
     Objects with ``to_json()`` are asked first (the 0.1.11 convention), namedtuples and other
     tuples become lists (the wire format of slots), sets become sorted lists so the output is
-    stable between runs. Runs on every response, so the common shapes take the short path.
+    stable between runs. Runs on every response, so dicts and lists that are plain already are
+    returned as they are rather than copied.
     """
     kind = type(value)
     if kind in _SCALARS:
         return value
     if kind is dict:
-        return {k if type(k) is str else str(k): v if type(v) in _SCALARS else jsonable(v)
-                for k, v in value.items()}
+        return _plain_dict(value)
     if kind is list:
-        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+        return _plain_list(value)
     to_json = getattr(kind, 'to_json', None)
     if to_json is not None:
         return jsonable(to_json(value))
@@ -31,10 +32,34 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float)):  # subclasses such as Ssml or IntEnum
         return value
     if isinstance(value, dict):
-        return jsonable(dict(value))
-    if isinstance(value, (list, tuple)):
-        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+        return _plain_dict(dict(value))
+    if isinstance(value, list):
+        return _plain_list(list(value))
     if isinstance(value, (set, frozenset)):
         return sorted((jsonable(v) for v in value), key=repr)
     raise TypeError(f"{kind.__name__} is not JSON serializable: give it a to_json() method "
                     f"or keep it out of the response with not_sent_fields")
+
+
+def _plain_dict(value: dict) -> dict:
+    copy = None
+    for i, (key, item) in enumerate(value.items()):
+        if type(item) in _SCALARS and type(key) is str:
+            converted = item
+        else:
+            converted = jsonable(item)
+            if copy is None and (converted is not item or type(key) is not str):
+                copy = dict(islice(value.items(), i))  # the plain entries before this one
+        if copy is not None:
+            copy[key if type(key) is str else str(key)] = converted
+    return value if copy is None else copy
+
+
+def _plain_list(value: list) -> list:
+    for i, item in enumerate(value):
+        if type(item) in _SCALARS:
+            continue
+        converted = jsonable(item)
+        if converted is not item:
+            return value[:i] + [converted] + [jsonable(v) for v in value[i + 1:]]
+    return value
