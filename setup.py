@@ -37,7 +37,11 @@ setup(
             'redis>=5.0',
         ],
     },
-    entry_points={'console_scripts': ['alexafsm = alexafsm.cli:main']},
+    entry_points={
+        'console_scripts': ['alexafsm = alexafsm.cli:main'],
+        # named after its module: pytest refuses a plugin registered under two names
+        'pytest11': ['alexafsm.testing.pytest_plugin = alexafsm.testing.pytest_plugin'],
+    },
     classifiers=[
         'Development Status :: 4 - Beta',
         'Intended Audience :: Developers',

@@ -1,0 +1,28 @@
+"""``alexafsm coverage``: which states, events and transitions recorded sessions went through."""
+import json
+from typing import Tuple
+
+import click
+
+from alexafsm.cli.skill import load_policy
+from alexafsm.coverage import coverage
+from alexafsm.recording import RecordingError
+
+
+@click.command('coverage')
+@click.argument('skill')
+@click.argument('recordings', nargs=-1, required=True, metavar='RECORDING...')
+@click.option('--format', 'fmt', type=click.Choice(['text', 'json']), default='text',
+              show_default=True)
+def command(skill: str, recordings: Tuple[str, ...], fmt: str) -> None:
+    """List the states, events and transitions recordings used.
+
+    Counts SKILL's states, events and declared transitions in the RECORDING files, and lists the intents that fired no transition in the state they were said in, the
+    usual gaps in a dialog. Exits 2 when a file cannot be read.
+    """
+    policy_cls = load_policy(skill)
+    try:
+        report = coverage(policy_cls, recordings)
+    except RecordingError as error:
+        raise click.BadParameter(str(error), param_hint='RECORDING') from None
+    click.echo(json.dumps(report.to_json(), indent=2) if fmt == 'json' else report.to_text())

@@ -1,0 +1,42 @@
+"""``alexafsm stories``: run YAML conversation stories against a skill, for CI."""
+from typing import Dict, Optional, Tuple
+
+import click
+
+from alexafsm.cli.skill import load_policy
+from alexafsm.interaction_model import InteractionModel, ModelError, load_model
+from alexafsm.testing.stories import StoryError, load_stories, run_story
+
+
+@click.command('stories')
+@click.argument('skill')
+@click.argument('files', nargs=-1, required=True, metavar='FILE...')
+@click.pass_context
+def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
+    """Run YAML conversation stories against SKILL.
+
+    Each failing story is reported with its failing turn. The format is described in alexafsm.testing.stories; a file's own 'skill' key is for the
+    pytest plugin and is not used here. Exits 0 when every story passes, 1 when one fails,
+    2 when a file or its model cannot be read.
+    """
+    policy_cls = load_policy(skill)
+    models: Dict[str, Optional[InteractionModel]] = {}
+    try:
+        story_files = [load_stories(path) for path in files]
+        for story_file in story_files:
+            if story_file.model and story_file.model not in models:
+                models[story_file.model] = load_model(story_file.model)
+    except (StoryError, ModelError) as error:
+        raise click.BadParameter(str(error), param_hint='FILE') from None
+    failed = total = 0
+    for story_file in story_files:
+        model = models.get(story_file.model) if story_file.model else None
+        for story in story_file.stories:
+            total += 1
+            result = run_story(policy_cls, story, model=model)
+            if not result.passed:
+                failed += 1
+                click.echo(result.report() + '\n')
+    click.echo(f"{total - failed} of {total} stories passed" if failed
+               else f"all {total} stories passed")
+    ctx.exit(1 if failed else 0)

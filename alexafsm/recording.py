@@ -1,0 +1,229 @@
+"""Playback: replay recorded sessions against the skill as it is now, and show what changed.
+
+A recording is a file of JSON lines ``[request, response]``, one per turn, as 0.1.11 wrote them
+and as ``alexafsm.transcript.append_turn`` writes them (``Policy.handle(record_filename=...)``,
+``Conversation(record_to=...)``, ``alexafsm serve --record``). Each recorded request is answered
+by a fresh policy, as a new Lambda invocation would, and the answer must equal the recorded
+response. A difference is shown where authors look first: the speech, the state, the session
+attributes key by key, then any other JSON by path.
+"""
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
+
+from alexafsm.testing.conversation import respond, speech_of
+from alexafsm.testing.requests import describe_request
+
+PathLike = Union[str, 'os.PathLike[str]']
+_MISSING = object()
+
+
+class RecordingError(ValueError):
+    """A recording that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class RecordedTurn:
+    """One line of a recording: where it is, and the request and response it holds."""
+
+    path: str
+    line: int
+    request: Dict[str, Any]
+    response: Dict[str, Any]
+
+    @property
+    def session_id(self) -> Optional[str]:
+        """The session the turn belongs to; System.ExceptionEncountered requests have none."""
+        session = self.request.get('session')
+        return session.get('sessionId') if isinstance(session, dict) else None
+
+
+def read_turns(path: PathLike) -> List[RecordedTurn]:
+    """Every turn of a recording, in recorded order; blank lines are skipped."""
+    name = os.fspath(path)
+    try:
+        with open(name, encoding='utf-8') as file:
+            lines = file.readlines()
+    except OSError as error:
+        raise RecordingError(f"{name}: cannot read the recording: {error.strerror}") from None
+    turns = []
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            pair = json.loads(text)
+        except ValueError as error:
+            raise RecordingError(f"{name}:{number}: not JSON ({error}); a recording holds one "
+                                 f"[request, response] JSON list per line") from None
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], dict)
+                and isinstance(pair[1], dict)):
+            raise RecordingError(f"{name}:{number}: not a [request, response] pair of JSON "
+                                 f"objects; is this a recording?")
+        turns.append(RecordedTurn(name, number, pair[0], pair[1]))
+    return turns
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A recorded turn the skill now answers differently."""
+
+    turn: RecordedTurn
+    number: int  # the turn's place in its session, from 1
+    actual: Dict[str, Any]
+
+    def describe(self) -> str:
+        """Where the turn is, what the user did, and how the answer changed."""
+        turn = self.turn
+        header = (f"{turn.path}:{turn.line}: session {turn.session_id or '(none)'}, turn "
+                  f"{self.number}: {describe_request(turn.request)}")
+        return '\n'.join([header] + [f"  {line}" for line in
+                                     diff_responses(turn.response, self.actual)])
+
+
+@dataclass
+class PlaybackReport:
+    """What a playback found: how much it replayed and every turn that differs."""
+
+    paths: List[str]
+    turns: int = 0
+    sessions: int = 0
+    mismatches: List[Mismatch] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every replayed response equals its recording."""
+        return not self.mismatches
+
+    def summary(self) -> str:
+        """One line for the end of a CI log."""
+        replayed = (f"{_count(self.turns, 'turn')} in {_count(self.sessions, 'session')} from "
+                    f"{_count(len(self.paths), 'recording')}")
+        if self.passed:
+            return f"{replayed}: every response matches"
+        differ = 'response differs' if len(self.mismatches) == 1 else 'responses differ'
+        return f"{replayed}: {len(self.mismatches)} {differ}"
+
+    def report(self) -> str:
+        """Every mismatch with its diff, then the summary."""
+        return '\n\n'.join([m.describe() for m in self.mismatches] + [self.summary()])
+
+
+def playback(policy_cls: type, paths: Iterable[PathLike]) -> PlaybackReport:
+    """Replay every turn of the recordings at ``paths`` and compare the responses.
+
+    All files are read before anything runs, so a broken recording fails fast.
+    """
+    names = [os.fspath(path) for path in paths]
+    recordings = [read_turns(name) for name in names]
+    report = PlaybackReport(names)
+    for turns in recordings:
+        numbers: Dict[Optional[str], int] = {}
+        for turn in turns:
+            numbers[turn.session_id] = numbers.get(turn.session_id, 0) + 1
+            actual = respond(policy_cls, turn.request)
+            if _canonical(actual) != _canonical(turn.response):
+                report.mismatches.append(Mismatch(turn, numbers[turn.session_id], actual))
+        report.turns += len(turns)
+        report.sessions += len([s for s in numbers if s is not None])
+    return report
+
+
+def diff_responses(expected: Dict[str, Any], actual: Dict[str, Any]) -> List[str]:
+    """The differences between two response envelopes, as lines a person reads top down.
+
+    Speech first (with the changed words marked), then the state, then the session attributes
+    key by key, then the rest of the JSON by path.
+    """
+    lines: List[str] = []
+    speech = [speech_of(expected), speech_of(actual)]
+    if speech[0] != speech[1]:
+        lines += ['speech:', f"  expected: {_show(speech[0])}", f"  got:      {_show(speech[1])}"]
+        if isinstance(speech[0], str) and isinstance(speech[1], str):
+            lines.append(f"  changed:  {word_diff(speech[0], speech[1])}")
+    attributes = [_attributes(expected), _attributes(actual)]
+    state = [a.get('state', _MISSING) for a in attributes]
+    if state[0] != state[1]:
+        lines.append(f"state: expected {_show(state[0])}, got {_show(state[1])}")
+    changed = [line for key in _keys(*attributes) if key != 'state'
+               for line in _differences(attributes[0].get(key, _MISSING),
+                                        attributes[1].get(key, _MISSING), key)]
+    if changed:
+        lines += ['attributes:'] + [f"  {line}" for line in changed]
+    rest = [line for line in _differences(_rest(expected), _rest(actual), '')]
+    if rest:
+        lines += ['other differences:'] + [f"  {line}" for line in rest]
+    return lines
+
+
+def word_diff(expected: str, actual: str, context: int = 5) -> str:
+    """``actual`` with removed words as [-...-] and added ones as {+...+}.
+
+    Long unchanged stretches keep ``context`` words on each side of a change, so the change in
+    a long speech is found at a glance.
+    """
+    old, new = expected.split(), actual.split()
+    parts = []
+    opcodes = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == 'equal':
+            words = old[i1:i2]
+            head = words[:context] if index > 0 else []
+            tail = words[-context:] if index < len(opcodes) - 1 else []
+            if len(head) + len(tail) < len(words):
+                words = head + ['...'] + tail
+            parts.append(' '.join(words))
+            continue
+        if i2 > i1:
+            parts.append(f"[-{' '.join(old[i1:i2])}-]")
+        if j2 > j1:
+            parts.append(f"{{+{' '.join(new[j1:j2])}+}}")
+    return ' '.join(parts) if old != new else '(whitespace only)'
+
+
+def _attributes(envelope: Dict[str, Any]) -> Dict[str, Any]:
+    attributes = envelope.get('sessionAttributes')
+    return attributes if isinstance(attributes, dict) else {}
+
+
+def _rest(envelope: Dict[str, Any]) -> Dict[str, Any]:
+    rest = {k: v for k, v in envelope.items() if k != 'sessionAttributes'}
+    if isinstance(rest.get('response'), dict):
+        rest['response'] = {k: v for k, v in rest['response'].items() if k != 'outputSpeech'}
+    return rest
+
+
+def _keys(*mappings: Dict[str, Any]) -> List[str]:
+    seen: Dict[str, None] = {}
+    for mapping in mappings:
+        seen.update(dict.fromkeys(mapping))
+    return list(seen)
+
+
+def _differences(expected: Any, actual: Any, path: str) -> Iterator[str]:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in _keys(expected, actual):
+            yield from _differences(expected.get(key, _MISSING), actual.get(key, _MISSING),
+                                    f"{path}.{key}" if path else key)
+    elif (isinstance(expected, list) and isinstance(actual, list)
+          and len(expected) == len(actual)):
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            yield from _differences(e, a, f"{path}[{i}]")
+    elif expected != actual or type(expected) is not type(actual):
+        yield f"{path}: expected {_show(expected)}, got {_show(actual)}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _canonical(value: Any) -> str:
+    """JSON equality, which is stricter than Python's: true is not 1 and 1.0 is not 1."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return '(missing)'
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,246 @@
+"""Talk to a skill the way Alexa does, one turn at a time, without a device or a server.
+
+``Conversation`` keeps what Alexa keeps between turns: the session id, and the session
+attributes of the last response, which go back to the skill through JSON exactly as Alexa
+carries them (so a value that does not survive ``json.dumps`` fails here, not on a device).
+When the skill ends the session, the next turn opens a new one::
+
+    chat = Conversation(PizzaPolicy, model='skill-package/interactionModels/custom/en-US.json')
+    assert chat.launch().state == 'initial'
+    turn = chat.say('OrderIntent', size='big')
+    assert 'large' in turn.speech
+"""
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from alexafsm.interaction_model import Intent as IntentModel
+from alexafsm.interaction_model import InteractionModel, SlotType, load_model
+from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
+from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
+                                       custom_type_resolution, describe_request, intent_request,
+                                       launch_request, session_ended_request, utc_now)
+
+PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
+
+
+class ConversationError(Exception):
+    """A turn a real device could not send; the message says what to change in the test."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One request and the skill's response, both as the JSON that went over the wire."""
+
+    request: Dict[str, Any]
+    response: Dict[str, Any]
+
+    @property
+    def said(self) -> str:
+        """What the user did, for failure messages: 'launch', "OrderIntent(size='large')"."""
+        return describe_request(self.request)
+
+    @property
+    def speech(self) -> Optional[str]:
+        """What Alexa says: the text, or the SSML markup for SSML speech."""
+        return speech_of(self.response)
+
+    @property
+    def reprompt(self) -> Optional[str]:
+        """What Alexa says when the user stays silent."""
+        reprompt = (self.response.get('response') or {}).get('reprompt') or {}
+        return _spoken(reprompt.get('outputSpeech'))
+
+    @property
+    def attributes(self) -> Dict[str, Any]:
+        """The session attributes the skill sent back; the next turn of the session gets them."""
+        return self.response.get('sessionAttributes') or {}
+
+    @property
+    def state(self) -> Optional[str]:
+        """The state the skill is in after this turn (None when it sent no session attributes)."""
+        return self.attributes.get('state')
+
+    @property
+    def should_end(self) -> bool:
+        """Whether the skill closed the session; only an explicit true does."""
+        return (self.response.get('response') or {}).get('shouldEndSession') is True
+
+    @property
+    def card(self) -> Optional[Dict[str, Any]]:
+        """The card shown in the Alexa app, as its JSON, or None."""
+        return (self.response.get('response') or {}).get('card')
+
+
+class Conversation:
+    """A user talking to ``policy_cls``: ``launch()``, ``say(intent, **slots)``, ``end()``.
+
+    With ``model`` (an ``InteractionModel`` or the path of one), intents and slot names are
+    checked against it, slot names may be written in any case, every slot of the intent is sent
+    (unfilled ones without a value, as Alexa does) and custom slot types get the entity
+    resolutions Alexa would report. Without it, slots are sent as given. ``record_to`` appends
+    every turn to a recording that ``alexafsm playback`` and ``alexafsm coverage`` read.
+    """
+
+    def __init__(self, policy_cls: type, *, user_id: str = USER_ID, device_id: str = DEVICE_ID,
+                 locale: str = 'en-US', application_id: str = APPLICATION_ID,
+                 record_to: Optional['os.PathLike[str] | str'] = None,
+                 model: Optional[PathOrModel] = None, clock: Any = utc_now) -> None:
+        self.policy_cls = policy_cls
+        self.caller = Caller(application_id=application_id, user_id=user_id,
+                             device_id=device_id, locale=locale, clock=clock)
+        self.record_to = os.fspath(record_to) if record_to is not None else None
+        self.model: Optional[InteractionModel] = (
+            model if model is None or isinstance(model, InteractionModel) else load_model(model))
+        self.turns: List[Turn] = []
+        self.session_id: Optional[str] = None
+        self.attributes: Dict[str, Any] = {}
+
+    @property
+    def in_session(self) -> bool:
+        """Whether the next turn continues a session rather than opening a new one."""
+        return self.session_id is not None
+
+    def launch(self) -> Turn:
+        """"Alexa, open <skill>": a new session, even when one is open."""
+        return self.send(launch_request(caller=self.caller))
+
+    def say(self, intent: str, /, *, dialog_state: Optional[str] = None,
+            confirmation_status: str = 'NONE',
+            slot_confirmations: Optional[Mapping[str, str]] = None, **slots: Any) -> Turn:
+        """The user says something the model understands as ``intent`` with ``slots``.
+
+        Outside a session this is a one-shot request ("Alexa, ask <skill> to ..."), which opens
+        one. Numbers are sent as the strings Alexa would send.
+        """
+        wire_slots, resolutions = self._slots(intent, slots)
+        confirmations = {self._slot_name(intent, name): status
+                         for name, status in (slot_confirmations or {}).items()}
+        try:
+            request = intent_request(
+                intent, wire_slots, attributes=self.attributes, dialog_state=dialog_state,
+                confirmation_status=confirmation_status, slot_confirmations=confirmations,
+                resolutions=resolutions, caller=self.caller, session_id=self.session_id,
+                new=not self.in_session)
+        except (TypeError, ValueError) as error:
+            raise ConversationError(f"{intent}: {error}") from None
+        return self.send(request)
+
+    def end(self, reason: str = 'USER_INITIATED',
+            error: Optional[Mapping[str, str]] = None) -> Turn:
+        """The session closes without the skill ending it (the user left, or it timed out)."""
+        if not self.in_session:
+            raise ConversationError(
+                "end(): no session is open, and Alexa sends SessionEndedRequest only for an open "
+                "one; the skill ended the last session itself (shouldEndSession true) or none "
+                "was started: launch() or say() first")
+        try:
+            request = session_ended_request(reason, error, attributes=self.attributes,
+                                            caller=self.caller, session_id=self.session_id)
+        except ValueError as problem:
+            raise ConversationError(f"end(): {problem}") from None
+        return self.send(request)
+
+    def send(self, request: Mapping[str, Any]) -> Turn:
+        """Hand any request envelope to the skill as Alexa would, and carry the session on.
+
+        The seam for tools that build their own requests: a launch or intent request that opens
+        a session (``new`` true) makes it the conversation's session; a request of that session
+        updates its attributes, which close when the skill ends the session or it ended.
+        """
+        request = json.loads(json.dumps(request))
+        turn = Turn(request, respond(self.policy_cls, request, record_to=self.record_to))
+        self.turns.append(turn)
+        session = request.get('session') or {}
+        kind = (request.get('request') or {}).get('type')
+        if session.get('new') is True and kind in (LAUNCH, INTENT):
+            self.session_id = session.get('sessionId')
+        if self.session_id is not None and session.get('sessionId') == self.session_id:
+            if turn.should_end or kind == SESSION_ENDED:
+                self.session_id, self.attributes = None, {}
+            else:
+                self.attributes = turn.attributes
+        return turn
+
+    def _slots(self, intent: str, slots: Mapping[str, Any]
+               ) -> Tuple[Dict[str, Optional[str]], Dict[str, Resolution]]:
+        values = {name: _slot_text(intent, name, value) for name, value in slots.items()}
+        if self.model is None:
+            return values, {}
+        model_intent = self._model_intent(intent)
+        wire: Dict[str, Optional[str]] = {slot.name: None for slot in model_intent.slots}
+        resolutions: Dict[str, Resolution] = {}
+        for name, value in values.items():
+            slot = model_intent.slot(self._slot_name(intent, name))
+            wire[slot.name] = value
+            slot_type = self.model.slot_type(slot.type)
+            if value is not None and _resolvable(slot_type):
+                match = slot_type.resolve(value)
+                resolutions[slot.name] = custom_type_resolution(
+                    slot.type, match.value if match else None, match.id if match else None,
+                    application_id=self.caller.application_id)
+        return wire, resolutions
+
+    def _slot_name(self, intent: str, name: str) -> str:
+        """The model's spelling of a slot name; as given without a model."""
+        if self.model is None:
+            return name
+        model_intent = self._model_intent(intent)
+        slot = model_intent.slot(name)
+        if slot is None:
+            raise ConversationError(
+                f"{intent} has no slot {name!r} in the interaction model {self.model.source} "
+                f"(its slots: {', '.join(model_intent.slot_names) or 'none'}): fix the "
+                f"slot name in the test or add the slot to the intent")
+        return slot.name
+
+    def _model_intent(self, intent: str) -> IntentModel:
+        model_intent = self.model.intent(intent)
+        if model_intent is None:
+            raise ConversationError(
+                f"{intent!r} is not an intent of the interaction model {self.model.source}, so "
+                f"Alexa would never send it (intents: {', '.join(self.model.intent_names)}): "
+                f"fix the intent name or add the intent to the model")
+        return model_intent
+
+
+def respond(policy_cls: type, request: Mapping[str, Any], *,
+            record_to: Optional[str] = None) -> Dict[str, Any]:
+    """The skill's answer to one request, handled as a fresh Lambda invocation handles it.
+
+    A new policy per request, so nothing but the session attributes carries over; the answer
+    goes through JSON, so the caller sees exactly what Alexa would receive.
+    """
+    request = json.loads(json.dumps(request))
+    envelope = policy_cls.initialize(request).handle(request, record_filename=record_to)
+    return json.loads(json.dumps(envelope))
+
+
+def speech_of(envelope: Mapping[str, Any]) -> Optional[str]:
+    """The speech of a response envelope as sent: its text, or its SSML markup; None if silent.
+
+    Tests, playback diffs and coverage all compare speech, and must agree on what it is.
+    """
+    return _spoken((envelope.get('response') or {}).get('outputSpeech'))
+
+
+def _resolvable(slot_type: Optional[SlotType]) -> bool:
+    """Alexa resolves entities for custom types and for built-in types the model extends."""
+    return slot_type is not None and bool(slot_type.values)
+
+
+def _slot_text(intent: str, name: str, value: Any) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ConversationError(f"{intent}: slot {name!r} is {type(value).__name__} {value!r}, but "
+                            f"Alexa sends slot values as the words it heard: pass a string")
+
+
+def _spoken(output_speech: Any) -> Optional[str]:
+    if not isinstance(output_speech, dict):
+        return None
+    return output_speech.get('ssml') if output_speech.get('type') == 'SSML' \
+        else output_speech.get('text')
