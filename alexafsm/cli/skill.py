@@ -1,5 +1,7 @@
 """Find the Policy class a SKILL argument names; shared by every subcommand."""
 import inspect
+import os
+import sys
 from importlib import import_module
 from typing import Type
 
@@ -15,6 +17,10 @@ def load_policy(spec: str) -> Type[Policy]:
     diagnosed from the log alone.
     """
     module_name, _, attr = spec.partition(':')
+    if '' not in sys.path and os.getcwd() not in sys.path:
+        # a console script does not put the working directory on the path, but a skill
+        # named on the command line usually lives there (as flask and gunicorn assume too)
+        sys.path.insert(0, os.getcwd())
     try:
         module = import_module(module_name)
     except ImportError as error:

@@ -216,7 +216,7 @@ class RequestVerifier:
         """
         if tolerance < 0:
             raise ValueError(f"tolerance must be zero or more seconds, not {tolerance}")
-        self.application_ids = _normalize_ids(application_ids)
+        self.application_ids = normalize_application_ids(application_ids)
         self.tolerance = tolerance
         self._now = now or _utcnow
         self._store: verification.Store | None = None
@@ -509,7 +509,7 @@ def check_application_id(request: Mapping[str, Any], application_ids: Iterable[s
     ``context.System.application.applicationId`` for requests without a
     session.  ``None`` disables the check.
     """
-    allowed = _normalize_ids(application_ids)
+    allowed = normalize_application_ids(application_ids)
     if allowed is None:
         return
     for path in _APPLICATION_ID_PATHS:
@@ -540,7 +540,8 @@ def _lookup(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def _normalize_ids(application_ids: Iterable[str] | str | None) -> frozenset[str] | None:
+def normalize_application_ids(application_ids: Iterable[str] | str | None) -> frozenset[str] | None:
+    """One reading of configured skill ids for every host, failing at start-up on a slip."""
     if application_ids is None:
         return None
     if isinstance(application_ids, str):

@@ -1,0 +1,51 @@
+"""lambda_handler: serve a skill from AWS Lambda, where Alexa invokes the function directly.
+
+Amazon exempts Lambda endpoints from signature checks (only Alexa can invoke a function whose
+trigger names the skill), so nothing is verified here except the application id. Lambda has
+no HTTP status: a refused event raises :class:`RejectedRequest`, so Lambda reports a failed
+invocation, the caller learns nothing, and CloudWatch gets the reason. This module does not
+import Flask, which keeps cold starts short.
+
+Typical ``lambda_function.py``::
+
+    from alexafsm.hosting import lambda_handler
+    from skills.skillsearch import SkillSearchPolicy
+
+    handler = lambda_handler(SkillSearchPolicy, application_ids=['amzn1.ask.skill.1234...'])
+"""
+import logging
+from typing import Any, Callable, Collection, Dict, Optional, Type
+
+from alexafsm.hosting.endpoint import (RejectedRequest, check_application_ids, check_options,
+                                       check_policy, check_record_to, respond)
+from alexafsm.policy import Policy
+
+logger = logging.getLogger('alexafsm.hosting')
+
+LambdaHandler = Callable[[Any, Any], Dict[str, Any]]
+_KEYWORDS = ('application_ids', 'record_to')
+
+
+def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collection[str]] = None,
+                   **options: Any) -> LambdaHandler:
+    """The ``handler(event, context)`` Lambda calls, answering with the response envelope.
+
+    Give ``application_ids`` in production: a Lambda function's trigger can be shared with
+    other skills by mistake, and the id is the only thing telling their requests apart.
+    ``record_to`` appends each turn to a JSON-lines file (on Lambda, only /tmp is writable).
+    """
+    check_options('lambda_handler', options, _KEYWORDS)
+    policy_cls = check_policy(policy_cls)
+    ids = check_application_ids(application_ids)
+    record_to = check_record_to(options.get('record_to'))
+
+    def handler(event: Any, context: Any = None) -> Dict[str, Any]:
+        """Answer one Alexa event; raises RejectedRequest for events this skill must not act on."""
+        reply = respond(policy_cls, event, application_ids=ids, record_to=record_to)
+        if reply.rejection is not None:
+            raise reply.rejection
+        return reply.envelope
+    return handler
+
+
+__all__ = ['lambda_handler', 'RejectedRequest']

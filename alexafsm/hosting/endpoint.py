@@ -1,0 +1,213 @@
+"""The one turn every host serves: request bytes or JSON in, an HTTP status and JSON bytes out.
+
+Flask, AWS Lambda and whatever comes next call :func:`respond`, so size limits, verification,
+the application id check, recording and the last-resort apology behave the same everywhere.
+No request makes ``respond`` raise: a refused one becomes a 4xx reply naming the check that
+failed, and a failure past verification becomes a spoken apology logged with the request id.
+"""
+import difflib
+import json
+import logging
+from typing import (Any, Collection, Dict, FrozenSet, Iterable, Mapping, NamedTuple, Optional,
+                    Tuple, Type, Union)
+
+from alexafsm import response
+from alexafsm.hosting.verify import (MalformedRequestError, RequestVerifier, VerificationError,
+                                     normalize_application_ids, check_application_id, parse_request)
+from alexafsm.machine import Machine
+from alexafsm.policy import Policy
+from alexafsm.transcript import append_turn
+
+logger = logging.getLogger(__name__)
+
+#: Alexa requests are a few KB; anything this big is not one and is refused before parsing.
+MAX_BODY_BYTES = 256 * 1024
+
+#: Options the next release adds; named here so a typo check can say "not yet" instead of "unknown".
+RESERVED_OPTIONS = frozenset({'store', 'analytics'})
+
+RequestInput = Union[bytes, bytearray, str, Mapping[str, Any]]
+
+
+class RejectedRequest(VerificationError):
+    """A request refused before the skill saw it; ``status`` is the HTTP status it maps to.
+
+    A VerificationError, so hosts without status codes (AWS Lambda) raise it and callers that
+    already catch verification failures need nothing new.
+    """
+
+    def __init__(self, message: str, status: int = 400, kind: str = 'verification_failed'):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+class Reply(NamedTuple):
+    """What to send back: the status, the JSON body as bytes and as the dict it encodes.
+
+    ``rejection`` is set when the request was refused, so a host can log or re-raise it.
+    """
+    status: int
+    body: bytes
+    envelope: Dict[str, Any]
+    rejection: Optional[RejectedRequest] = None
+
+
+def respond(policy_cls: Type[Policy], request: RequestInput, *,
+            headers: Optional[Mapping[str, str]] = None,
+            verifier: Optional[RequestVerifier] = None,
+            application_ids: Optional[Collection[str]] = None,
+            record_to: Optional[str] = None,
+            max_body_bytes: int = MAX_BODY_BYTES) -> Reply:
+    """Answer one Alexa request the way every host must; no request can make it raise.
+
+    Pass the raw body and ``headers`` with a ``verifier`` for HTTP, where Amazon requires the
+    signature check (it needs the exact bytes received); pass the parsed event for Lambda,
+    which Amazon exempts. ``application_ids`` is checked either way.
+    """
+    try:
+        raw = _read(request, headers, verifier, application_ids, max_body_bytes)
+    except RejectedRequest as rejection:
+        logger.warning("refused a request (%s): %s", rejection.kind, rejection)
+        return rejected(rejection)
+    return _answer(policy_cls, raw, record_to)
+
+
+def rejected(rejection: RejectedRequest) -> Reply:
+    """The short JSON error a refused request gets: what kind of refusal, and why."""
+    envelope = {'error': rejection.kind, 'message': str(rejection)}
+    return Reply(rejection.status, _dumps(envelope), envelope, rejection)
+
+
+def error_body(kind: str, message: str) -> bytes:
+    """The same short JSON for errors a host finds itself (wrong method, unknown path)."""
+    return _dumps({'error': kind, 'message': message})
+
+
+def too_large(max_body_bytes: int = MAX_BODY_BYTES) -> RejectedRequest:
+    """The refusal of an oversized body, shared with hosts that stop reading it early."""
+    return RejectedRequest(f"request body is over the {max_body_bytes}-byte limit; Alexa "
+                           f"requests are a few KB, so this is not one", 413, 'too_large')
+
+
+def check_policy(policy_cls: Any) -> Type[Policy]:
+    """Fail at start-up, not on the first request, when the skill cannot answer anything.
+
+    Compiling the machine here surfaces mistakes in transitions (unknown callbacks, missing
+    states) when the server starts, where the skill author sees them.
+    """
+    if not (isinstance(policy_cls, type) and issubclass(policy_cls, Policy)):
+        raise TypeError(f"expected your Policy subclass (the class, not an instance), "
+                        f"got {policy_cls!r}")
+    Machine.of(policy_cls)
+    return policy_cls
+
+
+def check_options(caller: str, options: Mapping[str, Any], accepted: Iterable[str]) -> None:
+    """Refuse option names a host does not know, since a silently ignored typo disables a feature.
+
+    A misspelt ``aplication_ids`` would otherwise leave the application id unchecked.
+    """
+    accepted = sorted(accepted)
+    problems = []
+    for name in (n for n in options if n not in accepted):
+        if name in RESERVED_OPTIONS:
+            problems.append(f"'{name}' is not supported yet")
+            continue
+        close = difflib.get_close_matches(name, accepted, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ''
+        problems.append(f"unknown option '{name}'{hint}")
+    if problems:
+        raise TypeError(f"{caller}(): {'; '.join(problems)}; the options it accepts are "
+                        f"{', '.join(accepted)}")
+
+
+def check_application_ids(application_ids: Any) -> Optional[FrozenSet[str]]:
+    """Validate the ids at start-up: an empty list would refuse every request, one by one."""
+    return normalize_application_ids(application_ids)
+
+
+def check_record_to(record_to: Optional[str]) -> Optional[str]:
+    """Open the recording file once at start-up, so a bad path fails there and not per turn."""
+    if record_to is None:
+        return None
+    try:
+        with open(record_to, 'a', encoding='utf-8'):
+            pass
+    except OSError as error:
+        raise ValueError(f"cannot record turns to {record_to!r}: {error.strerror}; pass a "
+                         f"path in an existing, writable directory") from None
+    return record_to
+
+
+def _read(request: RequestInput, headers: Optional[Mapping[str, str]],
+          verifier: Optional[RequestVerifier], application_ids: Optional[Collection[str]],
+          max_body_bytes: int) -> Dict[str, Any]:
+    if isinstance(request, str):
+        request = request.encode('utf-8')
+    if isinstance(request, (bytes, bytearray)):
+        if len(request) > max_body_bytes:
+            raise too_large(max_body_bytes)
+        try:
+            if verifier is not None:
+                raw = verifier.verify(headers or {}, bytes(request))
+            else:
+                raw = parse_request(bytes(request))
+        except MalformedRequestError as error:
+            raise RejectedRequest(str(error), 400, 'malformed_json') from None
+        except VerificationError as error:
+            raise RejectedRequest(str(error)) from None
+    elif verifier is not None:
+        raise RejectedRequest("the request was parsed before verification, but the signature "
+                              "covers the exact bytes received: pass the raw body")
+    elif isinstance(request, dict):
+        raw = request
+    else:
+        raise RejectedRequest(f"the request must be a JSON object, not a JSON "
+                              f"{type(request).__name__}", 400, 'malformed_json')
+    try:
+        check_application_id(raw, application_ids)
+    except VerificationError as error:
+        raise RejectedRequest(str(error)) from None
+    return raw
+
+
+def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[str]) -> Reply:
+    try:
+        envelope = dict(policy_cls.initialize(raw).handle(raw))
+        body = _dumps(envelope)
+    except Exception:
+        logger.exception("request %s: the host could not answer with %s; answering with an "
+                         "apology", _request_id(raw), policy_cls.__name__)
+        envelope, body = _apology(raw)
+    if record_to is not None:
+        try:
+            append_turn(record_to, raw, envelope)
+        except Exception:
+            logger.exception("request %s: could not record the turn to %s",
+                             _request_id(raw), record_to)
+    return Reply(200, body, envelope)
+
+
+def _apology(raw: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
+    """The core's apology, keeping the session as it was when its attributes can be sent back."""
+    envelope = response.apology().to_json()
+    session = raw.get('session')
+    attributes = session.get('attributes') if isinstance(session, dict) else None
+    if isinstance(attributes, dict) and attributes:
+        try:
+            kept = dict(envelope, sessionAttributes=attributes)
+            return kept, _dumps(kept)
+        except ValueError:  # NaN or Infinity, which Python's parser accepts and Alexa does not
+            pass
+    return envelope, _dumps(envelope)
+
+
+def _request_id(raw: Dict[str, Any]) -> Optional[str]:
+    body = raw.get('request')
+    return body.get('requestId') if isinstance(body, dict) else None
+
+
+def _dumps(envelope: Dict[str, Any]) -> bytes:
+    return json.dumps(envelope, ensure_ascii=False, allow_nan=False,
+                      separators=(',', ':')).encode('utf-8')

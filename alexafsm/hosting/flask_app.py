@@ -1,0 +1,104 @@
+"""create_app: a Flask app that serves one skill to Alexa, verifying every request by default."""
+import logging
+import re
+from typing import Any, Dict, Optional, Type
+
+import flask
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_ids,
+                                       check_options, check_policy, check_record_to, error_body,
+                                       rejected, respond, too_large)
+from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
+                                     RequestVerifier)
+from alexafsm.policy import Policy
+
+logger = logging.getLogger('alexafsm.hosting')
+
+HEALTH_PATH = '/health'
+_KEYWORDS = ('verifier', 'dev', 'path', 'record_to', 'application_ids')
+# the legacy header is passed too, so a request carrying only it is told why it fails
+SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
+
+
+def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] = None,
+               dev: bool = False, path: str = '/', record_to: Optional[str] = None,
+               **options: Any) -> flask.Flask:
+    """A WSGI app answering Alexa at POST ``path``, and 200 at GET /health for load balancers.
+
+    Amazon rejects skills whose endpoint acts on unsigned requests, so every request is
+    verified (by ``verifier``, or a default ``RequestVerifier()`` trusting Amazon's chain)
+    unless ``dev`` is set, which is for local work with curl and logs a warning saying so.
+    ``record_to`` appends each turn to a JSON-lines file, tokens redacted.
+    ``application_ids`` refuses requests meant for other skills.
+    """
+    check_options('create_app', options, _KEYWORDS)
+    policy_cls = check_policy(policy_cls)
+    application_ids = check_application_ids(options.get('application_ids'))
+    record_to = check_record_to(record_to)
+    if not isinstance(path, str) or not path.startswith('/') or path == HEALTH_PATH:
+        raise ValueError(f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
+    if dev:
+        if verifier is not None:
+            raise ValueError("dev=True turns verification off, so the verifier would never be "
+                             "used: pass one or the other")
+        logger.warning("DEV MODE: requests to %s are NOT verified. Anyone who can reach this "
+                       "server can talk to %s as any user. Use dev mode for local work only, "
+                       "never where Alexa or the internet can reach it.", path,
+                       policy_cls.__name__)
+    elif verifier is None:
+        verifier = RequestVerifier()
+
+    app = flask.Flask('alexafsm.hosting', static_folder=None)
+    app.config['MAX_CONTENT_LENGTH'] = MAX_BODY_BYTES
+
+    @app.post(path)
+    def alexa() -> flask.Response:
+        try:
+            body = flask.request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return _send(rejected(too_large()))
+        return _send(respond(policy_cls, body, headers=_signature_headers(), verifier=verifier,
+                             application_ids=application_ids, record_to=record_to))
+
+    @app.get(HEALTH_PATH)
+    def health() -> flask.Response:
+        return _json(200, b'{"status":"ok"}')
+
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _signature_headers() -> Dict[str, str]:
+    """Only the headers verification reads: looking them up is far cheaper than iterating all."""
+    headers = flask.request.headers
+    return {name: headers[name] for name in SIGNATURE_HEADERS if name in headers}
+
+
+def _send(reply: Reply) -> flask.Response:
+    return _json(reply.status, reply.body)
+
+
+def _json(status: int, body: bytes) -> flask.Response:
+    return flask.Response(body, status=status, mimetype='application/json')
+
+
+def _http_error(error: HTTPException) -> flask.Response:
+    """Wrong method, unknown path, oversized body: the same short JSON as a refused request."""
+    if isinstance(error, RequestEntityTooLarge):
+        return _send(rejected(too_large()))
+    response = error.get_response()  # keeps headers such as Allow on a 405
+    response.set_data(error_body(_snake(error.name or 'error'), error.description or ''))
+    response.mimetype = 'application/json'
+    return response
+
+
+def _unexpected_error(error: Exception) -> flask.Response:
+    logger.exception("unexpected error outside the Alexa endpoint", exc_info=error)
+    return _json(500, error_body('internal_error', 'the server failed; see its log'))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r'\W+', '_', name.strip().lower())
+

@@ -1,0 +1,46 @@
+"""Production serving with any WSGI server, through an app factory gunicorn can call::
+
+    gunicorn -w 4 --threads 8 -b 0.0.0.0:8888 \\
+        'alexafsm.hosting.wsgi:app("skills.skillsearch", application_ids=["amzn1.ask.skill.ID"])'
+
+Gunicorn evaluates the call with literal arguments only, so options are strings, lists and
+booleans; a custom verifier is named as 'module:factory' and built in each worker.
+"""
+from importlib import import_module
+from typing import Any, Callable, Optional
+
+import click
+import flask
+
+from alexafsm.cli.skill import load_policy
+from alexafsm.hosting.flask_app import create_app
+from alexafsm.hosting.verify import RequestVerifier
+
+
+def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.Flask:
+    """The Flask app of ``skill`` ('package.module:PolicyClass' or a module with one Policy).
+
+    ``verifier`` names a zero-argument factory returning a RequestVerifier, for trust roots,
+    fetchers or tolerances other than Amazon's defaults; other options go to ``create_app``.
+    """
+    try:
+        policy_cls = load_policy(skill)
+    except click.BadParameter as error:
+        raise RuntimeError(f"alexafsm.hosting.wsgi: {error.format_message()}") from None
+    made = _import_factory(verifier)() if verifier is not None else None
+    if made is not None and not isinstance(made, RequestVerifier):
+        raise TypeError(f"alexafsm.hosting.wsgi: verifier factory {verifier!r} returned "
+                        f"{type(made).__name__}; it must return a RequestVerifier")
+    return create_app(policy_cls, verifier=made, **options)
+
+
+def _import_factory(spec: str) -> Callable[[], Any]:
+    module_name, _, attr = spec.partition(':')
+    if not attr:
+        raise ValueError(f"alexafsm.hosting.wsgi: verifier must be 'module:factory', "
+                         f"got {spec!r}")
+    factory = getattr(import_module(module_name), attr, None)
+    if not callable(factory):
+        raise ValueError(f"alexafsm.hosting.wsgi: '{attr}' in {module_name} is not a function "
+                         f"that returns a RequestVerifier")
+    return factory
