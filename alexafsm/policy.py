@@ -7,13 +7,20 @@ The data path of a turn, top to bottom::
 
 ``handle`` never raises: bad input gets a defined answer, and an exception in skill code is
 logged with the request id and answered with a spoken apology, the session kept as it was.
+
+With ``Extensions`` (a store, analytics, interceptors; see ``alexafsm.extensions``) a turn is
+wrapped in the interceptors and, when the user's persistent attributes changed under it, run
+again on the fresh data; without them, ``handle`` does what it always did and costs nothing more.
 """
 import json
 import logging
 import os
-from typing import Any, Dict, Optional
+import random
+import time
+from typing import Any, Dict, Optional, Tuple
 
-from alexafsm import response
+from alexafsm import background, response
+from alexafsm.extensions import (Extensions, Persistence, PersistentAttributes, not_configured)
 from alexafsm.machine import Machine, NotHandled
 from alexafsm.request import (CAN_FULFILL, EXCEPTION_ENCOUNTERED, INTENT, LAUNCH, SESSION_ENDED,
                               Request, parse)
@@ -58,6 +65,9 @@ class Policy:
     """
 
     states_cls: Optional[type] = None
+    #: The skill's own store, analytics and interceptors; a host's are combined with them.
+    extensions: Optional[Extensions] = None
+    _persistence: Optional[Persistence] = None
 
     def __init__(self, states: States, request: Any = None, with_graph: bool = False) -> None:
         self.states = states
@@ -74,10 +84,50 @@ class Policy:
         """
         return cls(cls.states_cls.from_request(request), request, with_graph)
 
+    @classmethod
+    def respond(cls, request: Any, *, extensions: Optional[Extensions] = None,
+                record_filename: Optional[str] = None) -> 'ResponseJSON':
+        """One turn on a fresh policy: what hosts and test tools call for each request.
+
+        ``initialize(request).handle(request)``, except that it never raises either: a skill
+        whose ``__init__`` fails answers with the apology, the session kept as it was.
+        """
+        try:
+            policy = cls.initialize(request)
+        except Exception:
+            parsed = parse(request)
+            logger.exception("request %s: %s could not be initialized; answering with an "
+                             "apology and keeping the session as it was", parsed.request_id,
+                             cls.__name__)
+            envelope, text = response.render(apology_envelope(parsed), logger,
+                                             parsed.request_id)
+            return ResponseJSON(envelope, response.APOLOGY, text)
+        return policy.handle(request, record_filename=record_filename, extensions=extensions)
+
     @property
     def attributes(self) -> SessionAttributes:
         """The session attributes of this turn (the States object holds them)."""
         return self.states.attributes
+
+    @property
+    def persistent_attributes(self) -> PersistentAttributes:
+        """The current user's memory across sessions, read from the store on first use.
+
+        ``handle`` saves it after the turn if it changed. Raises PersistenceError naming the
+        fix when no store is configured.
+        """
+        persistence = self._persistence
+        if persistence is None:
+            persistence = self._attach(self.extensions, self.request)
+            if persistence is None:
+                raise not_configured(f"{type(self).__name__} (in state '{self.state}')")
+        return persistence.attributes
+
+    def _attach(self, extensions: Optional[Extensions],
+                request: Optional[Request]) -> Optional[Persistence]:
+        persistence = extensions.persistence(request) if extensions is not None else None
+        self._persistence = self.states._persistence = persistence
+        return persistence
 
     @property
     def fsm(self) -> Machine:
@@ -117,35 +167,138 @@ class Policy:
         return self.get_current_state_response()
 
     def handle(self, request: Any, voice_insights: Any = None,
-               record_filename: Optional[str] = None) -> ResponseJSON:
+               record_filename: Optional[str] = None, *,
+               extensions: Optional[Extensions] = None) -> ResponseJSON:
         """Answer one Alexa request with the response JSON; never raises.
 
         ``voice_insights`` (a VoiceLabs ``VoiceInsights``) and ``record_filename`` (append the
-        turn as a JSON line) are 0.1.11's options.
+        turn as a JSON line) are 0.1.11's options; VoiceLabs is called on a background thread,
+        so a slow analytics service cannot delay the answer. ``extensions`` is a host's store,
+        analytics and interceptors, combined with the class's ``extensions``.
         """
-        parsed = parse(request)
+        built_from = self.request
+        parsed = built_from if built_from is not None and built_from.raw is request \
+            else parse(request)
         for problem in parsed.problems:
             logger.warning("request %s: %s", parsed.request_id, problem)
-        resp: Optional[response.Response] = None
-        try:
-            resp, envelope = self._answer(parsed)
-        except Exception:
-            logger.exception("request %s: %s raised while answering %s %s in state %s; "
-                             "answering with an apology and keeping the session as it was",
-                             parsed.request_id, type(self).__name__, parsed.type,
-                             parsed.intent_name or '', self.state)
-            envelope = response.apology().to_json()
-            if parsed.attributes:
-                envelope['sessionAttributes'] = parsed.attributes
-            resp = None
-        envelope, text = response.render(envelope, logger, parsed.request_id)
+        active = self.extensions
+        if extensions is not None:
+            active = extensions.over(active)
+        if active is None:
+            try:
+                resp = self._respond(parsed)
+                envelope = resp.to_json()
+            except Exception:
+                resp, envelope = None, self._apology(parsed)
+            resp, envelope, text = _rendered(resp, envelope, parsed)
+        else:
+            try:
+                resp, envelope, text = self._extended_turn(parsed, active)
+            except Exception:  # the turn's own guards failed, e.g. a States.__init__ on a retry
+                resp, envelope, text = _rendered(None, self._apology(parsed), parsed)
+            if active.analytics:
+                active.track(parsed, envelope)
         if voice_insights is not None:
-            self._track_voice_insights(voice_insights, parsed, envelope)
+            worker = active.worker if active is not None and active.worker else background.shared()
+            worker.submit(track_voice_insights, voice_insights,
+                          os.environ.get('VOICELABS_API_KEY', ''), parsed, envelope)
         if record_filename:
             append_turn(record_filename, parsed.raw, envelope)
         return ResponseJSON(envelope, resp, text)
 
-    def _answer(self, parsed: Request):
+    def _apology(self, parsed: Request, stage: str = '',
+                 error: Optional[BaseException] = None) -> Dict[str, Any]:
+        """Log the exception and answer with the apology, keeping the session as it was."""
+        logger.error("request %s: %s%s raised while answering %s %s in state %s; "
+                     "answering with an apology and keeping the session as it was",
+                     parsed.request_id, type(self).__name__, stage, parsed.type,
+                     parsed.intent_name or '', self.state, exc_info=error or True)
+        return apology_envelope(parsed)
+
+    def _extended_turn(self, parsed: Request, extensions: Extensions
+                       ) -> Tuple[Optional[response.Response], Dict[str, Any], str]:
+        """The turn inside the interceptors, tried again while other turns of the user save first.
+
+        A turn whose answer is an apology (skill error, unhandled or handled, or a response
+        Alexa would reject) saves nothing: for the user, it did not happen.
+        """
+        attempts = extensions.attempts
+        for attempt in range(1, attempts + 1):
+            if attempt > 1:
+                time.sleep(random.uniform(0, 0.002 * attempt))  # let the other writer finish
+                self._restart(parsed)
+            self._enter_turn(parsed)  # interceptors see the request and the session's state
+            persistence = self._attach(extensions, parsed)
+            stage = ''
+            try:
+                for intercept in extensions.request_interceptors:
+                    stage = f"'s request interceptor {_name(intercept)}"
+                    intercept(self)
+                stage = ''
+                resp = self._respond(parsed)
+                for intercept in reversed(extensions.response_interceptors):
+                    stage = f"'s response interceptor {_name(intercept)}"
+                    replaced = intercept(self, resp)
+                    if replaced is not None:
+                        if not isinstance(replaced, response.Response):
+                            raise TypeError(
+                                f"response interceptor {_name(intercept)} returned "
+                                f"{type(replaced).__name__}: return a Response to replace the "
+                                f"answer, or None to keep it")
+                        resp = replaced
+                stage = ''
+                resp, rendered, text = _rendered(resp, resp.to_json(), parsed)
+                if resp is response.APOLOGY or persistence is None or not persistence.loaded:
+                    return resp, rendered, text
+                stage = "'s persistent attributes"
+                if persistence.commit():
+                    return resp, rendered, text
+            except Exception as error:
+                return self._recover(parsed, extensions, error, stage)
+            if attempt < attempts:
+                logger.info("request %s: another turn saved the persistent attributes of '%s' "
+                            "first; trying this turn again on the fresh data (attempt %d of %d)",
+                            parsed.request_id, persistence.attributes.key, attempt + 1,
+                            attempts)
+        logger.error("request %s: the persistent attributes of '%s' changed under each of %d "
+                     "tries of this turn (many turns of one user at once); answering with an "
+                     "apology and saving nothing: raise Extensions(max_attempts=...) if this "
+                     "is expected", parsed.request_id, persistence.attributes.key, attempts)
+        return _rendered(None, apology_envelope(parsed), parsed)
+
+    def _restart(self, parsed: Request) -> None:
+        """Start the turn afresh from the request, as a new policy object would."""
+        self.states = type(self.states).from_request(parsed)
+        self.states.request = self.request = parsed
+        self.state = self.states.attributes.state
+
+    def _recover(self, parsed: Request, extensions: Extensions, error: Exception, stage: str
+                 ) -> Tuple[Optional[response.Response], Dict[str, Any], str]:
+        """Let the error handlers answer a failed turn; the apology when none does."""
+        for handler in extensions.error_handlers:
+            try:
+                resp = handler(self, error)
+                if resp is None:
+                    continue
+                if not isinstance(resp, response.Response):
+                    raise TypeError(f"error handler {_name(handler)} returned "
+                                    f"{type(resp).__name__}: return a Response to answer, or "
+                                    f"None to leave the error to the next handler")
+                envelope = resp.to_json()
+            except Exception:
+                logger.exception("request %s: error handler %s failed while handling %s: %s",
+                                 parsed.request_id, _name(handler), type(error).__name__, error)
+                break
+            logger.warning("request %s: %s%s raised %s: %s; answered by error handler %s",
+                        parsed.request_id, type(self).__name__, stage, type(error).__name__,
+                        error, _name(handler))
+            if 'sessionAttributes' not in envelope and parsed.attributes:
+                envelope['sessionAttributes'] = parsed.attributes
+            return _rendered(resp, envelope, parsed)
+        return _rendered(None, self._apology(parsed, stage, error), parsed)
+
+    def _respond(self, parsed: Request) -> response.Response:
+        """What the skill says to this request, before the response interceptors."""
         kind = parsed.type
         if kind == INTENT:
             self._enter_turn(parsed)
@@ -159,7 +312,7 @@ class Policy:
         else:
             self._log_other(parsed)
             resp = response.empty()
-        return resp, resp.to_json()
+        return resp
 
     def _enter_turn(self, parsed: Request) -> None:
         """Make this policy's attributes those of ``parsed``, unless it was built from it."""
@@ -209,16 +362,45 @@ class Policy:
             logger.warning("request %s: request type %r is not handled by alexafsm; "
                            "answering with an empty response", parsed.request_id, kind)
 
-    def _track_voice_insights(self, voice_insights: Any, parsed: Request,
-                              envelope: Dict[str, Any]) -> None:
-        """0.1.11's VoiceLabs tracking; a failing analytics service must not fail the turn."""
-        try:
-            voice_insights.initialize(os.environ.get('VOICELABS_API_KEY', ''), parsed.session)
-            if parsed.type == INTENT:
-                voice_insights.track(intent_name=parsed.intent_name, intent_request=parsed.body,
-                                     response=envelope)
-        except Exception:
-            logger.exception("request %s: VoiceLabs tracking failed", parsed.request_id)
-
     def _request_id(self) -> Optional[str]:
         return self.request.request_id if self.request is not None else None
+
+
+def apology_envelope(request: Any) -> Dict[str, Any]:
+    """The apology, with the session attributes the request brought: the turn did not happen.
+
+    Shared by every path that gives up on a turn, the hosts' last resort included.
+    """
+    parsed = parse(request)
+    envelope = response.APOLOGY.to_json()
+    if parsed.attributes:
+        envelope['sessionAttributes'] = parsed.attributes
+    return envelope
+
+
+def _rendered(resp: Optional[response.Response], envelope: Dict[str, Any], parsed: Request
+              ) -> Tuple[response.Response, Dict[str, Any], str]:
+    """The envelope within Alexa's limits and its JSON text; the Response that produced it.
+
+    ``None`` stands for an apology; a response over the limits is replaced by one too.
+    """
+    rendered, text = response.render(envelope, logger, parsed.request_id)
+    if resp is None or rendered is not envelope:
+        resp = response.APOLOGY
+    return resp, rendered, text
+
+
+def track_voice_insights(voice_insights: Any, api_key: str, request: Request,
+                         envelope: Dict[str, Any]) -> None:
+    """0.1.11's VoiceLabs calls for one turn: start the session, then track the intent.
+
+    Runs on a background thread: the ``voicelabs`` package blocks on its HTTP calls.
+    """
+    voice_insights.initialize(api_key, request.session)
+    if request.type == INTENT:
+        voice_insights.track(intent_name=request.intent_name, intent_request=request.body,
+                             response=envelope)
+
+
+def _name(fn: Any) -> str:
+    return getattr(fn, '__qualname__', None) or repr(fn)

@@ -363,7 +363,13 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
 
     The size check needs the text anyway; hosts send it as is instead of encoding again.
     """
-    text = _text(envelope)
+    try:
+        text = _text(envelope)
+    except ValueError as error:
+        logger.error("request %s: the response holds a number JSON cannot carry (%s), so Alexa "
+                     "would reject it and the user hears an apology instead: keep NaN and "
+                     "Infinity out of session attributes and responses", request_id, error)
+        return APOLOGY.to_json(), _text(APOLOGY.to_json())
     problems = check_limits(envelope, len(text))
     if problems:
         logger.error("request %s: the skill's response breaks Alexa's limits and was replaced "
@@ -432,8 +438,8 @@ def _check_choice(what: str, value: Any, choices: Tuple[str, ...]) -> None:
 
 # json.dumps with separators builds a new encoder per call; this one is built once. It escapes
 # non-ASCII text, so the text is ASCII and its length is its size in bytes: the larger of the
-# encodings a host may send, so what passes here fits either way.
-_ENCODER = json.JSONEncoder(separators=(',', ':'))
+# encodings a host may send, so what passes here fits either way. NaN is no JSON: refused.
+_ENCODER = json.JSONEncoder(separators=(',', ':'), allow_nan=False)
 
 
 def _text(value: Any) -> str:

@@ -12,6 +12,7 @@ higher decorator's dicts before a lower one's). The first candidate whose condit
 import inspect
 from typing import Any, Dict, List, Tuple
 
+from alexafsm.extensions import PersistentAttributes, not_configured
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 
 TRANSITIONS = 'transitions'
@@ -81,9 +82,21 @@ class States:
     skill_name = "Allen A.I."
     default_prompt = "How can I help?"
     request = None  # the parsed request of the turn, set by the policy
+    _persistence = None  # the turn's access to the attributes store, set by the policy
 
     def __init__(self, attributes: SessionAttributes) -> None:
         self.attributes = attributes
+
+    @property
+    def persistent_attributes(self) -> PersistentAttributes:
+        """The current user's memory across sessions, so a state can greet a returning user.
+
+        The policy saves it after the turn if it changed. Raises PersistenceError naming the
+        fix when no store is configured.
+        """
+        if self._persistence is None:
+            raise not_configured(f"{type(self).__name__} (in state '{self.attributes.state}')")
+        return self._persistence.attributes
 
     @classmethod
     def from_request(cls, request: Any) -> 'States':

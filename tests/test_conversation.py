@@ -361,3 +361,16 @@ def test_record_to_appends_every_turn_as_sent(tmp_path):
     chat.end()
     recorded = get_requests_responses(str(path))
     assert recorded == [(t.request, t.response) for t in chat.turns]
+
+
+def test_a_conversation_with_a_store_remembers_the_user_across_sessions():
+    from alexafsm.persistence import MemoryStore
+    from tests.fixtures.memory_echo import MemoryEcho
+
+    store = MemoryStore()
+    chat = Conversation(MemoryEcho, store=store, user_id='amzn1.ask.account.MEMORY')
+    for _ in range(2):
+        chat.launch()
+        assert chat.say('EchoIntent', phrase='hi').speech == 'You said: hi'
+        chat.end()
+    assert json.loads(store.load('amzn1.ask.account.MEMORY').text)['echoes'] == 2

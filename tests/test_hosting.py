@@ -15,6 +15,7 @@ from alexafsm.hosting.endpoint import MAX_BODY_BYTES
 from alexafsm.transcript import REDACTED
 from tests.certs import CERT_URL, make_pki
 from tests.fixtures.echo_skill import BREAK_INTENT, ECHO_INTENT, EchoPolicy
+from tests.fixtures.memory_echo import MemoryEcho
 from tests.oracle import assert_valid_response
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -376,9 +377,9 @@ def test_concurrent_recording_loses_no_line(tmp_path):
 def test_unknown_options_are_named():
     with pytest.raises(TypeError, match=r"unknown option 'recrd_to' \(did you mean 'record_to'"):
         create_app(EchoPolicy, dev=True, recrd_to='x')
-    with pytest.raises(TypeError, match="'store' is not supported yet"):
+    with pytest.raises(TypeError, match="store must be a URL such as memory://"):
         create_app(EchoPolicy, dev=True, store=object())
-    with pytest.raises(TypeError, match="'analytics' is not supported yet"):
+    with pytest.raises(TypeError, match=r"analytics must be objects with a track\(request"):
         create_app(EchoPolicy, dev=True, analytics=object())
 
 
@@ -397,3 +398,21 @@ def test_bad_configuration_fails_at_start_up(kwargs, error, words):
 def test_policy_must_be_a_policy_class():
     with pytest.raises(TypeError, match='Policy subclass'):
         create_app(EchoPolicy.initialize())
+
+
+
+def test_a_store_given_to_create_app_keeps_persistent_attributes_across_sessions():
+    from alexafsm.persistence import MemoryStore
+    store = MemoryStore()
+    app = create_app(MemoryEcho, dev=True, store=store)
+    for _ in range(3):  # three sessions: no session attributes carried between them
+        status, envelope = post(app, encode(alexa_request(ECHO_INTENT, 'hi')))
+        assert status == 200 and envelope['sessionAttributes']['echoes'] == 1
+    assert json.loads(store.load('amzn1.ask.account.TEST').text)['echoes'] == 3
+
+
+def test_store_typos_and_bad_urls_fail_at_start_up():
+    with pytest.raises(ValueError, match='sqlite'):
+        create_app(EchoPolicy, dev=True, store='sqlite://')
+    with pytest.raises(TypeError, match="did you mean 'store'"):
+        create_app(EchoPolicy, dev=True, stor='memory://')

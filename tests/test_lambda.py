@@ -128,12 +128,25 @@ def test_record_to_on_lambda(tmp_path):
         'REDACTED'
 
 
-def test_unknown_and_reserved_options_are_refused():
+def test_unknown_options_are_refused():
     with pytest.raises(TypeError, match=r"unknown option 'application_id' \(did you mean "
                                         r"'application_ids'"):
         lambda_handler(EchoPolicy, application_id='amzn1.ask.skill.x')
-    with pytest.raises(TypeError, match="'store' is not supported yet"):
-        lambda_handler(EchoPolicy, store=None)
+    with pytest.raises(TypeError, match="store must be a URL"):
+        lambda_handler(EchoPolicy, store=42)
+
+
+def test_a_store_keeps_persistent_attributes_between_invocations():
+    from alexafsm.persistence import MemoryStore
+    from tests.fixtures.memory_echo import MemoryEcho
+    from tests.test_hosting import alexa_request
+
+    store = MemoryStore()
+    handler = lambda_handler(MemoryEcho, store=store)
+    for _ in range(2):
+        out = handler(alexa_request(ECHO_INTENT, 'hi'), None)
+        assert out['sessionAttributes']['echoes'] == 1  # a new session each time
+    assert json.loads(store.load('amzn1.ask.account.TEST').text)['echoes'] == 2
 
 
 def test_lambda_does_not_import_flask():

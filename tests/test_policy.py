@@ -9,7 +9,7 @@ from collections import namedtuple
 
 import pytest
 
-from alexafsm import amazon_intent, response
+from alexafsm import amazon_intent, background, response
 from alexafsm.policy import Policy, ResponseJSON
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 from alexafsm.states import States, with_transitions
@@ -129,11 +129,28 @@ def test_skill_exceptions_become_an_apology_that_keeps_the_session(caplog):
     assert 'req-42' in caplog.text and 'skill bug in state broken' in caplog.text
 
 
+def test_respond_answers_even_when_the_skills_init_fails(caplog):
+    class Failing(SearchPolicy):
+        def __init__(self, states, request=None, with_graph=False):
+            raise ConnectionError('user database down')
+
+    attributes = {'state': 'results', 'query': 'pizza'}
+    with caplog.at_level(logging.ERROR):
+        out = Failing.respond(intent_request('Search', {'Query': 'x'}, attributes))
+    assert_valid_response(out)
+    assert out.speech == response.APOLOGY.speech and out['sessionAttributes'] == attributes
+    assert 'Failing could not be initialized' in caplog.text
+    assert SearchPolicy.respond(intent_request('Search', {'Query': 'x'})).speech == \
+        'You asked for x.'
+
+
 def test_a_response_over_alexas_limit_becomes_an_apology(caplog):
     with caplog.at_level(logging.ERROR):
         out = handle(intent_request('Huge', {}))
     assert out['response']['outputSpeech']['text'] == response.APOLOGY.speech
     assert '8,000' in caplog.text
+    reply = SearchPolicy.initialize().handle(intent_request('Huge', {}))
+    assert reply.speech == response.APOLOGY.speech  # 0.1.11's attribute access agrees
 
 
 @pytest.mark.parametrize('request_json', [
@@ -251,6 +268,7 @@ def test_voice_insights_is_called_and_its_failure_does_not_fail_the_turn(monkeyp
     out = SearchPolicy.initialize().handle(intent_request('Search', {'Query': 'x'}),
                                            VoiceInsights())
     assert out.speech == 'You asked for x.'
+    assert background.shared().flush(5)  # VoiceLabs is called off the request path
     assert calls == [('initialize', 'key', 'amzn1.echo-api.session.test'), ('track', 'Search')]
 
 

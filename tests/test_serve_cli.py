@@ -27,9 +27,9 @@ SKILL = 'tests.fixtures.echo_skill'
 
 
 @contextmanager
-def serving(*args):
+def serving(*args, skill=SKILL):
     """``alexafsm serve SKILL --port 0 ARGS`` until the block ends; yields (port, output lines)."""
-    process = subprocess.Popen([str(ALEXAFSM), 'serve', SKILL, '--port', '0', *args], cwd=REPO,
+    process = subprocess.Popen([str(ALEXAFSM), 'serve', skill, '--port', '0', *args], cwd=REPO,
                                env=dict(os.environ, PYTHONPATH=str(REPO)), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = queue.Queue()
@@ -43,7 +43,7 @@ def serving(*args):
             except queue.Empty:
                 pytest.fail(f"no 'Serving' line from alexafsm serve:\n{''.join(output)}")
             output.append(line)
-            found = re.search(r'^Serving EchoPolicy on http://127\.0\.0\.1:(\d+)/$', line)
+            found = re.search(r'^Serving \w+ on http://127\.0\.0\.1:(\d+)/$', line)
             if found:  # printed last, once the socket listens
                 break
         yield int(found.group(1)), output
@@ -177,3 +177,28 @@ def test_the_gunicorn_recipe_in_dev_mode_answers():
 def test_wsgi_factory_errors_name_the_mistake(kwargs, error, words):
     with pytest.raises(error, match=words):
         wsgi.app(kwargs.pop('skill'), **kwargs)
+
+
+def test_a_sqlite_store_keeps_users_memory_across_server_runs(tmp_path):
+    database = tmp_path / 'users.sqlite3'
+    url = f'sqlite:///{database}'
+    request = json.loads(LAUNCH.read_text())
+    request['request'] = {'type': 'IntentRequest', 'requestId': 'amzn1.echo-api.request.1',
+                          'timestamp': request['request']['timestamp'], 'locale': 'en-US',
+                          'intent': {'name': 'EchoIntent',
+                                     'slots': {'phrase': {'name': 'phrase', 'value': 'hi'}}}}
+    for _ in range(2):  # two server processes, one file
+        with serving('--dev', '--store', url,
+                     skill='tests.fixtures.memory_echo:MemoryEcho') as (port, output):
+            assert f'Persistent attributes in {url}' in ''.join(output)
+            status, _ = post(port, json.dumps(request).encode())
+            assert status == 200
+    from alexafsm.persistence import SqliteStore
+    user = request['session']['user']['userId']
+    assert json.loads(SqliteStore(str(database)).load(user).text)['echoes'] == 2
+
+
+def test_a_bad_store_url_fails_before_serving():
+    result = run(SKILL, '--dev', '--store', 'sqlite://')
+    assert result.exit_code == 1
+    assert 'sqlite' in result.output and 'Serving' not in result.output

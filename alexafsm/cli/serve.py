@@ -23,8 +23,11 @@ from alexafsm.cli.skill import load_policy
               help="Refuse requests for other skills; repeat for several ids.")
 @click.option('--record', type=click.Path(dir_okay=False), metavar='PATH',
               help='Append every turn to PATH as a JSON line [request, response].')
+@click.option('--store', metavar='URL',
+              help="Keep users' persistent attributes in sqlite:///PATH, redis://HOST:PORT/DB "
+                   "or memory://.")
 def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[str, ...],
-            record: Optional[str]) -> None:
+            record: Optional[str], store: Optional[str]) -> None:
     """Serve SKILL so Alexa (or curl, with --dev) can talk to it."""
     from werkzeug.serving import make_server
 
@@ -35,7 +38,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
     policy_cls = load_policy(skill)
     try:
         app = create_app(policy_cls, dev=dev, record_to=record,
-                         application_ids=list(application_ids) or None)
+                         application_ids=list(application_ids) or None, store=store)
     except (TypeError, ValueError, AttributeError) as error:
         raise click.ClickException(str(error)) from None
     # werkzeug reports a busy port or a bad host itself, without a traceback, and exits 1
@@ -49,6 +52,8 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
                    "unsigned requests such as curl's get 400. Use --dev for local tests.")
     if record:
         click.echo(f"Recording turns to {record}")
+    if store:
+        click.echo(f"Persistent attributes in {store}")
     click.echo(f"Serving {policy_cls.__name__} on http://{host}:{server.server_port}/")
     server.serve_forever()  # returns on Ctrl-C, after closing the socket
     click.echo("Stopped.")

@@ -18,12 +18,13 @@ from typing import Any, Callable, Collection, Dict, Optional, Type
 
 from alexafsm.hosting.endpoint import (RejectedRequest, check_application_ids, check_options,
                                        check_policy, check_record_to, respond)
+from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
 logger = logging.getLogger('alexafsm.hosting')
 
 LambdaHandler = Callable[[Any, Any], Dict[str, Any]]
-_KEYWORDS = ('application_ids', 'record_to')
+_KEYWORDS = ('application_ids', 'record_to', 'store', 'analytics')
 
 
 def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collection[str]] = None,
@@ -33,15 +34,19 @@ def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collec
     Give ``application_ids`` in production: a Lambda function's trigger can be shared with
     other skills by mistake, and the id is the only thing telling their requests apart.
     ``record_to`` appends each turn to a JSON-lines file (on Lambda, only /tmp is writable).
+    ``store`` and ``analytics`` are ``create_app``'s: a Redis URL is the store that suits
+    Lambda, whose instances share no disk.
     """
     check_options('lambda_handler', options, _KEYWORDS)
     policy_cls = check_policy(policy_cls)
     ids = check_application_ids(application_ids)
     record_to = check_record_to(options.get('record_to'))
+    extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
 
     def handler(event: Any, context: Any = None) -> Dict[str, Any]:
         """Answer one Alexa event; raises RejectedRequest for events this skill must not act on."""
-        reply = respond(policy_cls, event, application_ids=ids, record_to=record_to)
+        reply = respond(policy_cls, event, application_ids=ids, record_to=record_to,
+                        extensions=extensions)
         if reply.rejection is not None:
             raise reply.rejection
         return reply.envelope

@@ -9,22 +9,20 @@ import difflib
 import json
 import logging
 from typing import (Any, Collection, Dict, FrozenSet, Iterable, Mapping, NamedTuple, Optional,
-                    Tuple, Type, Union)
+                    Type, Union)
 
 from alexafsm import response
 from alexafsm.hosting.verify import (MalformedRequestError, RequestVerifier, VerificationError,
                                      normalize_application_ids, check_application_id, parse_request)
 from alexafsm.machine import Machine
-from alexafsm.policy import Policy
+from alexafsm.extensions import Extensions
+from alexafsm.policy import Policy, ResponseJSON, apology_envelope
 from alexafsm.transcript import append_turn
 
 logger = logging.getLogger(__name__)
 
 #: Alexa requests are a few KB; anything this big is not one and is refused before parsing.
 MAX_BODY_BYTES = 256 * 1024
-
-#: Options the next release adds; named here so a typo check can say "not yet" instead of "unknown".
-RESERVED_OPTIONS = frozenset({'store', 'analytics'})
 
 RequestInput = Union[bytes, bytearray, str, Mapping[str, Any]]
 
@@ -58,19 +56,21 @@ def respond(policy_cls: Type[Policy], request: RequestInput, *,
             verifier: Optional[RequestVerifier] = None,
             application_ids: Optional[Collection[str]] = None,
             record_to: Optional[str] = None,
+            extensions: Optional[Extensions] = None,
             max_body_bytes: int = MAX_BODY_BYTES) -> Reply:
     """Answer one Alexa request the way every host must; no request can make it raise.
 
     Pass the raw body and ``headers`` with a ``verifier`` for HTTP, where Amazon requires the
     signature check (it needs the exact bytes received); pass the parsed event for Lambda,
-    which Amazon exempts. ``application_ids`` is checked either way.
+    which Amazon exempts. ``application_ids`` is checked either way. ``extensions`` (a store,
+    analytics, interceptors) is built once by the host with ``host_extensions``.
     """
     try:
         raw = _read(request, headers, verifier, application_ids, max_body_bytes)
     except RejectedRequest as rejection:
         logger.warning("refused a request (%s): %s", rejection.kind, rejection)
         return rejected(rejection)
-    return _answer(policy_cls, raw, record_to)
+    return _answer(policy_cls, raw, record_to, extensions)
 
 
 def rejected(rejection: RejectedRequest) -> Reply:
@@ -111,9 +111,6 @@ def check_options(caller: str, options: Mapping[str, Any], accepted: Iterable[st
     accepted = sorted(accepted)
     problems = []
     for name in (n for n in options if n not in accepted):
-        if name in RESERVED_OPTIONS:
-            problems.append(f"'{name}' is not supported yet")
-            continue
         close = difflib.get_close_matches(name, accepted, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ''
         problems.append(f"unknown option '{name}'{hint}")
@@ -172,14 +169,18 @@ def _read(request: RequestInput, headers: Optional[Mapping[str, str]],
     return raw
 
 
-def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[str]) -> Reply:
+def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[str],
+            extensions: Optional[Extensions]) -> Reply:
     try:
-        envelope = dict(policy_cls.initialize(raw).handle(raw))
-        body = _dumps(envelope)
+        out = policy_cls.respond(raw, extensions=extensions)
+        envelope = dict(out)
+        # the core serialized the envelope once already; a skill overriding handle may not have
+        body = out.text.encode('ascii') if isinstance(out, ResponseJSON) else _dumps(envelope)
     except Exception:
         logger.exception("request %s: the host could not answer with %s; answering with an "
                          "apology", _request_id(raw), policy_cls.__name__)
-        envelope, body = _apology(raw)
+        envelope, text = response.render(apology_envelope(raw), logger, _request_id(raw))
+        body = text.encode('ascii')
     if record_to is not None:
         try:
             append_turn(record_to, raw, envelope)
@@ -187,20 +188,6 @@ def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[s
             logger.exception("request %s: could not record the turn to %s",
                              _request_id(raw), record_to)
     return Reply(200, body, envelope)
-
-
-def _apology(raw: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
-    """The core's apology, keeping the session as it was when its attributes can be sent back."""
-    envelope = response.apology().to_json()
-    session = raw.get('session')
-    attributes = session.get('attributes') if isinstance(session, dict) else None
-    if isinstance(attributes, dict) and attributes:
-        try:
-            kept = dict(envelope, sessionAttributes=attributes)
-            return kept, _dumps(kept)
-        except ValueError:  # NaN or Infinity, which Python's parser accepts and Alexa does not
-            pass
-    return envelope, _dumps(envelope)
 
 
 def _request_id(raw: Dict[str, Any]) -> Optional[str]:

@@ -11,12 +11,13 @@ from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_
                                        rejected, respond, too_large)
 from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
                                      RequestVerifier)
+from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
 logger = logging.getLogger('alexafsm.hosting')
 
 HEALTH_PATH = '/health'
-_KEYWORDS = ('verifier', 'dev', 'path', 'record_to', 'application_ids')
+_KEYWORDS = ('verifier', 'dev', 'path', 'record_to', 'application_ids', 'store', 'analytics')
 # the legacy header is passed too, so a request carrying only it is told why it fails
 SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
 
@@ -30,11 +31,15 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     verified (by ``verifier``, or a default ``RequestVerifier()`` trusting Amazon's chain)
     unless ``dev`` is set, which is for local work with curl and logs a warning saying so.
     ``record_to`` appends each turn to a JSON-lines file, tokens redacted.
-    ``application_ids`` refuses requests meant for other skills.
+    ``application_ids`` refuses requests meant for other skills. ``store`` (a URL such as
+    ``sqlite:///skill.sqlite3`` or ``redis://host:6379/0``, or a store object) keeps each
+    user's ``persistent_attributes``; ``analytics`` (a back end, or a list) tracks each turn
+    off the request path.
     """
     check_options('create_app', options, _KEYWORDS)
     policy_cls = check_policy(policy_cls)
     application_ids = check_application_ids(options.get('application_ids'))
+    extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
     record_to = check_record_to(record_to)
     if not isinstance(path, str) or not path.startswith('/') or path == HEALTH_PATH:
         raise ValueError(f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
@@ -59,7 +64,8 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
         except RequestEntityTooLarge:
             return _send(rejected(too_large()))
         return _send(respond(policy_cls, body, headers=_signature_headers(), verifier=verifier,
-                             application_ids=application_ids, record_to=record_to))
+                             application_ids=application_ids, record_to=record_to,
+                             extensions=extensions))
 
     @app.get(HEALTH_PATH)
     def health() -> flask.Response:

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from alexafsm.interaction_model import Intent as IntentModel
 from alexafsm.interaction_model import InteractionModel, SlotType, load_model
+from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
                                        custom_type_resolution, describe_request, intent_request,
@@ -86,8 +87,11 @@ class Conversation:
     def __init__(self, policy_cls: type, *, user_id: str = USER_ID, device_id: str = DEVICE_ID,
                  locale: str = 'en-US', application_id: str = APPLICATION_ID,
                  record_to: Optional['os.PathLike[str] | str'] = None,
-                 model: Optional[PathOrModel] = None, clock: Any = utc_now) -> None:
+                 model: Optional[PathOrModel] = None, clock: Any = utc_now,
+                 store: Any = None, analytics: Any = None) -> None:
         self.policy_cls = policy_cls
+        # built once, as a host does: the same store serves every turn and every session
+        self.extensions = host_extensions(store=store, analytics=analytics)
         self.caller = Caller(application_id=application_id, user_id=user_id,
                              device_id=device_id, locale=locale, clock=clock)
         self.record_to = os.fspath(record_to) if record_to is not None else None
@@ -150,7 +154,8 @@ class Conversation:
         updates its attributes, which close when the skill ends the session or it ended.
         """
         request = json.loads(json.dumps(request))
-        turn = Turn(request, respond(self.policy_cls, request, record_to=self.record_to))
+        turn = Turn(request, respond(self.policy_cls, request, record_to=self.record_to,
+                                     extensions=self.extensions))
         self.turns.append(turn)
         session = request.get('session') or {}
         kind = (request.get('request') or {}).get('type')
@@ -206,14 +211,15 @@ class Conversation:
 
 
 def respond(policy_cls: type, request: Mapping[str, Any], *,
-            record_to: Optional[str] = None) -> Dict[str, Any]:
+            record_to: Optional[str] = None, extensions: Any = None) -> Dict[str, Any]:
     """The skill's answer to one request, handled as a fresh Lambda invocation handles it.
 
-    A new policy per request, so nothing but the session attributes carries over; the answer
-    goes through JSON, so the caller sees exactly what Alexa would receive.
+    A new policy per request, so nothing but the session attributes (and the store's
+    persistent attributes) carries over; the answer goes through JSON, so the caller sees
+    exactly what Alexa would receive.
     """
     request = json.loads(json.dumps(request))
-    envelope = policy_cls.initialize(request).handle(request, record_filename=record_to)
+    envelope = policy_cls.respond(request, record_filename=record_to, extensions=extensions)
     return json.loads(json.dumps(envelope))
 
 

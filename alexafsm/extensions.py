@@ -1,0 +1,424 @@
+"""Extensions: how persistent attributes, analytics and interceptors plug into a skill's turns.
+
+An ``Extensions`` bundle holds an attributes store, analytics trackers, request and response
+interceptors and error handlers. Set it on the Policy class, or let a host pass one
+(``create_app(..., store=..., analytics=...)``); the two are combined, the host's interceptors
+outermost. The core defines only these interfaces; the stores live in ``alexafsm.persistence``
+and the analytics back ends in ``alexafsm.analytics``.
+
+    from alexafsm.extensions import Extensions
+    from alexafsm.persistence import store_from_url
+
+    hooks = Extensions(store=store_from_url('sqlite:///skill.sqlite3'))
+
+    @hooks.request_interceptor
+    def log_turn(policy):
+        logger.info("%s in %s", policy.request.intent_name, policy.state)
+
+    @hooks.response_interceptor
+    def localize(policy, response):
+        if policy.request.locale == 'de-DE':
+            return response._replace(speech=translate(response.speech))
+
+    @hooks.error_handler
+    def catalog_down(policy, error):
+        if isinstance(error, CatalogUnavailable):
+            return Response(speech="The catalog is resting. Try again in a minute.")
+
+    class MyPolicy(Policy):
+        states_cls = MyStates
+        extensions = hooks
+
+        def m_count_visit(self):
+            self.persistent_attributes['visits'] = self.persistent_attributes.get('visits', 0) + 1
+
+A turn then runs: request interceptors (in registration order), the machine, response
+interceptors (in reverse order; one may return a replacement Response, or None to keep it),
+the response check, and saving the persistent attributes if they changed. An exception in any
+of them goes to the error handlers in order; the first to return a Response answers and the
+others are not asked; if none does, the user hears the apology. Either way the session and
+the persistent attributes stay as they were. Analytics get the final response, off the
+request path.
+
+Persistent attributes are loaded on first use and saved after the turn only if they changed.
+When another turn of the same user saved first, the whole turn runs again on the fresh data,
+up to ``max_attempts`` times, so every turn counts exactly once; interceptors and callbacks of
+such a turn run again too, so keep their side effects outside (analytics run once). A store
+that is down or slow costs the turn at most its short timeout: the skill sees an empty
+mapping whose ``available`` is False, nothing is saved, and the error is logged.
+"""
+import json
+import logging
+import threading
+from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Protocol, Tuple,
+                    runtime_checkable)
+
+from alexafsm import background
+from alexafsm.jsonable import jsonable
+from alexafsm.request import Request
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_ATTEMPTS = 3
+
+
+class Record(NamedTuple):
+    """What a store keeps for one key: the attributes as JSON text, and a version to check."""
+    text: str
+    version: Any
+
+
+class StoreUnavailable(Exception):
+    """The store did not answer in time or failed; the turn goes on without persistence."""
+
+
+class PersistenceError(RuntimeError):
+    """Skill code used persistent attributes in a way that cannot work; the message says why."""
+
+
+@runtime_checkable
+class AttributesStore(Protocol):
+    """Where each user's persistent attributes live between sessions.
+
+    ``save`` is a compare-and-set: it writes only if the stored version is still ``version``
+    (None: no record yet) and returns False otherwise, which is how two turns of one user on
+    two workers avoid overwriting each other. Raise StoreUnavailable when the store fails or
+    does not answer within a fraction of a second: Alexa waits for the turn.
+    """
+
+    def load(self, key: str) -> Optional[Record]:
+        """The record of ``key``, or None when there is none (or it expired)."""
+
+    def save(self, key: str, text: str, version: Any) -> bool:
+        """Write ``text`` if the record is still at ``version``; False when it is not."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """An analytics back end: told about every answered turn, on a background thread.
+
+    ``track`` may block (a network call); the core never calls it on the request path. It must
+    not change the request or the response.
+    """
+
+    def track(self, request: Request, response: Dict[str, Any]) -> None:
+        """Record one turn: the parsed request and the response envelope sent to Alexa."""
+
+
+#: Called with the policy before the machine runs: logging, metrics, setting up the turn.
+RequestInterceptor = Callable[[Any], None]
+#: Called with the policy and the Response; returns a replacement Response or None to keep it.
+ResponseInterceptor = Callable[[Any, Any], Any]
+#: Called with the policy and the exception; returns a Response to answer with, or None.
+ErrorHandler = Callable[[Any, Exception], Any]
+#: Which stored record a request belongs to.
+KeyFunction = Callable[[Request], Optional[str]]
+
+
+def user_key(request: Request) -> Optional[str]:
+    """One record per Amazon account and skill: the default, like 0.1.11's DynamoDB table."""
+    return request.user_id
+
+
+def person_key(request: Request) -> Optional[str]:
+    """One record per recognised voice, so a household's members keep their own memory.
+
+    Falls back to the account when Alexa did not recognise the speaker, as Amazon's SDK does.
+    """
+    return request.person_id or request.user_id
+
+
+def device_key(request: Request) -> Optional[str]:
+    """One record per Echo, for memory that belongs to a room rather than to a person."""
+    return request.device_id
+
+
+def canonical_json(data: Dict[str, Any], key: str = '?') -> str:
+    """The attributes as JSON text with sorted keys, so equal data always gives equal text.
+
+    Comparing this text is how a turn knows whether it changed anything worth writing.
+    """
+    try:
+        return json.dumps(jsonable(data), sort_keys=True, separators=(',', ':'),
+                          ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        bad = [name for name, value in data.items() if not _is_json(value)]
+        where = f"persistent_attributes[{bad[0]!r}]" if bad else "persistent_attributes"
+        raise PersistenceError(f"{where} of '{key}' cannot be stored as JSON ({error}): keep "
+                               f"only dicts, lists, strings, numbers, booleans and None in "
+                               f"persistent attributes (NaN and infinity are not JSON)") from None
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(jsonable(value), allow_nan=False)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+class PersistentAttributes(dict):
+    """The current user's memory across sessions: a plain dict of JSON values.
+
+    ``available`` is False when the store could not be read this turn; the dict is then empty
+    and nothing will be saved, so a skill can tell a new user from a store outage.
+    """
+
+    def __init__(self, data: Dict[str, Any], key: str, version: Any = None,
+                 available: bool = True) -> None:
+        super().__init__(data)
+        self.key = key
+        self.available = available
+        self.version = version
+        self.snapshot = canonical_json(self, key) if available else ''
+
+
+class Persistence:
+    """One turn's access to the store: loads on first use, saves only what changed."""
+
+    __slots__ = ('store', 'key_function', 'request', '_attributes')
+
+    def __init__(self, store: AttributesStore, key_function: KeyFunction,
+                 request: Optional[Request]) -> None:
+        self.store = store
+        self.key_function = key_function
+        self.request = request
+        self._attributes: Optional[PersistentAttributes] = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the turn looked at its persistent attributes (most turns need not)."""
+        return self._attributes is not None
+
+    @property
+    def attributes(self) -> PersistentAttributes:
+        """The user's attributes, read from the store on first use in the turn."""
+        if self._attributes is None:
+            self._attributes = self._load()
+        return self._attributes
+
+    def _load(self) -> PersistentAttributes:
+        key = self._key()
+        request_id = self.request.request_id if self.request is not None else None
+        try:
+            record = self.store.load(key)
+        except Exception as error:
+            _log_unavailable(request_id, self.store, 'read', key, error)
+            return PersistentAttributes({}, key, available=False)
+        if record is None:
+            return PersistentAttributes({}, key)
+        try:
+            data = json.loads(record.text)
+            if type(data) is not dict:
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
+        except ValueError as error:
+            logger.error("request %s: the stored persistent attributes of '%s' in %s are not a "
+                         "JSON object (%s); this turn goes on without them and does not "
+                         "overwrite them: repair or delete the record", request_id, key,
+                         _describe(self.store), error)
+            return PersistentAttributes({}, key, available=False)
+        return PersistentAttributes(data, key, record.version)
+
+    def _key(self) -> str:
+        key = self.key_function(self.request) if self.request is not None else None
+        if not isinstance(key, str) or not key:
+            how = getattr(self.key_function, '__name__', repr(self.key_function))
+            raise PersistenceError(
+                f"persistent attributes are stored per {how}(request), and this request has "
+                f"none ({key!r}): Alexa sends context.System.user.userId, device.deviceId and "
+                f"(for recognised voices) person.personId; test requests need them too, or pick "
+                f"another key with Extensions(key=...)")
+        return key
+
+    def commit(self) -> bool:
+        """Save the attributes if the turn changed them; False when another turn saved first.
+
+        A store failure is logged and the turn keeps its answer: nothing is written, so what
+        the store holds stays as it was.
+        """
+        attributes = self._attributes
+        if attributes is None or not attributes.available:
+            return True
+        text = canonical_json(attributes, attributes.key)
+        if text == attributes.snapshot:
+            return True
+        try:
+            saved = self.store.save(attributes.key, text, attributes.version)
+        except Exception as error:
+            _log_unavailable(self.request.request_id if self.request is not None else None,
+                             self.store, 'write', attributes.key, error)
+            return True
+        return bool(saved)
+
+
+def _describe(store: Any) -> str:
+    return getattr(store, 'description', None) or type(store).__name__
+
+
+def _log_unavailable(request_id: Optional[str], store: Any, action: str, key: str,
+                     error: Exception) -> None:
+    expected = isinstance(error, StoreUnavailable)  # its message names the store already
+    detail = str(error) if expected else f"{_describe(store)}: {type(error).__name__}: {error}"
+    logger.error("request %s: could not %s the persistent attributes of '%s' (%s); the turn "
+                 "goes on without saving them", request_id, action, key, detail,
+                 exc_info=None if expected else error)
+
+
+def not_configured(where: str) -> PersistenceError:
+    """The error for skill code that reads persistent attributes when no store was given."""
+    return PersistenceError(
+        f"{where} uses persistent_attributes, but no attributes store is configured: pass "
+        f"store='sqlite:///skill.sqlite3' (or 'redis://host:6379/0', 'memory://') to "
+        f"create_app, lambda_handler or Conversation, run 'alexafsm serve --store URL', or set "
+        f"extensions = Extensions(store=alexafsm.persistence.store_from_url(URL)) on the "
+        f"Policy class")
+
+
+def _callables(kind: str, values: Any) -> List[Callable[..., Any]]:
+    if values is None:
+        return []
+    if callable(values):
+        values = [values]
+    result = list(values)
+    for value in result:
+        if not callable(value):
+            raise TypeError(f"{kind} must be functions, got {value!r}")
+    return result
+
+
+def _trackers(values: Any) -> List[Tracker]:
+    if values is None:
+        return []
+    if isinstance(values, (list, tuple)):
+        result = list(values)
+    else:
+        result = [values]
+    for value in result:
+        if not callable(getattr(value, 'track', None)):
+            raise TypeError(f"analytics must be objects with a track(request, response) method "
+                            f"(such as alexafsm.analytics.JsonLines or VoiceLabs), got {value!r}")
+    return result
+
+
+class Extensions:
+    """The store, analytics, interceptors and error handlers of a skill or of a host.
+
+    Register interceptors at import time: once an Extensions object has been combined with
+    another for a turn, registering more raises, since turns already running would not see them.
+    """
+
+    def __init__(self, store: Optional[AttributesStore] = None, analytics: Any = None,
+                 request_interceptors: Iterable[RequestInterceptor] = (),
+                 response_interceptors: Iterable[ResponseInterceptor] = (),
+                 error_handlers: Iterable[ErrorHandler] = (),
+                 key: Optional[KeyFunction] = None, max_attempts: Optional[int] = None,
+                 worker: Optional[background.Worker] = None) -> None:
+        if store is not None and not (callable(getattr(store, 'load', None))
+                                      and callable(getattr(store, 'save', None))):
+            hint = (": turn a URL into a store with alexafsm.persistence.store_from_url(url)"
+                    if isinstance(store, str) else '')
+            raise TypeError(f"store must be an attributes store with load() and save(), such "
+                            f"as alexafsm.persistence.SqliteStore, got {store!r}{hint}")
+        if key is not None and not callable(key):
+            raise TypeError(f"key must be a function of the request, such as "
+                            f"alexafsm.extensions.person_key, got {key!r}")
+        if max_attempts is not None and (not isinstance(max_attempts, int) or max_attempts < 1):
+            raise ValueError(f"max_attempts must be a positive number of tries of a turn, got "
+                             f"{max_attempts!r}")
+        self.store = store
+        self.analytics = _trackers(analytics)
+        self.request_interceptors = _callables('request interceptors', request_interceptors)
+        self.response_interceptors = _callables('response interceptors', response_interceptors)
+        self.error_handlers = _callables('error handlers', error_handlers)
+        self.key = key
+        self.max_attempts = max_attempts
+        self.worker = worker
+        self._combined: Dict[int, Tuple['Extensions', 'Extensions']] = {}
+        self._sealed = False
+        self._lock = threading.Lock()
+
+    def request_interceptor(self, fn: RequestInterceptor) -> RequestInterceptor:
+        """Register ``fn(policy)`` to run before each turn; usable as a decorator."""
+        self._register(self.request_interceptors, fn, 'request interceptor')
+        return fn
+
+    def response_interceptor(self, fn: ResponseInterceptor) -> ResponseInterceptor:
+        """Register ``fn(policy, response)`` to run after each turn; usable as a decorator."""
+        self._register(self.response_interceptors, fn, 'response interceptor')
+        return fn
+
+    def error_handler(self, fn: ErrorHandler) -> ErrorHandler:
+        """Register ``fn(policy, error)`` to answer a failed turn; usable as a decorator."""
+        self._register(self.error_handlers, fn, 'error handler')
+        return fn
+
+    def _register(self, hooks: List[Callable[..., Any]], fn: Any, kind: str) -> None:
+        if not callable(fn):
+            raise TypeError(f"an {kind} must be a function, got {fn!r}" if kind[0] in "aeiou"
+                            else f"a {kind} must be a function, got {fn!r}")
+        if self._sealed:
+            raise RuntimeError(f"{kind} {getattr(fn, '__name__', fn)!r} was registered after "
+                               f"these extensions served a turn: register it at import time, "
+                               f"next to the Policy class")
+        hooks.append(fn)
+
+    @property
+    def attempts(self) -> int:
+        """How often a turn is tried when other turns of the same user keep saving first."""
+        return self.max_attempts or DEFAULT_MAX_ATTEMPTS
+
+    @property
+    def key_function(self) -> KeyFunction:
+        """Which record a request belongs to: ``key``, or the Alexa user by default."""
+        return self.key or user_key
+
+    def over(self, base: Optional['Extensions']) -> 'Extensions':
+        """These extensions (a host's) combined with ``base`` (the Policy class's), built once.
+
+        This object's store, key, attempts and worker win where set; analytics of both run;
+        this object's interceptors are registered first, so they run outermost (a host's logging
+        sees the whole turn); the skill's error handlers are asked first.
+        """
+        if base is None or base is self:
+            return self
+        cached = self._combined.get(id(base))
+        if cached is not None:
+            return cached[1]
+        with self._lock:
+            self._sealed = base._sealed = True
+            combined = Extensions(
+                store=self.store if self.store is not None else base.store,
+                analytics=base.analytics + self.analytics,
+                request_interceptors=self.request_interceptors + base.request_interceptors,
+                response_interceptors=self.response_interceptors + base.response_interceptors,
+                error_handlers=base.error_handlers + self.error_handlers,
+                key=self.key or base.key, max_attempts=self.max_attempts or base.max_attempts,
+                worker=self.worker or base.worker)
+            combined._sealed = True
+            self._combined[id(base)] = (base, combined)  # base kept alive: its id stays unique
+        return combined
+
+    def persistence(self, request: Optional[Request]) -> Optional[Persistence]:
+        """A turn's access to the store, or None when no store is configured."""
+        if self.store is None:
+            return None
+        return Persistence(self.store, self.key or user_key, request)
+
+    def track(self, request: Request, response: Dict[str, Any]) -> None:
+        """Hand the turn to every tracker on the background worker; returns at once."""
+        worker = self.worker or background.shared()
+        for tracker in self.analytics:
+            worker.submit(tracker.track, request, response)
+
+    def close(self) -> None:
+        """Close the store and the trackers that can be closed, e.g. when a server stops."""
+        for resource in [self.store, *self.analytics]:
+            close = getattr(resource, 'close', None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:
+                    logger.exception("closing %r failed", resource)

@@ -1,0 +1,129 @@
+"""RedisStore: persistent attributes in Redis, for skills served from several machines.
+
+Each user is a hash with the attributes' JSON (``d``) and a version (``v``). A save is a Lua
+compare-and-set, atomic on the server: it writes only if the version is the one the turn read,
+so two turns of one user on two machines never overwrite each other. ``ttl`` sets EXPIRE on
+every save, so idle users disappear by themselves.
+
+Redis down or slow must not hold a turn up: connecting and each command time out after
+``timeout`` seconds (a quarter of a second by default) and redis-py's own retries are off. A
+read on a dropped connection (the server restarted) is tried once more on a fresh one; a save
+never is, since it might have been applied already and would then count the turn twice.
+
+Requires the ``redis`` package: ``pip install alexafsm[redis]``.
+"""
+from typing import Any, Dict, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from alexafsm.extensions import Record, StoreUnavailable
+
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError:  # pragma: no cover - depends on the installation
+    redis = None
+
+DEFAULT_TIMEOUT = 0.25
+DEFAULT_PREFIX = 'alexafsm:attributes:'
+
+_SAVE = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if v == false then v = '' end
+if v ~= ARGV[1] then return 0 end
+local n = (tonumber(v) or 0) + 1
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'v', n)
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+return n
+"""
+
+
+def _require_redis() -> None:
+    if redis is None:
+        raise ImportError("RedisStore needs the redis package: pip install 'alexafsm[redis]'")
+
+
+class RedisStore:
+    """Persistent attributes in Redis under ``prefix`` + key; build it with ``from_url``.
+
+    Pass your own ``client`` to control TLS, pools or Sentinel; then its timeouts and retries
+    are yours to keep short.
+    """
+
+    def __init__(self, client: Any, ttl: Optional[float] = None, prefix: str = DEFAULT_PREFIX,
+                 description: Optional[str] = None) -> None:
+        _require_redis()
+        if ttl is not None and not ttl > 0:
+            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+        self.client = client
+        self.ttl = ttl
+        self.prefix = prefix
+        self.description = description or f"Redis {client!r}"
+        self._save = client.register_script(_SAVE)
+
+    @classmethod
+    def from_url(cls, url: str, ttl: Optional[float] = None, prefix: str = DEFAULT_PREFIX,
+                 timeout: float = DEFAULT_TIMEOUT, **options: Any) -> 'RedisStore':
+        """A store on ``redis://host:port/db`` (or rediss://, unix://) with short timeouts.
+
+        Connecting is lazy: a server that is down at start-up costs turns their persistence,
+        not the start of the skill.
+        """
+        _require_redis()
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        settings: Dict[str, Any] = dict(socket_timeout=timeout, socket_connect_timeout=timeout,
+                                        retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
+                                        health_check_interval=0)
+        settings.update(options)
+        try:
+            client = redis.Redis.from_url(url, **settings)
+        except ValueError as error:
+            raise ValueError(f"cannot use the Redis URL {_safe(url)}: {error}") from None
+        return cls(client, ttl=ttl, prefix=prefix, description=_safe(url))
+
+    def load(self, key: str) -> Optional[Record]:
+        """The record of ``key``, or None when there is none (or it expired)."""
+        name = self.prefix + key
+        try:
+            try:
+                data, version = self.client.hmget(name, ('d', 'v'))
+            except redis.ConnectionError:  # a pooled connection from before a restart
+                data, version = self.client.hmget(name, ('d', 'v'))
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"{self.description}: {type(error).__name__}: {error}") \
+                from None
+        if data is None:
+            return None
+        return Record(data.decode('utf-8'), version.decode('ascii'))
+
+    def save(self, key: str, text: str, version: Any) -> bool:
+        """Compare-and-set on the server: write only if the version is still ``version``."""
+        expected = '' if version is None else str(version)
+        ttl_ms = int(self.ttl * 1000) if self.ttl else 0
+        try:
+            return bool(self._save(keys=[self.prefix + key], args=[expected, text, ttl_ms]))
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"{self.description}: {type(error).__name__}: {error}") \
+                from None
+
+    def close(self) -> None:
+        """Close the pool's connections."""
+        self.client.close()
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.description}, ttl={self.ttl!r}, prefix={self.prefix!r})"
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ''
+        if parts.port:
+            host += f":{parts.port}"
+        user = parts.username or ''
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    query = [(k, '***' if k == 'password' else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))

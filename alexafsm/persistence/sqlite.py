@@ -1,0 +1,133 @@
+"""SqliteStore: persistent attributes in one SQLite file, the default that needs no service.
+
+WAL mode lets readers and one writer work at once, and SQLite's file locks keep the worker
+processes of one machine (gunicorn, ``alexafsm serve``) apart. Each row has a version: a save
+is ``UPDATE ... WHERE version = ?``, so of two turns of one user that read the same version
+only the first writes and the other runs again on its data. For several machines, use Redis.
+
+Waiting for another process's write is bounded by ``timeout`` (SQLite's busy timeout), far
+under Alexa's deadline; past it the turn goes on without saving. ``synchronous=NORMAL`` makes a
+commit survive a crash of the process but not a power cut, and never corrupts the file.
+"""
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from alexafsm.extensions import Record, StoreUnavailable
+
+DEFAULT_TIMEOUT = 0.5
+SETUP_TIMEOUT = 10.0
+PURGE_EVERY = 1000
+TABLE = 'alexafsm_attributes'
+
+
+class SqliteStore:
+    """Persistent attributes in the SQLite file ``path``, created with its table if missing.
+
+    ``ttl`` (seconds) forgets a user that long after their attributes were last saved: expired
+    rows are ignored when read and deleted by ``purge()``, which runs every thousand saves.
+    Safe to share between threads (one connection each) and processes (one file).
+    """
+
+    def __init__(self, path: Union[str, 'os.PathLike[str]'], ttl: Optional[float] = None,
+                 timeout: float = DEFAULT_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
+        self.path = os.fspath(path)
+        if ttl is not None and not ttl > 0:
+            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        folder = Path(self.path).resolve().parent
+        if not folder.is_dir():
+            raise ValueError(f"cannot keep persistent attributes in {self.path}: the folder "
+                             f"{folder} does not exist (in a URL, sqlite:///name is relative to "
+                             f"the working folder and sqlite:////abs/path is absolute)")
+        self.ttl = ttl
+        self.timeout = timeout
+        self.clock = clock
+        self.description = f"sqlite:///{self.path}"
+        self._local = threading.local()
+        self._saves = 0
+        try:
+            conn = sqlite3.connect(self.path, timeout=SETUP_TIMEOUT, isolation_level=None)
+            try:
+                conn.execute('PRAGMA journal_mode=WAL')
+                conn.execute(f'CREATE TABLE IF NOT EXISTS {TABLE} ('
+                             f'key TEXT PRIMARY KEY, data TEXT NOT NULL, '
+                             f'version INTEGER NOT NULL, expires_at REAL) WITHOUT ROWID')
+                conn.execute(f'CREATE INDEX IF NOT EXISTS {TABLE}_expiry ON {TABLE} '
+                             f'(expires_at) WHERE expires_at IS NOT NULL')
+            finally:
+                conn.close()
+        except sqlite3.Error as error:
+            raise ValueError(f"cannot keep persistent attributes in {self.path}: {error}; give "
+                             f"the path of a new or alexafsm-made SQLite file in a writable "
+                             f"folder") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection; a forked child opens its own, as SQLite requires."""
+        local = self._local
+        conn = getattr(local, 'conn', None)
+        if conn is None or local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                                   check_same_thread=True)
+            conn.execute('PRAGMA synchronous=NORMAL')
+            local.conn, local.pid = conn, os.getpid()
+        return conn
+
+    def load(self, key: str) -> Optional[Record]:
+        """The record of ``key``, unless there is none or it expired."""
+        try:
+            row = self._conn().execute(
+                f'SELECT data, version FROM {TABLE} WHERE key = ? '
+                f'AND (expires_at IS NULL OR expires_at > ?)', (key, self.clock())).fetchone()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"{self.description}: {error}") from None
+        return Record(row[0], row[1]) if row is not None else None
+
+    def save(self, key: str, text: str, version: Any) -> bool:
+        """Write if the row is still at ``version``; None means absent, or expired."""
+        now = self.clock()
+        expires = now + self.ttl if self.ttl else None
+        try:
+            if version is None:
+                cursor = self._conn().execute(
+                    f'INSERT INTO {TABLE} (key, data, version, expires_at) VALUES (?, ?, 1, ?) '
+                    f'ON CONFLICT (key) DO UPDATE SET data = excluded.data, '
+                    f'version = version + 1, expires_at = excluded.expires_at '
+                    f'WHERE expires_at IS NOT NULL AND expires_at <= ?',
+                    (key, text, expires, now))
+            else:
+                cursor = self._conn().execute(
+                    f'UPDATE {TABLE} SET data = ?, version = version + 1, expires_at = ? '
+                    f'WHERE key = ? AND version = ?', (text, expires, key, version))
+            saved = cursor.rowcount == 1
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"{self.description}: {error}") from None
+        if self.ttl:
+            self._saves += 1
+            if self._saves % PURGE_EVERY == 0:
+                try:
+                    self.purge()
+                except sqlite3.Error:
+                    pass  # another process is busy; the next round will purge
+        return saved
+
+    def purge(self) -> int:
+        """Delete the expired rows now; returns how many."""
+        cursor = self._conn().execute(
+            f'DELETE FROM {TABLE} WHERE expires_at IS NOT NULL AND expires_at <= ?',
+            (self.clock(),))
+        return cursor.rowcount
+
+    def close(self) -> None:
+        """Close this thread's connection; other threads' close when their threads end."""
+        conn = getattr(self._local, 'conn', None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r}, ttl={self.ttl!r})"
