@@ -70,6 +70,16 @@ def with_transitions(*transitions: Dict[str, Any]):
     return decorate
 
 
+def _declared_on(cls: type, name: str, method: Any) -> List[Dict[str, Any]]:
+    if hasattr(method, TRANSITIONS):
+        return getattr(method, TRANSITIONS)
+    for base in cls.__mro__[1:]:
+        inherited = vars(base).get(name)
+        if inherited is not None and hasattr(inherited, TRANSITIONS):
+            return getattr(inherited, TRANSITIONS)
+    return []
+
+
 class States:
     """Base class of a skill's states; subclass it with one method per state.
 
@@ -115,9 +125,14 @@ class States:
 
     @classmethod
     def declared_transitions(cls) -> List[Tuple[str, Dict[str, Any]]]:
-        """Each transition with the state whose decorator declared it, in firing order."""
+        """Each transition with the state whose decorator declared it, in firing order.
+
+        A subclass that overrides a state method to change what it says keeps the state's
+        transitions (0.1.11 silently dropped them); ``@with_transitions()`` with no dicts on
+        the override declares that the state has none.
+        """
         return [(name, dict(t)) for name, method in cls.state_methods()
-                for t in getattr(method, TRANSITIONS, [])]
+                for t in _declared_on(cls, name, method)]
 
     @classmethod
     def get_states_transitions(cls) -> Tuple[List[str], List[Dict[str, Any]]]:

@@ -232,3 +232,30 @@ def test_the_machine_is_compiled_once_per_class():
 
     assert P.initialize().fsm is P.initialize().fsm
     assert Q.initialize().fsm is not P.initialize().fsm and Q.initialize().fsm.policy_cls is Q
+
+
+def test_a_subclass_overriding_a_states_words_keeps_its_transitions():
+    class Base(States):
+        def initial(self):
+            return response.Response('hi', '')
+
+        @with_transitions({'trigger': 'Go', 'source': '*'})
+        def going(self):
+            return response.Response('going', '')
+
+    class Reworded(Base):
+        def going(self):
+            return response.Response('off we go', '')
+
+    class Silenced(Base):
+        @with_transitions()
+        def going(self):
+            return response.Response('nowhere', '')
+
+    def policy(states_cls):
+        return type('P', (Policy,), {'states_cls': states_cls}).initialize()
+
+    reworded = policy(Reworded)
+    assert reworded.trigger('Go') and reworded.get_current_state_response().speech == 'off we go'
+    with pytest.raises(NotHandled):
+        policy(Silenced).trigger('Go')
