@@ -388,12 +388,30 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
     return envelope, text
 
 
+_AMAZON_PREFIX = re.compile(r'<(/?)(amazon|alexa):')
+
+
+def parse_ssml(markup: str) -> ElementTree.Element:
+    """SSML as an element tree, with Amazon's own tags (``<amazon:effect>``, ``<amazon:emotion>``,
+    ``<alexa:name>``) accepted without a namespace declaration, as Alexa accepts them.
+
+    A plain XML parser rejects those as unbound prefixes. Raises
+    ``xml.etree.ElementTree.ParseError`` for markup that is not well-formed.
+    """
+    root = ElementTree.fromstring(_AMAZON_PREFIX.sub(r'<\1\2-', markup.strip()))
+    for element in root.iter():
+        prefix, _, name = element.tag.partition('-')
+        if name and prefix in ('amazon', 'alexa'):
+            element.tag = f'{prefix}:{name}'
+    return root
+
+
 def _output_speech(speech: str, where: str) -> Dict[str, str]:
     if not _is_ssml(speech):
         return {'type': 'PlainText', 'text': speech}
     markup = speech.strip()
     try:
-        root = ElementTree.fromstring(markup)
+        root = parse_ssml(markup)
     except ElementTree.ParseError as error:
         raise ResponseError(f"the {where} is SSML but not well-formed XML ({error}): {markup!r}; "
                             f"build it with alexafsm.response.ssml(...), which escapes '&', '<' "
@@ -407,7 +425,7 @@ def _output_speech(speech: str, where: str) -> Dict[str, str]:
 def _spoken_text(markup: str) -> str:
     """The words of SSML, for a card that defaults to the speech; malformed SSML is left as is."""
     try:
-        return ' '.join(''.join(ElementTree.fromstring(markup.strip()).itertext()).split())
+        return ' '.join(''.join(parse_ssml(markup).itertext()).split())
     except ElementTree.ParseError:
         return markup  # to_json() reports it
 

@@ -498,3 +498,14 @@ def test_oracle_accepts_alexa_timestamps_but_not_other_changes():
     request['request']['shouldLinkResultBeReturned'] = 'yes'  # not a LaunchRequest field
     with pytest.raises(AssertionError, match='shouldLinkResultBeReturned: dropped'):
         assert_valid_request(request)
+
+
+def test_amazons_own_ssml_tags_need_no_namespace_declaration():
+    markup = ('<speak><amazon:effect name="whispered">a secret</amazon:effect> '
+              '<amazon:emotion name="excited" intensity="medium">yes</amazon:emotion></speak>')
+    envelope = Response(speech=markup, reprompt=None).to_json()
+    assert envelope['response']['outputSpeech'] == {'type': 'SSML', 'ssml': markup}
+    assert Response(speech=markup, reprompt=None, card='Card').card_content == 'a secret yes'
+    assert_valid_response(envelope)
+    with pytest.raises(ResponseError, match='not well-formed'):
+        Response(speech='<speak><amazon:effect>open</speak>', reprompt=None).to_json()

@@ -25,6 +25,11 @@ _LAZY = {
     'dump_stories': (_STORIES, 'dump_stories'),
     'load_stories': (_STORIES, 'load_stories'),
     'run_story': (_STORIES, 'run_story'),
+    'fuzz': ('alexafsm.testing.fuzz', 'fuzz'),
+    'reduce': ('alexafsm.testing.fuzz', 'reduce'),
+    'replay': ('alexafsm.testing.fuzz', 'replay'),
+    'UtteranceMatcher': ('alexafsm.testing.chat', 'UtteranceMatcher'),
+    'Console': ('alexafsm.testing.chat', 'Console'),
 }
 
 __all__ = list(_LAZY)

@@ -1,0 +1,34 @@
+"""``alexafsm chat``: type what a user would say and read what the skill answers."""
+import sys
+
+import click
+
+from alexafsm.cli.skill import load_policy
+from alexafsm.interaction_model import ModelError, load_model
+from alexafsm.testing.chat import run
+
+
+@click.command('chat')
+@click.argument('skill')
+@click.option('--model', 'model_path', required=True, metavar='PATH',
+              help='Interaction model (JSON file or skill directory) whose sample utterances '
+                   'understand what you type.')
+def command(skill: str, model_path: str) -> None:
+    """Talk to SKILL by typing what a user would say.
+
+    The skill is launched first; each line is matched to an intent through the model's sample
+    utterances (AMAZON.FallbackIntent when nothing matches) and the answer is shown with its
+    card and the new state. ':quit' or the end of input ends the session. From a pipe there is
+    no prompt and each line is echoed after 'you> ', so a conversation can be scripted:
+
+    \b
+        printf 'how do i order pizza\\nstop\\n' |
+          alexafsm chat skills.skillsearch --model skills/skillsearch/model/en-US.json
+    """
+    policy_cls = load_policy(skill)
+    try:
+        model = load_model(model_path)
+    except ModelError as error:
+        raise click.BadParameter(str(error), param_hint='--model') from None
+    run(policy_cls, model, sys.stdin, click.echo,
+        prompt=lambda text: click.echo(text, nl=False))

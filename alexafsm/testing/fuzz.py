@@ -1,0 +1,1078 @@
+"""Fuzz a skill: random sessions drawn from its interaction model, every turn checked.
+
+A session opens with a launch (or a one-shot intent), then sends intents the model defines, with
+slot values from the model's types and samples mixed with empty and odd ones (unicode, SSML
+markup, numbers, a very long phrase), now and then a SessionEndedRequest, a new launch or a
+CanFulfillIntentRequest. After every turn three things must hold:
+
+* no exception escaped the skill's code. ``Policy.handle`` never raises: it logs the exception
+  on the ``alexafsm.policy`` logger and answers with an apology. The fuzzer listens on that
+  logger for ERROR records of its own thread while it runs, which catches every path to the
+  apology (callbacks, state methods, ``to_json``, interceptors, responses over Alexa's limits)
+  with the exception and its traceback, where matching the apology's words would miss the cause
+  and mistake a skill that says sorry on purpose for a crash;
+* the machine is in a state it declares (the response's ``sessionAttributes.state``);
+* the response is one Alexa accepts (``response_problems``).
+
+A failure is reduced by delta debugging to the shortest session that still fails the same way
+(dropping turns, then simplifying slot values, replaying from scratch each time) and written as
+a story to keep as a regression test. Sessions come from ``random.Random(seed)`` alone, so one
+seed always walks the same sessions. Each session speaks as a new user, so what a skill keeps
+per user (drafts, "first time" flags) cannot leak from one session into the next.
+"""
+import dataclasses
+import logging
+import random
+import re
+import sysconfig
+import threading
+import time
+import traceback
+import uuid
+import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
+
+from alexafsm import response
+from alexafsm.interaction_model import Intent, InteractionModel, SlotType, load_model
+from alexafsm.machine import Machine
+from alexafsm.policy import Policy
+from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.testing import conversation
+from alexafsm.response import parse_ssml
+from alexafsm.testing.chat import Dialog, dialog_of, has_dialog_model
+from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
+from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
+                                       can_fulfill_request)
+from alexafsm.testing.stories import INTENT_ACTION, Story, dump_stories
+from alexafsm.testing.stories import Turn as StoryTurn
+
+EXCEPTION = 'exception'
+LOGGED_ERROR = 'logged-error'
+UNDECLARED_STATE = 'undeclared-state'
+INVALID_RESPONSE = 'invalid-response'
+
+POLICY_LOGGER = 'alexafsm.policy'
+LONG_VALUE = ' '.join(['a very long answer that keeps going'] * 10)
+ODD_VALUES = (
+    '', ' ', '&', '<', '>', 'Tom & Jerry', 'a < b > c', '&amp;', '<speak>', '</speak>',
+    '<break time="3s"/>', ']]>', '"quoted"', "it's", 'café crème', 'Ünïcödé',
+    '日本語のテキスト', 'pizza 🍕', 'zero\u200bwidth', 'עברית', '0', '-1', '3.14', '1000000', '007', LONG_VALUE)
+BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
+    'AMAZON.NUMBER': ('1', '2', '3', '7', '12', '42', '100'),
+    'AMAZON.FOUR_DIGIT_NUMBER': ('1234', '2024', '0000'),
+    'AMAZON.Ordinal': ('1', '2', '3', '10'),
+    'AMAZON.DATE': ('2024-05-01', '2024-W18', '2024-12', 'XXXX-12-25', 'PRESENT_REF'),
+    'AMAZON.TIME': ('07:30', '19:00', 'MO', 'NI'),
+    'AMAZON.DURATION': ('PT5M', 'PT1H30M', 'P2D'),
+    'AMAZON.PhoneNumber': ('2065550100',),
+}
+FALLBACK_WORDS = ('something', 'pizza', 'the weather', 'music')
+
+APOLOGY_SPEECH = response.APOLOGY.speech
+NOT_THE_APOLOGY = f'^(?!{re.escape(APOLOGY_SPEECH)})'
+
+_SSML_TAGS = frozenset({
+    'speak', 'p', 's', 'break', 'emphasis', 'lang', 'phoneme', 'prosody', 'say-as', 'sub',
+    'voice', 'w', 'audio', 'mark', 'amazon:effect', 'amazon:emotion', 'amazon:domain',
+    'amazon:auto-breaths', 'amazon:breath'})
+_DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
+                      'Dialog.ConfirmIntent')
+_DIALOG_SLOT_KEYS = {'Dialog.ElicitSlot': 'slotToElicit', 'Dialog.ConfirmSlot': 'slotToConfirm'}
+_CARD_TYPES = ('Simple', 'Standard', 'LinkAccount', 'AskForPermissionsConsent')
+_REQUEST_ID = re.compile(r'^request \S+: ')
+_LIBRARY_DIRS = tuple(sorted({sysconfig.get_paths()[key]
+                              for key in ('stdlib', 'platstdlib', 'purelib', 'platlib')}))
+
+# How a session is walked: the share of each kind of step, and of odd or missing slot values.
+_ONE_SHOT = 0.15
+_END, _CAN_FULFILL, _RELAUNCH = 0.05, 0.03, 0.02
+_HANDLED_INTENT = 0.75
+_NO_VALUE, _ODD_VALUE = 0.3, 0.25
+_DIALOG, _CONFIRMATION = 0.5, 0.3
+_FOLLOW_DIALOG = 0.7
+_SIMPLER_VALUES = 5
+
+
+class FuzzError(ValueError):
+    """The fuzzer cannot do what was asked; the message says what to change."""
+
+
+class Problem(NamedTuple):
+    """One way a response breaks Alexa's rules: a short code for grouping, and the fix."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CanFulfill:
+    """A CanFulfillIntentRequest step: Alexa asking whether the skill could take an intent.
+
+    It stands outside any session, so it has no story form; a failing one is shown as is.
+    """
+
+    intent: str
+    slots: Mapping[str, Optional[str]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """What was asked, as reports show it."""
+        slots = ', '.join(f'{k}={v!r}' for k, v in self.slots.items() if v is not None)
+        return f'can fulfill {self.intent}({slots})?'
+
+    def perform(self, chat: Conversation) -> conversation.Turn:
+        """Ask the skill in ``chat``; the conversation's session is left as it was."""
+        return chat.send(can_fulfill_request(self.intent, dict(self.slots), caller=chat.caller))
+
+
+Step = Union[StoryTurn, CanFulfill]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong at one turn; ``signature`` tells one bug from another.
+
+    The signature is the kind and a detail that does not depend on slot values or on the intent
+    that led there: where the exception was raised, which rule the response broke in which
+    state, which undeclared state. A reduced session that fails with other words, or reaches
+    the bug through another intent, still counts as the same failure; ``request`` says which
+    request failed ('IntentRequest:NoteIntent').
+    """
+
+    kind: str
+    turn: int
+    said: str
+    request: str
+    detail: str
+    message: str
+    traceback: Optional[str] = None
+    apology: bool = False
+
+    @property
+    def signature(self) -> Tuple[str, str]:
+        """(kind, detail): equal for the same bug, whichever intent or words reached it."""
+        return self.kind, self.detail
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The shortest session delta debugging found that fails the same way, and its cost.
+
+    ``reproduced`` is False when replaying the session did not fail again: the skill depends
+    on more than the requests (the clock, randomness, a store), and the session is kept whole.
+    """
+
+    steps: Tuple[Step, ...]
+    failure: Failure
+    replays: int
+    original_length: int
+    reproduced: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One distinct failure: where it was first seen, how often, and its reduced session."""
+
+    failure: Failure
+    session: int
+    occurrences: int
+    steps: Tuple[Step, ...]
+    reduction: Reduction
+    story: Optional[Story]
+
+    def story_yaml(self, skill: Optional[str] = None, model: Optional[str] = None) -> str:
+        """The reduced session as a story file, with a comment saying what it reproduces.
+
+        A crash's story fails while the bug is there (its last turn must not be the apology);
+        an invalid response or state has no check a story can spell, so the comment says so.
+        """
+        if self.story is None:
+            return ''
+        failure = self.reduction.failure
+        lines = [f'# Found by alexafsm fuzz: {failure.kind} at turn {failure.turn}: '
+                 f'{_one_line(failure.message)}']
+        if not failure.apology:
+            lines.append('# Stories cannot check this kind of failure; alexafsm fuzz finds it '
+                         'again on the last turn.')
+        return '\n'.join(lines) + '\n' + self.story.to_yaml(skill=skill, model=model)
+
+    def describe(self, skill: Optional[str] = None, model: Optional[str] = None) -> str:
+        """The failure as the report shows it: message, traceback, reduced session, story."""
+        failure = self.failure
+        more = (f' (and {self.occurrences - 1} more session'
+                f'{"s" if self.occurrences > 2 else ""})' if self.occurrences > 1 else '')
+        lines = [f'{failure.kind}: {_one_line(failure.message)}',
+                 f'  first at turn {failure.turn} of session {self.session}{more}: '
+                 f'{failure.said}']
+        if failure.traceback:
+            lines.append(_indent(failure.traceback.rstrip(), '    '))
+        reduction = self.reduction
+        if reduction.reproduced:
+            lines.append(f'  reduced from {reduction.original_length} turns to '
+                         f'{len(reduction.steps)} in {reduction.replays} replays:')
+        else:
+            lines.append('  replaying the session did not fail again, so it was not reduced: '
+                         'the skill depends on more than the requests (the clock, randomness, '
+                         'a store); the session was:')
+        lines += [f'    {i}. {step.describe()}' for i, step in enumerate(reduction.steps, 1)]
+        if self.story is not None:
+            lines.append('  story to keep as a regression test (--save FILE writes it):')
+            lines.append(self.story_yaml(skill, model).rstrip())
+        else:
+            lines.append('  (a CanFulfillIntentRequest has no story form: replay the steps '
+                         'above with alexafsm.testing.fuzz.replay)')
+        return '\n'.join(lines)
+
+
+@dataclass
+class FuzzReport:
+    """What a fuzz run did and found; ``text()`` is the same for the same seed and skill.
+
+    ``elapsed`` is the time spent walking the sessions, ``reduce_seconds`` the time spent
+    reducing the failures afterwards.
+    """
+
+    skill: str
+    model: Optional[str]
+    seed: int
+    max_turns: int
+    walks: List[Tuple[Step, ...]] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+    turns: int = 0
+    states_reached: List[str] = field(default_factory=list)
+    states: Tuple[str, ...] = ()
+    elapsed: float = 0.0
+    reduce_seconds: float = 0.0
+
+    @property
+    def sessions(self) -> int:
+        """How many sessions were walked."""
+        return len(self.walks)
+
+    @property
+    def passed(self) -> bool:
+        """No turn of any session failed."""
+        return not self.findings
+
+    @property
+    def sessions_per_second(self) -> float:
+        """Throughput, to compare runs and machines (0 when nothing was timed)."""
+        return self.sessions / self.elapsed if self.elapsed > 0 else 0.0
+
+    def text(self) -> str:
+        """The report for people and CI logs; timing is left out so runs can be compared."""
+        never = [s for s in self.states if s not in self.states_reached]
+        head = (f'fuzzed {self.skill} with {self.sessions} sessions (seed {self.seed}, up to '
+                f'{self.max_turns} turns each): {self.turns} turns, '
+                f'{len(self.states_reached)} of {len(self.states)} states reached')
+        lines = [head + (f' (never: {", ".join(never)})' if never else '')]
+        if self.passed:
+            lines.append('no failures')
+            return '\n'.join(lines)
+        count = len(self.findings)
+        lines.append(f'{count} failure{"s" if count > 1 else ""}:')
+        for number, finding in enumerate(self.findings, 1):
+            lines.append('')
+            lines.append(f'{number}. ' + finding.describe(self.skill, self.model))
+        return '\n'.join(lines)
+
+
+def fuzz(policy_cls: type, model: PathOrModel, *, sessions: int = 200, seed: int = 0,
+         max_turns: int = 12, skill: Optional[str] = None) -> FuzzReport:
+    """Walk ``sessions`` random sessions of ``policy_cls`` and report every distinct failure.
+
+    Tests and CI call this rather than hand-writing the odd inputs real users produce; each
+    failure comes back reduced and as a story (``skill`` names the Policy in it, by default
+    'module:Class'). The same seed walks the same sessions.
+    """
+    if sessions < 1 or max_turns < 1:
+        raise FuzzError(f'sessions and max_turns must be at least 1, got sessions={sessions}, '
+                        f'max_turns={max_turns}')
+    model = _load(model)
+    machine = _machine(policy_cls)
+    walker = _Walker(model, machine)
+    if not walker.triggers:
+        raise FuzzError(f'none of the intents of {model.source} is a trigger of '
+                        f'{policy_cls.__name__} ({", ".join(model.intent_names)}), so every '
+                        f'turn would be "not understood": is it the model of this skill?')
+    report = FuzzReport(skill or _spec(policy_cls), model.source, seed, max_turns,
+                        states=machine.states)
+    rng = random.Random(seed)
+    first: Dict[Tuple[str, str], Tuple[int, Failure, Tuple[Step, ...]]] = {}
+    counts: Dict[Tuple[str, str], int] = {}
+    reached = set()
+    started = time.perf_counter()
+    with _capturing_errors() as errors:
+        for number in range(1, sessions + 1):
+            session = _Session(policy_cls, model, machine, errors)
+            failure = walker.walk(rng, session, max_turns)
+            report.walks.append(tuple(session.steps))
+            report.turns += len(session.steps)
+            reached.update(session.states)
+            if failure is not None:
+                counts[failure.signature] = counts.get(failure.signature, 0) + 1
+                first.setdefault(failure.signature, (number, failure, tuple(session.steps)))
+        report.elapsed = time.perf_counter() - started
+        for signature, (number, failure, steps) in first.items():
+            reduction = _reduce(policy_cls, model, machine, steps, failure, errors)
+            report.findings.append(Finding(
+                failure, number, counts[signature], steps, reduction,
+                _story(policy_cls, model, machine, reduction, errors,
+                       f'fuzz seed {seed}, session {number}: {failure.kind} in '
+                       f'{failure.request}')))
+    report.reduce_seconds = time.perf_counter() - started - report.elapsed
+    report.states_reached = [s for s in machine.states if s in reached]
+    return report
+
+
+def reduce(policy_cls: type, model: PathOrModel, steps: Sequence[Step], *,
+           max_replays: int = 2000) -> Reduction:
+    """The shortest session, found by delta debugging, that fails like ``steps`` does.
+
+    Turns are dropped first, then slot values simplified (left out, replaced by a plain value
+    of the slot's type, or cut down character by character), each candidate replayed from
+    scratch; a candidate counts only if it fails with the same signature. Raises FuzzError
+    when ``steps`` does not fail at all.
+    """
+    model = _load(model)
+    machine = _machine(policy_cls)
+    with _capturing_errors() as errors:
+        replayed = _replay(policy_cls, model, machine, steps, errors)
+        if replayed is None or replayed.failure is None:
+            raise FuzzError(f'the session does not fail when replayed against '
+                            f'{policy_cls.__name__}, so there is nothing to reduce; if it failed '
+                            f'during a fuzz run, the skill depends on more than the requests '
+                            f'(the clock, randomness or a store)')
+        return _reduce(policy_cls, model, machine, steps, replayed.failure, errors, max_replays)
+
+
+def replay(policy_cls: type, model: PathOrModel, steps: Sequence[Step]) -> Optional[Failure]:
+    """Play ``steps`` in a fresh conversation as a new user; the first failure, or None.
+
+    What a regression test runs to check that a fuzz finding is fixed. Raises FuzzError when
+    a step cannot be taken (a session end with no session open).
+    """
+    model = _load(model)
+    machine = _machine(policy_cls)
+    with _capturing_errors() as errors:
+        replayed = _replay(policy_cls, model, machine, steps, errors)
+    if replayed is None:
+        raise FuzzError('a step cannot be taken: a session end needs an open session; put a '
+                        'launch or an intent before it')
+    return replayed.failure
+
+
+def dump_findings(report: FuzzReport, *, skill: Optional[str] = None,
+                  model: Optional[str] = None) -> str:
+    """Every finding's story in one story file, to save the lot as regression tests at once.
+
+    ``model`` is the model's path as the file should name it (relative to where it is saved);
+    by default the report's skill and model are used as given. Empty when there is no story.
+    """
+    stories = [finding for finding in report.findings if finding.story is not None]
+    if not stories:
+        return ''
+    header = [f'# Found by alexafsm fuzz (seed {report.seed}, {report.sessions} sessions):']
+    header += [f'#   {finding.story.name}: {_one_line(finding.reduction.failure.message)}'
+               for finding in stories]
+    return '\n'.join(header) + '\n' + dump_stories(
+        [finding.story for finding in stories], skill=skill or report.skill,
+        model=model or report.model)
+
+
+def story_steps(story: Story) -> Tuple[Step, ...]:
+    """The steps of a story without its checks, to ``replay`` a story the fuzzer wrote."""
+    return tuple(dataclasses.replace(turn, expect={}) for turn in story.turns)
+
+
+def response_problems(request: Mapping[str, Any], envelope: Any,
+                      model: Optional[InteractionModel] = None) -> List[Problem]:
+    """Every rule of Alexa's that ``envelope``, the answer to ``request``, breaks.
+
+    Alexa rejects such a response and the user hears a generic error, but nothing in the
+    skill's own tests fails; these are the checks Amazon's SDK model and the console make,
+    written out because the SDK is a test-only dependency. With ``model``, the slot a dialog
+    directive names must be a slot of the intent.
+    """
+    if not isinstance(envelope, dict) or envelope.get('version') != '1.0':
+        return [Problem('envelope', 'the response is not an envelope {"version": "1.0", '
+                                    '"response": {...}}: return what Policy.handle returns')]
+    body = envelope.get('response')
+    if not isinstance(body, dict):
+        return [Problem('envelope', 'the envelope has no "response" object')]
+    problems: List[Problem] = []
+    add = lambda code, message: problems.append(Problem(code, message))  # noqa: E731
+    kind = (request.get('request') or {}).get('type') if isinstance(request, Mapping) else None
+    attributes = envelope.get('sessionAttributes')
+    if attributes is not None and not isinstance(attributes, dict):
+        add('session-attributes', f'sessionAttributes must be an object, got {attributes!r}')
+    end = body.get('shouldEndSession')
+    if 'shouldEndSession' in body and not isinstance(end, bool):
+        add('should-end', f'shouldEndSession must be true or false (or left out), got {end!r}')
+    reprompt = body.get('reprompt')
+    if reprompt is not None and (not isinstance(reprompt, dict)
+                                 or not isinstance(reprompt.get('outputSpeech'), dict)):
+        add('reprompt', f'reprompt must be {{"outputSpeech": {{...}}}}, got {reprompt!r}')
+        reprompt = None
+    for where, speech in (('outputSpeech', body.get('outputSpeech')),
+                          ('reprompt.outputSpeech', (reprompt or {}).get('outputSpeech'))):
+        if speech is not None:
+            problems += _speech_problems(where, speech)
+    if reprompt and end is True:
+        add('reprompt-on-end', 'the response ends the session (shouldEndSession true) but has a '
+                               'reprompt, which Alexa rejects: leave the reprompt out when '
+                               'ending, or keep the session open')
+    problems += _directive_problems(body, kind, request, model)
+    problems += _card_problems(body.get('card'))
+    if kind == SESSION_ENDED:
+        sent = [key for key in ('outputSpeech', 'reprompt', 'card', 'directives') if key in body]
+        if sent:
+            add('answer-to-session-end', f'the answer to a SessionEndedRequest has {sent}, but '
+                                         f'the session is over and Alexa accepts no speech, '
+                                         f'card or directive: answer with response.empty()')
+    if kind == CAN_FULFILL:
+        answer = body.get('canFulfillIntent')
+        if not isinstance(answer, dict) or answer.get('canFulfill') not in ('YES', 'NO', 'MAYBE'):
+            add('can-fulfill', f'the answer to a CanFulfillIntentRequest needs canFulfillIntent '
+                               f'with canFulfill YES, NO or MAYBE, got {answer!r}: build it with '
+                               f'Response.can_fulfill_intent()')
+        if any(key in body for key in ('outputSpeech', 'reprompt', 'card')):
+            add('can-fulfill', 'the answer to a CanFulfillIntentRequest is not spoken: leave out '
+                               'speech, reprompt and card')
+    problems += [Problem('limits', message) for message in response.check_limits(envelope)]
+    return problems
+
+
+def ssml_problem(markup: str) -> Optional[str]:
+    """Why Alexa would refuse this SSML, or None: well-formed, one <speak>, known tags only.
+
+    Unlike a plain XML parse it accepts Amazon's ``amazon:`` tags without a namespace
+    declaration, as Alexa does.
+    """
+    try:
+        root = parse_ssml(markup)
+    except ElementTree.ParseError as error:
+        return (f'not well-formed XML ({error}); build SSML with alexafsm.response.ssml(...), '
+                f'which escapes "&", "<" and quotes in text')
+    if root.tag != 'speak':
+        return f'the root element is <{root.tag}>, not <speak>'
+    for element in root.iter():
+        if element is not root and element.tag == 'speak':
+            return 'a <speak> inside <speak>; ssml(...) unwraps nested SSML for you'
+        if element.tag not in _SSML_TAGS:
+            return f'<{element.tag}> is not an SSML tag Alexa knows'
+    return None
+
+
+def _speech_problems(where: str, speech: Any) -> List[Problem]:
+    if not isinstance(speech, dict):
+        return [Problem('speech', f'{where} must be an object, got {speech!r}')]
+    kind = speech.get('type')
+    key = {'PlainText': 'text', 'SSML': 'ssml'}.get(kind)
+    if key is None:
+        return [Problem('speech', f'{where}.type must be PlainText or SSML, got {kind!r}')]
+    text = speech.get(key)
+    if not isinstance(text, str):
+        return [Problem('speech', f'{where} of type {kind} needs "{key}" as a string, '
+                                  f'got {text!r}')]
+    if kind == 'SSML':
+        problem = ssml_problem(text)
+        if problem is not None:
+            return [Problem('ssml', f'{where} is SSML Alexa rejects: {problem}: '
+                                    f'{_clip(text)!r}')]
+    return []
+
+
+def _directive_problems(body: Mapping[str, Any], kind: Optional[str],
+                        request: Mapping[str, Any],
+                        model: Optional[InteractionModel]) -> List[Problem]:
+    directives = body.get('directives', [])
+    if not isinstance(directives, list):
+        return [Problem('directive', f'directives must be a list, got {directives!r}')]
+    problems = []
+    dialog = []
+    for directive in directives:
+        if not isinstance(directive, dict) or not isinstance(directive.get('type'), str):
+            problems.append(Problem('directive', f'a directive must be an object with a "type", '
+                                                 f'got {directive!r}'))
+        elif directive['type'] in _DIALOG_DIRECTIVES:
+            dialog.append(directive)
+    if not dialog:
+        return problems
+    names = [d['type'] for d in dialog]
+    if body.get('shouldEndSession') is True:
+        problems.append(Problem('dialog-on-end', f'{", ".join(names)} continues the dialog, so '
+                                                 f'the response cannot end the session'))
+    if kind != INTENT:
+        problems.append(Problem('dialog-outside-intent', f'{", ".join(names)} answers a {kind}, '
+                                                         f'but Alexa takes dialog directives '
+                                                         f'only in answer to an IntentRequest'))
+    if len(dialog) > 1:
+        problems.append(Problem('dialog-several', f'one response may carry one dialog '
+                                                  f'directive, this one has {names}'))
+    for directive in dialog:
+        problems += _dialog_problems(directive, body, request, model)
+    return problems
+
+
+def _dialog_problems(directive: Mapping[str, Any], body: Mapping[str, Any],
+                     request: Mapping[str, Any],
+                     model: Optional[InteractionModel]) -> List[Problem]:
+    kind = directive['type']
+    problems = []
+    if kind == 'Dialog.Delegate' and ('outputSpeech' in body or 'reprompt' in body):
+        problems.append(Problem('delegate-with-speech', 'Dialog.Delegate lets Alexa speak the '
+                                                        'dialog model\'s prompts; a response '
+                                                        'with it must have no speech or '
+                                                        'reprompt'))
+    updated = directive.get('updatedIntent')
+    if updated is not None and (not isinstance(updated, dict)
+                                or not isinstance(updated.get('name'), str)):
+        problems.append(Problem('dialog-incomplete', f'{kind}\'s updatedIntent must be an '
+                                                     f'intent object with a name, got '
+                                                     f'{updated!r}: use '
+                                                     f'alexafsm.response.updated_intent()'))
+        updated = None
+    target = model.intent(updated['name']) if model is not None and updated else None
+    if target is not None:
+        unknown = sorted(str(name) for name in (updated.get('slots') or {})
+                         if target.slot(str(name)) is None)
+        if unknown:
+            problems.append(Problem('dialog-unknown-slot', f'{kind}\'s updatedIntent fills '
+                                                           f'slots {unknown}, which intent '
+                                                           f'{target.name} does not have'))
+    slot_key = _DIALOG_SLOT_KEYS.get(kind)
+    if slot_key is None:
+        return problems
+    slot = directive.get(slot_key)
+    if not isinstance(slot, str) or not slot:
+        problems.append(Problem('dialog-incomplete', f'{kind} must name the slot in '
+                                                     f'"{slot_key}": build it with '
+                                                     f'Directive.{_snake(kind)}(slot)'))
+        return problems
+    intent_name = (updated or {}).get('name') or \
+        (((request.get('request') or {}).get('intent') or {}).get('name'))
+    intent = model.intent(intent_name) if model is not None and intent_name else None
+    if intent is not None and intent.slot(slot) is None:
+        slots = ', '.join(intent.slot_names) or 'none'
+        problems.append(Problem('dialog-unknown-slot', f'{kind} names slot {slot!r}, which '
+                                                       f'intent {intent_name} does not have '
+                                                       f'(slots: {slots})'))
+    return problems
+
+
+def _card_problems(card: Any) -> List[Problem]:
+    if card is None:
+        return []
+    if not isinstance(card, dict) or card.get('type') not in _CARD_TYPES:
+        return [Problem('card', f'a card is an object whose type is one of '
+                                f'{", ".join(_CARD_TYPES)}, got {card!r}')]
+    problems = [Problem('card', f'card {key} must be a string, got {card[key]!r}')
+                for key in ('title', 'content', 'text') if key in card
+                and not isinstance(card[key], str)]
+    image = card.get('image') or {}
+    for key, url in (image.items() if isinstance(image, dict) else ()):
+        if not (isinstance(url, str) and url.startswith('https://')):
+            problems.append(Problem('card', f'card image {key} must be a public https URL, '
+                                            f'got {url!r}'))
+    return problems
+
+
+# --- walking sessions ---------------------------------------------------------------------------
+
+class _Replayed(NamedTuple):
+    failure: Optional[Failure]
+    turns: List[conversation.Turn]
+
+
+class _ErrorLog(logging.Handler):
+    """ERROR records of one thread: the runtime's report of exceptions it turned into apologies."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.records: List[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.records.append(record)
+
+
+class _Quiet:
+    """The policy logger's settings while any fuzz runs, restored when the last one ends."""
+
+    lock = threading.Lock()
+    runs = 0
+    saved: Tuple[bool, int, bool] = (True, logging.NOTSET, False)
+
+
+@contextmanager
+def _capturing_errors() -> Iterator[_ErrorLog]:
+    """Listen on the policy's logger; its records stop there meanwhile, the report shows them.
+
+    Runs in several threads at once share the quieting; each hears only its own thread.
+    """
+    if logging.root.manager.disable >= logging.ERROR:
+        raise FuzzError('logging is disabled (logging.disable), so the fuzzer cannot see the '
+                        'exceptions alexafsm turns into apologies: call '
+                        'logging.disable(logging.NOTSET) before fuzzing')
+    logger = logging.getLogger(POLICY_LOGGER)
+    handler = _ErrorLog()
+    with _Quiet.lock:
+        if _Quiet.runs == 0:
+            _Quiet.saved = logger.propagate, logger.level, logger.disabled
+            logger.propagate, logger.disabled = False, False
+            if not logger.isEnabledFor(logging.ERROR):
+                logger.setLevel(logging.ERROR)
+        _Quiet.runs += 1
+        logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        with _Quiet.lock:
+            logger.removeHandler(handler)
+            _Quiet.runs -= 1
+            if _Quiet.runs == 0:
+                logger.propagate, level, logger.disabled = _Quiet.saved
+                logger.setLevel(level)
+
+
+class _Session:
+    """One session under test: a fresh conversation as a new user, and the checks per turn."""
+
+    def __init__(self, policy_cls: type, model: InteractionModel, machine: Machine,
+                 errors: _ErrorLog) -> None:
+        # a store of its own: thousands of random users must not land in the skill's real one
+        self.chat = Conversation(policy_cls, model=model, store='memory://',
+                                 user_id=f'amzn1.ask.account.FUZZ-{uuid.uuid4().hex}')
+        self.model = model
+        self.machine = machine
+        self.errors = errors
+        self.steps: List[Step] = []
+        self.turns: List[conversation.Turn] = []
+        self.state = INITIAL_STATE
+        self.states: List[str] = []
+        self.dialog: Optional[Dialog] = None
+        self.over = False
+
+    def take(self, step: Step) -> Optional[Failure]:
+        """Do ``step``; the failure it caused, if any. Raises ConversationError if it cannot."""
+        before = self.state if self.chat.in_session else INITIAL_STATE
+        del self.errors.records[:]
+        turn = step.perform(self.chat)
+        self.steps.append(step)
+        self.turns.append(turn)
+        failure = _judge(turn, len(self.steps), before, self.machine, self.model,
+                         self.errors.records)
+        kind = (turn.request.get('request') or {}).get('type')
+        if kind in (LAUNCH, INTENT):
+            self.dialog = dialog_of(turn)
+            self.state = turn.state or INITIAL_STATE
+            if turn.state:
+                self.states.append(turn.state)
+        if kind == SESSION_ENDED or (kind in (LAUNCH, INTENT) and not self.chat.in_session):
+            self.over = True
+        return failure
+
+
+class _Walker:
+    """Draws the next step of a session from the model, favouring what the state handles."""
+
+    def __init__(self, model: InteractionModel, machine: Machine) -> None:
+        self.model = model
+        self.machine = machine
+        self.intents: Tuple[Intent, ...] = tuple(model.intents.values())
+        self.triggers = [i for i in self.intents if i.name in machine.events]
+        words = {word for intent in self.intents for sample in intent.samples
+                 for word in re.sub(r'\{[^}]*\}', ' ', sample).lower().split()}
+        self.words: Tuple[str, ...] = tuple(sorted(words)) or FALLBACK_WORDS
+        self._handled: Dict[str, Tuple[Intent, ...]] = {}
+
+    def walk(self, rng: random.Random, session: _Session, max_turns: int) -> Optional[Failure]:
+        """Walk one session until it ends, fails or reaches ``max_turns``."""
+        while len(session.steps) < max_turns and not session.over:
+            step = self._next(rng, session)
+            try:
+                failure = session.take(step)
+            except ConversationError:
+                return None  # the skill's dialog asks for what Alexa could not send: stop here
+            if failure is not None:
+                return failure
+        return None
+
+    def _next(self, rng: random.Random, session: _Session) -> Step:
+        if not session.steps:
+            return self._intent(rng, INITIAL_STATE) if rng.random() < _ONE_SHOT \
+                else StoryTurn.launch()
+        dialog = session.dialog
+        if dialog is not None and self.model.intent(dialog.intent) is not None \
+                and rng.random() < _FOLLOW_DIALOG:
+            return self._answer(rng, dialog)
+        draw = rng.random()
+        if draw < _END and session.chat.in_session:
+            return StoryTurn.end(rng.choice(SESSION_END_REASONS))
+        if draw < _END + _CAN_FULFILL:
+            intent = rng.choice(self.intents)
+            return CanFulfill(intent.name, self._slots(rng, intent))
+        if draw < _END + _CAN_FULFILL + _RELAUNCH:
+            return StoryTurn.launch()
+        return self._intent(rng, session.state)
+
+    def _intent(self, rng: random.Random, state: str) -> StoryTurn:
+        handled = self._handled.get(state)
+        if handled is None:
+            handled = self._handled[state] = tuple(
+                i for i in self.intents if self.machine.handles(i.name, state))
+        pool = handled if handled and rng.random() < _HANDLED_INTENT else self.intents
+        intent = rng.choice(pool)
+        dialog_state, confirmation = None, 'NONE'
+        if has_dialog_model(intent) and rng.random() < _DIALOG:
+            dialog_state = rng.choice(DIALOG_STATES)
+            if rng.random() < _CONFIRMATION:
+                confirmation = rng.choice(CONFIRMATION_STATUSES)
+        return StoryTurn(INTENT_ACTION, intent=intent.name,
+                         slots=self._slots(rng, intent), dialog_state=dialog_state,
+                         confirmation_status=confirmation)
+
+    def _answer(self, rng: random.Random, dialog: Dialog) -> StoryTurn:
+        """What Alexa sends next in a dialog the skill keeps open: the same intent with the
+        slots so far, the one asked for answered, or the confirmation given."""
+        intent = self.model.intent(dialog.intent)
+        slots = {slot.name: dialog.slots.get(slot.name) for slot in intent.slots}
+        asked = dialog.slot
+        if asked is None and dialog.directive == 'Dialog.Delegate':
+            asked = next((s.name for s in intent.required_slots if not slots.get(s.name)), None)
+        confirmation = 'NONE'
+        if dialog.directive == 'Dialog.ConfirmIntent':
+            confirmation = rng.choice(('CONFIRMED', 'CONFIRMED', 'DENIED'))
+        elif asked is not None and intent.slot(asked) is not None:
+            slots[asked] = self._slot_value(rng, intent.slot(asked).type)
+        return StoryTurn(INTENT_ACTION, intent=dialog.intent, slots=slots,
+                         dialog_state='IN_PROGRESS', confirmation_status=confirmation)
+
+    def _slots(self, rng: random.Random, intent: Intent) -> Dict[str, Optional[str]]:
+        return {slot.name: self._slot_value(rng, slot.type) for slot in intent.slots}
+
+    def _slot_value(self, rng: random.Random, type_name: str) -> Optional[str]:
+        if rng.random() < _NO_VALUE:
+            return None
+        if rng.random() < _ODD_VALUE:
+            return rng.choice(ODD_VALUES)
+        values = _regular_values(self.model.slot_type(type_name), type_name)
+        if values:
+            return rng.choice(values)
+        return ' '.join(rng.choice(self.words) for _ in range(rng.randint(1, 4)))
+
+
+def _regular_values(slot_type: Optional[SlotType], type_name: str) -> Tuple[str, ...]:
+    """Values a user of the skill would say for the type: the model's values and synonyms."""
+    if slot_type is not None and slot_type.values:
+        return tuple(word for value in slot_type.values for word in (value.value,) + value.synonyms)
+    return BUILTIN_VALUES.get(type_name, ())
+
+
+# --- judging a turn -----------------------------------------------------------------------------
+
+def _judge(turn: conversation.Turn, number: int, before: str, machine: Machine,
+           model: InteractionModel, records: Sequence[logging.LogRecord]) -> Optional[Failure]:
+    request = parse(turn.request)
+    what = request.type or '?'
+    if request.type in (INTENT, CAN_FULFILL):
+        what = f'{what}:{request.intent_name}'
+    said = f"{turn.said} in state '{before}'"
+    for record in records:
+        if record.exc_info and record.exc_info[1] is not None:
+            return _from_exception(record, number, said, what, machine)
+    if records:
+        message = _REQUEST_ID.sub('', records[0].getMessage())
+        return Failure(LOGGED_ERROR, number, said, what, str(records[0].msg)[:60],
+                       f'the runtime logged an error and answered with its apology: {message}',
+                       apology=True)
+    problems = response_problems(turn.request, turn.response, model)
+    if problems:
+        problem = problems[0]
+        return Failure(INVALID_RESPONSE, number, said, what,
+                       f'{problem.code} in state {turn.state}',
+                       problem.message + (f' (and {len(problems) - 1} more problems: '
+                                          f'{", ".join(p.code for p in problems[1:])})'
+                                          if len(problems) > 1 else ''))
+    if request.type in (LAUNCH, INTENT):
+        return _state_failure(turn, number, said, what, machine)
+    return None
+
+
+def _from_exception(record: logging.LogRecord, number: int, said: str, what: str,
+                    machine: Machine) -> Failure:
+    _, error, tb = record.exc_info
+    text = ''.join(traceback.format_exception(type(error), error, tb))
+    where = _raised_at(tb)
+    raised = f'{type(error).__name__}: {error}'
+    state = _policy_state(tb)
+    if state is not None and state not in machine.state_set:
+        return Failure(UNDECLARED_STATE, number, said, what, f'{state}',
+                       f"the machine went to state '{state}', which "
+                       f'{machine.states_cls.__name__} does not declare (states: '
+                       f'{", ".join(machine.states)}): a callback or state method set the state '
+                       f"to a name with no state method; fix the name or add 'def {state}"
+                       f"(self)'. alexafsm answered with its apology after {raised}",
+                       text, apology=True)
+    kind, detail = EXCEPTION, f'{type(error).__name__} at {where}'
+    if isinstance(error, response.ResponseError):
+        kind, detail = INVALID_RESPONSE, f'{detail}, state {state}'
+    return Failure(kind, number, said, what, detail,
+                   f'{raised} (alexafsm answered with its apology)', text, apology=True)
+
+
+def _state_failure(turn: conversation.Turn, number: int, said: str, what: str,
+                   machine: Machine) -> Optional[Failure]:
+    attributes = turn.response.get('sessionAttributes')
+    if attributes is None:
+        if turn.should_end:
+            return None
+        return Failure(UNDECLARED_STATE, number, said, what, 'no sessionAttributes',
+                       'the response keeps the session open but sends no sessionAttributes, so '
+                       "the next turn starts over from 'initial': return the Response with "
+                       'session_attributes (Policy.handle adds them)')
+    state = attributes.get('state')
+    if state in machine.state_set:
+        return None
+    return Failure(UNDECLARED_STATE, number, said, what, f'{state}',
+                   f"the response's sessionAttributes.state is {state!r}, which "
+                   f'{machine.states_cls.__name__} does not declare (states: '
+                   f'{", ".join(machine.states)}), so the next turn starts over from '
+                   f"'initial': something set attributes.state by hand; fix the name or add "
+                   f"'def {state}(self)'")
+
+
+def _raised_at(tb: Any) -> str:
+    """Where the exception was raised: the innermost frame outside the standard library and
+    installed packages, so a bug reached through ``json`` or ``re`` is told by its caller."""
+    frames = traceback.extract_tb(tb)
+    if not frames:
+        return 'unknown'
+    own = [frame for frame in frames if not frame.filename.startswith(_LIBRARY_DIRS)]
+    last = (own or frames)[-1]
+    return f'{last.filename.rsplit("/", 1)[-1]}:{last.lineno} in {last.name}'
+
+
+def _policy_state(tb: Any) -> Optional[str]:
+    """The state of the policy that was answering when the exception was raised.
+
+    The policy object is on the stack of the frames the exception went through; reading its
+    state there tells a bad state name (the responder cannot answer) from any other crash.
+    """
+    state = None
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get('self')
+        if isinstance(candidate, Policy):
+            state = candidate.state
+        tb = tb.tb_next
+    return state if isinstance(state, str) or state is None else repr(state)
+
+
+# --- replaying and reducing ---------------------------------------------------------------------
+
+def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
+            errors: _ErrorLog) -> Optional[_Replayed]:
+    """Play the steps from scratch; None when a step cannot be taken (no session to end)."""
+    session = _Session(policy_cls, model, machine, errors)
+    for step in steps:
+        try:
+            failure = session.take(step)
+        except ConversationError:
+            return None
+        if failure is not None:
+            return _Replayed(failure, session.turns)
+    return _Replayed(None, session.turns)
+
+
+class _Budget(Exception):
+    """No replays left: reduction stops with the best session so far."""
+
+
+def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
+            failure: Failure, errors: _ErrorLog, max_replays: int = 2000) -> Reduction:
+    """Delta debugging, where a candidate session "fails" if it fails with ``failure``'s
+    signature; a candidate failing earlier than its end is cut there."""
+    signature = failure.signature
+    progress = {'replays': 0, 'failure': failure}
+
+    def test(candidate: Sequence[Step]) -> Optional[List[Step]]:
+        if not candidate:
+            return None
+        if progress['replays'] >= max_replays:
+            raise _Budget()
+        progress['replays'] += 1
+        replayed = _replay(policy_cls, model, machine, candidate, errors)
+        if replayed is None or replayed.failure is None \
+                or replayed.failure.signature != signature:
+            return None
+        progress['failure'] = replayed.failure
+        return list(candidate[:replayed.failure.turn])
+
+    current = list(steps[:failure.turn])
+    if test(current) is None:
+        return Reduction(tuple(current), failure, progress['replays'], failure.turn, False)
+    try:
+        for _ in range(3):
+            before = list(current)
+            current = _ddmin(current, test)
+            current = _simplify(current, test, model)
+            if current == before:
+                break
+    except _Budget:
+        pass
+    return Reduction(tuple(current), progress['failure'], progress['replays'], failure.turn, True)
+
+
+def _ddmin(items: List[Any], test: Callable[[Sequence[Any]], Optional[List[Any]]]) -> List[Any]:
+    """Zeller's delta debugging: a 1-minimal sublist of ``items`` that still fails.
+
+    ``test`` returns the list that failed (possibly shortened), or None when it did not.
+    """
+    granularity = 2
+    while len(items) >= 2:
+        size = -(-len(items) // granularity)
+        chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        reduced = None
+        for start, stop in chunks:
+            reduced = test(items[start:stop])
+            if reduced is not None:
+                granularity = 2
+                break
+        else:
+            for start, stop in chunks:
+                reduced = test(items[:start] + items[stop:])
+                if reduced is not None:
+                    granularity = max(granularity - 1, 2)
+                    break
+        if reduced is not None:
+            items = reduced
+            continue
+        if granularity >= len(items):
+            break
+        granularity = min(granularity * 2, len(items))
+    return items
+
+
+def _simplify(steps: List[Step], test: Callable[[Sequence[Step]], Optional[List[Step]]],
+              model: InteractionModel) -> List[Step]:
+    """Make every slot value as plain as the failure allows, one value at a time."""
+    index = 0
+    while index < len(steps):
+        step = steps[index]
+        if isinstance(step, StoryTurn) and (step.dialog_state
+                                            or step.confirmation_status != 'NONE'):
+            plain = dataclasses.replace(step, dialog_state=None, confirmation_status='NONE')
+            steps = test(steps[:index] + [plain] + steps[index + 1:]) or steps
+        names = list(getattr(steps[index], 'slots', {})) if index < len(steps) else []
+        for name in names:
+            if index < len(steps):
+                steps = _simplify_slot(steps, index, name, test, model)
+        index += 1
+    return steps
+
+
+def _simplify_slot(steps: List[Step], index: int, name: str,
+                   test: Callable[[Sequence[Step]], Optional[List[Step]]],
+                   model: InteractionModel) -> List[Step]:
+    """Try the value left out, then the type's shortest plain values, then fewer characters."""
+    step = steps[index]
+    value = step.slots.get(name)
+    if value is None:
+        return steps
+
+    def with_value(new: Optional[str]) -> List[Step]:
+        slots = dict(steps[index].slots)
+        slots[name] = new
+        return steps[:index] + [dataclasses.replace(steps[index], slots=slots)] \
+            + steps[index + 1:]
+
+    result = test(with_value(None))
+    if result is not None:
+        return result
+    intent = model.intent(getattr(step, 'intent', '') or '')
+    slot = intent.slot(name) if intent is not None else None
+    plain = _regular_values(model.slot_type(slot.type), slot.type) if slot is not None else ()
+    if value in plain:
+        candidates = [v for v in sorted(plain, key=lambda v: (len(v), v))
+                      if (len(v), v) < (len(value), value)]
+    else:
+        candidates = sorted(plain, key=lambda v: (len(v), v))
+    for candidate in candidates[:_SIMPLER_VALUES]:
+        result = test(with_value(candidate))
+        if result is not None:
+            return result
+    if value in plain or len(value) < 2:
+        return steps
+    best = {'steps': steps}
+
+    def test_chars(chars: Sequence[str]) -> Optional[List[str]]:
+        result = test(with_value(''.join(chars)))
+        if result is None or index >= len(result):
+            return None
+        best['steps'] = result
+        return list(result[index].slots.get(name) or '')
+
+    _ddmin(list(value), test_chars)
+    return best['steps']
+
+
+def _story(policy_cls: type, model: InteractionModel, machine: Machine, reduction: Reduction,
+           errors: _ErrorLog, name: str) -> Optional[Story]:
+    """The reduced session as a story: states checked on the way, the failure checked last."""
+    if any(isinstance(step, CanFulfill) for step in reduction.steps):
+        return None
+    replayed = _replay(policy_cls, model, machine, reduction.steps, errors)
+    if replayed is None:
+        return None
+    turns = []
+    last = len(replayed.turns)
+    for number, got in enumerate(replayed.turns, 1):
+        expect: Dict[str, Any] = {}
+        if number < last and got.state is not None:
+            expect['state'] = got.state
+        if number == last and got.speech == APOLOGY_SPEECH:
+            expect['speech_matches'] = NOT_THE_APOLOGY
+        turns.append(StoryTurn.from_request(got.request, **expect))
+    return Story(name, tuple(turns))
+
+
+def _machine(policy_cls: type) -> Machine:
+    try:
+        return Machine.of(policy_cls)
+    except TypeError as error:
+        raise FuzzError(str(error)) from None
+
+
+def _load(model: PathOrModel) -> InteractionModel:
+    return model if isinstance(model, InteractionModel) else load_model(model)
+
+
+def _spec(policy_cls: type) -> str:
+    return f'{policy_cls.__module__}:{policy_cls.__qualname__}'
+
+
+def _snake(directive: str) -> str:
+    name = directive.split('.', 1)[1]
+    return re.sub(r'(?<!^)([A-Z])', r'_\1', name).lower()
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+def _one_line(text: str) -> str:
+    return ' '.join(text.split())
+
+
+def _indent(text: str, prefix: str) -> str:
+    return '\n'.join(prefix + line if line else line for line in text.splitlines())
+
+
+__all__ = ['CanFulfill', 'Failure', 'Finding', 'FuzzError', 'FuzzReport', 'Problem',
+           'Reduction', 'dump_findings', 'fuzz', 'reduce', 'replay', 'response_problems',
+           'ssml_problem', 'story_steps']
