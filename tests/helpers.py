@@ -36,3 +36,17 @@ def base_request(kind: str, attributes: Optional[Dict[str, Any]] = None,
 def over_the_wire(value: Any) -> Any:
     """What Alexa hands back: the JSON text of a response, parsed again."""
     return json.loads(json.dumps(value))
+
+
+def isolate_embedded_store(monkeypatch: Any, policy_cls: type, path: Any) -> None:
+    """Give an example skill a fresh, unopened embedded store whose file would be ``path``.
+
+    No test may open the real one, which lives in the user's cache folder.
+    """
+    from alexafsm.extensions import Extensions
+    from skills.embedded_store import EmbeddedStore
+
+    store = policy_cls.extensions.store
+    monkeypatch.setenv(store.env_var, str(path))
+    monkeypatch.setattr(policy_cls, 'extensions',
+                        Extensions(store=EmbeddedStore(store.env_var, store.file_name)))

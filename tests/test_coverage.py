@@ -225,9 +225,10 @@ def test_cli_refuses_a_file_that_is_no_recording(tmp_path):
                     reason='the Skill Search example is not in this tree')
 def test_skillsearch_coverage_of_one_session(tmp_path, monkeypatch):
     from skills.skillsearch import SkillSearchPolicy
-    from skills.skillsearch.users import UserStore
+    from alexafsm.extensions import Extensions
+    from alexafsm.persistence import MemoryStore
 
-    monkeypatch.setattr(SkillSearchPolicy, 'users', UserStore())
+    monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))
     path = tmp_path / 'skillsearch.jsonl'
     chat = Conversation(SkillSearchPolicy, record_to=path)
     chat.launch()

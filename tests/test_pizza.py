@@ -1,35 +1,47 @@
-"""The pizza example skill: whole conversations through ``Policy.handle``, as Alexa holds them.
+"""The pizza example skill: whole conversations, as Alexa holds them, and the unfinished order.
 
-``Alexa`` below plays Alexa for one user. Session attributes go through JSON between turns, and
-during a dialog the next OrderPizzaIntent carries the slots of the ``updatedIntent`` the skill
-last sent (without resolutions, since Alexa resolves only what users say) plus what the user said
-this turn, entity-resolved against the skill's own interaction model. Every request must be one
-Amazon's SDK model accepts, and every response must round-trip through it.
+``Alexa`` below plays Alexa for one user, through ``alexafsm.testing.Conversation`` with the
+host's store holding the user's persistent attributes. Session attributes go through JSON
+between turns, and during a dialog the next OrderPizzaIntent carries the slots of the
+``updatedIntent`` the skill last sent (without resolutions, since Alexa resolves only what users
+say) plus what the user said this turn, entity-resolved against the skill's own interaction
+model. Every request must be one Amazon's SDK model accepts, and every response must round-trip
+through it.
 """
 import json
 import logging
-import sqlite3
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
+from unittest import mock
 
 import pytest
 
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
+from alexafsm.extensions import Extensions, StoreUnavailable
 from alexafsm.interaction_model import load_model
 from alexafsm.machine import Machine
-from alexafsm.testing.requests import (Caller, custom_type_resolution, intent_request,
-                                       launch_request, new_session_id, session_ended_request)
+from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
+from alexafsm.testing import Conversation, Turn, respond
+from alexafsm.testing.requests import (custom_type_resolution, intent_request, launch_request,
+                                       new_session_id)
 from skills.pizza import PizzaPolicy, PizzaStates
-from skills.pizza import menu, store
+from skills.pizza import menu
 from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
-from skills.pizza.store import SqliteOrderStore
+from skills.pizza.policy import ORDERS_DB_ENV, ORDERS_DB_FILE
+from skills.embedded_store import EmbeddedStore
+from tests.helpers import isolate_embedded_store
 from tests.oracle import assert_valid_request, assert_valid_response
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / 'skills' / 'pizza' / 'model' / 'en-US.json'
+REPO = Path(__file__).resolve().parents[1]
+MODEL_PATH = REPO / 'skills' / 'pizza' / 'model' / 'en-US.json'
 MODEL = load_model(MODEL_PATH)
 ORDER_SLOTS = MODEL.intent(ORDER_PIZZA).slot_names
 USER = 'amzn1.ask.account.PIZZALOVER'
+OTHER_USER = 'amzn1.ask.account.SOMEONEELSE'
 REQUIRED = ('size', 'crust', 'toppingOne', 'method')
 COMPLETE = {'size': 'LARGE', 'crust': 'THIN', 'toppingOne': 'PEPPERONI', 'method': 'DELIVERY'}
 
@@ -42,21 +54,28 @@ def prompt(slot: str) -> str:
 class Alexa:
     """Alexa and one user: sessions, attributes through JSON, and the dialog's intent."""
 
-    def __init__(self, user_id: str = USER) -> None:
-        self.caller = Caller(user_id=user_id)
-        self.session_id: Optional[str] = None
-        self.attributes: Dict[str, Any] = {}
+    def __init__(self, store: Any, user_id: str = USER) -> None:
+        self.chat = Conversation(PizzaPolicy, user_id=user_id, store=store)
         self.dialog_slots: Dict[str, Optional[str]] = {}
         self.last: Dict[str, Any] = {}
 
+    @property
+    def attributes(self) -> Dict[str, Any]:
+        return self.chat.attributes
+
+    def mid_session(self, attributes: Dict[str, Any]) -> 'Alexa':
+        """Carry on a session whose earlier turns left ``attributes``."""
+        self.chat.session_id = new_session_id()
+        self.chat.attributes = json.loads(json.dumps(attributes))
+        return self
+
     def launch(self) -> Dict[str, Any]:
-        self.session_id, self.attributes, self.dialog_slots = new_session_id(), {}, {}
-        return self._send(launch_request(caller=self.caller, session_id=self.session_id))
+        self.dialog_slots = {}
+        return self._checked(self.chat.launch())
 
     def say(self, intent: str) -> Dict[str, Any]:
         """An intent without slots (help, yes, "what toppings do you have", ...)."""
-        return self._send(intent_request(intent, attributes=self.attributes, caller=self.caller,
-                                         session_id=self.session_id))
+        return self._send(intent)
 
     def order(self, dialog_state: str, confirmation: str = 'NONE',
               resolutions: Optional[Dict[str, Any]] = None, **spoken: str) -> Dict[str, Any]:
@@ -69,19 +88,12 @@ class Alexa:
         resolved = {name: self._resolve(name, value) for name, value in spoken.items()
                     if name != 'quantity'}
         resolved.update(resolutions or {})
-        return self._send(intent_request(ORDER_PIZZA, slots, attributes=self.attributes,
-                                         dialog_state=dialog_state,
-                                         confirmation_status=confirmation, resolutions=resolved,
-                                         caller=self.caller, session_id=self.session_id))
+        return self._send(ORDER_PIZZA, slots, dialog_state=dialog_state,
+                          confirmation_status=confirmation, resolutions=resolved)
 
     def walk_away(self) -> Dict[str, Any]:
         """The session times out: Alexa tells the skill, which cannot answer any more."""
-        envelope = self._send(session_ended_request('EXCEEDED_MAX_REPROMPTS',
-                                                    attributes=self.attributes,
-                                                    caller=self.caller,
-                                                    session_id=self.session_id))
-        self.session_id, self.attributes = None, {}
-        return envelope
+        return self._checked(self.chat.end('EXCEEDED_MAX_REPROMPTS'))
 
     @staticmethod
     def _resolve(slot: str, spoken: str) -> Any:
@@ -90,22 +102,26 @@ class Alexa:
         return custom_type_resolution(type_name, match.value if match else None,
                                       match.id if match else None)
 
-    def _send(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        if self.session_id is None:  # a one-shot request opens a session
-            self.session_id = request['session']['sessionId']
-        request = json.loads(json.dumps(request))
-        assert_valid_request(request)
-        envelope = json.loads(json.dumps(PizzaPolicy.initialize().handle(request)))
+    def _send(self, intent: str, slots: Optional[Dict[str, Any]] = None,
+              **options: Any) -> Dict[str, Any]:
+        request = intent_request(intent, slots, attributes=self.chat.attributes,
+                                 caller=self.chat.caller, session_id=self.chat.session_id,
+                                 new=not self.chat.in_session, **options)
+        return self._checked(self.chat.send(request))
+
+    def _checked(self, turn: Turn) -> Dict[str, Any]:
+        """The skill's answer, held to Alexa's rules; a directive's intent is the dialog's."""
+        assert_valid_request(turn.request)
+        envelope = turn.response
         assert_valid_response(envelope)
         self.last = envelope
-        self.attributes = envelope.get('sessionAttributes') or {}
         for directive in envelope['response'].get('directives', []):
             intent = directive.get('updatedIntent')
             if intent:
                 self.dialog_slots = {name: slot.get('value')
                                      for name, slot in intent['slots'].items()}
-        if envelope['response'].get('shouldEndSession') is True:
-            self.session_id, self.attributes, self.dialog_slots = None, {}, {}
+        if turn.should_end:
+            self.dialog_slots = {}
         return envelope
 
 
@@ -136,18 +152,33 @@ def price(*ids: str, quantity: int = 1) -> str:
     return f"${cents / 100:.2f}"
 
 
+def remembered_order(store: Any, user_id: str = USER) -> Optional[Dict[str, Any]]:
+    """The unfinished order the store keeps for the user's next launch, None when there is none."""
+    record = store.load(user_id)
+    return json.loads(record.text).get('order') if record is not None else None
+
+
+def remember_order(store: Any, draft: Dict[str, Any], user_id: str = USER) -> None:
+    """An order left unfinished in an earlier session (or by an earlier version of the skill)."""
+    assert store.save(user_id, json.dumps({'order': draft}), None)
+
+
 @pytest.fixture(autouse=True)
-def orders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SqliteOrderStore:
-    """A real SQLite order store per test, in the test's own directory."""
-    orders = SqliteOrderStore(tmp_path / 'orders.sqlite3')
-    monkeypatch.setattr(PizzaPolicy, 'orders', orders)
-    yield orders
-    orders.close()
+def embedded_default(monkeypatch, tmp_path) -> Path:
+    """Where the skill's own store would put its file in this test, made afresh and unopened."""
+    path = tmp_path / 'embedded' / ORDERS_DB_FILE
+    isolate_embedded_store(monkeypatch, PizzaPolicy, path)
+    return path
 
 
 @pytest.fixture
-def alexa() -> Alexa:
-    return Alexa()
+def memory() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def alexa(memory) -> Alexa:
+    return Alexa(memory)
 
 
 # The interaction model and the machine agree ------------------------------------------------
@@ -262,9 +293,9 @@ def test_completed_dialog_asks_for_confirmation_with_a_read_back_from_ids(alexa)
     assert state(envelope) == 'confirming'
 
 
-def test_confirmed_order_is_placed_with_a_card_and_ends_the_session(alexa, orders):
+def test_confirmed_order_is_placed_with_a_card_and_ends_the_session(alexa, memory):
     alexa.order('STARTED', size='small', crust='regular', toppingOne='none', method='pick up')
-    assert orders.load(USER) == {'size': 'SMALL', 'crust': 'REGULAR',
+    assert remembered_order(memory) == {'size': 'SMALL', 'crust': 'REGULAR',
                                  'toppingOne': 'NO_TOPPING', 'method': 'PICKUP'}
     assert directive(alexa.last)['type'] == 'Dialog.ConfirmIntent'
     envelope = alexa.order('IN_PROGRESS', confirmation='CONFIRMED')
@@ -279,23 +310,23 @@ def test_confirmed_order_is_placed_with_a_card_and_ends_the_session(alexa, order
     card = envelope['response']['card']
     assert card['type'] == 'Simple' and card['title'] == 'Your Pizza Palace order'
     assert f"Total: {total}" in card['content']
-    assert orders.load(USER) is None, "a placed order is not offered at the next launch"
+    assert remembered_order(memory) is None, "a placed order is not offered at the next launch"
     assert speech(alexa.launch()).startswith("Welcome to Pizza Palace.")
 
 
-def test_yes_without_the_dialog_also_places_a_complete_order(alexa, orders):
+def test_yes_without_the_dialog_also_places_a_complete_order(alexa, memory):
     alexa.order('STARTED', size='medium', crust='thin', toppingOne='ham', method='delivery')
     envelope = alexa.say(amazon_intent.YES)
-    assert state(envelope) == 'placed' and orders.load(USER) is None
+    assert state(envelope) == 'placed' and remembered_order(memory) is None
 
 
-def test_denied_order_is_not_placed_and_a_new_one_can_start(alexa, orders):
+def test_denied_order_is_not_placed_and_a_new_one_can_start(alexa, memory):
     alexa.order('STARTED', size='medium', crust='thin', toppingOne='ham', method='delivery')
     envelope = alexa.order('IN_PROGRESS', confirmation='DENIED')
     assert state(envelope) == 'not_placed'
     assert speech(envelope) == "Okay, I won't place that order. Would you like to start a new one?"
     assert 'directives' not in envelope['response']
-    assert orders.load(USER) is None and alexa.attributes['order'] == {}
+    assert remembered_order(memory) is None and alexa.attributes['order'] == {}
     envelope = alexa.say(amazon_intent.YES)
     assert directive(envelope)['slotToElicit'] == 'size' and filled(envelope) == {}
     assert speech(envelope) == f"Okay. {prompt('size')}"
@@ -391,45 +422,46 @@ def test_a_new_order_utterance_after_a_digression_continues_the_same_order(alexa
     assert filled(envelope) == {'size': 'large', 'crust': 'deep dish'}
 
 
-def test_no_after_a_digression_keeps_the_order_for_next_time(alexa, orders):
+def test_no_after_a_digression_keeps_the_order_for_next_time(alexa, memory):
     alexa.order('STARTED', size='large')
     alexa.say(LIST_TOPPINGS)
     envelope = alexa.say(amazon_intent.NO)
     assert speech(envelope) == "Okay. I'll keep your order for next time. Goodbye!"
-    assert orders.load(USER) == {'size': 'LARGE'}
+    assert remembered_order(memory) == {'size': 'LARGE'}
 
 
 # Resuming at the next launch --------------------------------------------------------------
 
-def test_stop_mid_order_then_launch_offers_to_continue_and_yes_resumes(alexa, orders, tmp_path,
-                                                                        monkeypatch):
+def test_stop_mid_order_then_launch_offers_to_continue_and_yes_resumes(tmp_path):
+    path = tmp_path / 'orders.sqlite3'
+    first_run = SqliteStore(path)
+    alexa = Alexa(first_run)
     alexa.launch()
     alexa.order('STARTED', size='big', crust='crispy')
     envelope = alexa.say(amazon_intent.STOP)
     assert envelope['response']['shouldEndSession'] is True
-    orders.close()
-    with SqliteOrderStore(tmp_path / 'orders.sqlite3') as reopened:  # as after a restart
-        monkeypatch.setattr(PizzaPolicy, 'orders', reopened)
-        envelope = alexa.launch()
-        assert speech(envelope) == ("Welcome back to Pizza Palace. You were ordering a large "
-                                    "thin crust pizza. Shall we continue?")
-        assert state(envelope) == 'initial'
-        envelope = alexa.say(amazon_intent.YES)
+    first_run.close()
+    alexa = Alexa(SqliteStore(path))  # the host restarted: a new store on the same file
+    envelope = alexa.launch()
+    assert speech(envelope) == ("Welcome back to Pizza Palace. You were ordering a large "
+                                "thin crust pizza. Shall we continue?")
+    assert state(envelope) == 'initial'
+    envelope = alexa.say(amazon_intent.YES)
     assert directive(envelope)['slotToElicit'] == 'toppingOne'
     assert filled(envelope) == {'size': 'large', 'crust': 'thin'}
 
 
-def test_resume_offer_answered_no_starts_a_fresh_order(alexa, orders):
-    orders.save(USER, {'size': 'SMALL', 'toppingOne': 'HAM'})
+def test_resume_offer_answered_no_starts_a_fresh_order(alexa, memory):
+    remember_order(memory, {'size': 'SMALL', 'toppingOne': 'HAM'})
     assert "You were ordering a small pizza with ham." in speech(alexa.launch())
     envelope = alexa.say(amazon_intent.NO)
     assert speech(envelope) == f"Okay, let's start a fresh order. {prompt('size')}"
     assert directive(envelope)['slotToElicit'] == 'size' and filled(envelope) == {}
-    assert orders.load(USER) is None
+    assert remembered_order(memory) is None
 
 
-def test_a_complete_saved_order_resumes_at_the_confirmation(alexa, orders):
-    orders.save(USER, dict(COMPLETE))
+def test_a_complete_saved_order_resumes_at_the_confirmation(alexa, memory):
+    remember_order(memory, dict(COMPLETE))
     alexa.launch()
     envelope = alexa.say(amazon_intent.YES)
     assert directive(envelope)['type'] == 'Dialog.ConfirmIntent'
@@ -442,31 +474,48 @@ def test_an_order_left_by_a_timed_out_session_is_offered_too(alexa):
     assert "You were ordering a medium pizza." in speech(alexa.launch())
 
 
-def test_orders_are_kept_per_user(alexa, orders):
+def test_orders_are_kept_per_user(alexa, memory):
     alexa.order('STARTED', size='medium')
-    other = Alexa(user_id='amzn1.ask.account.SOMEONEELSE')
+    other = Alexa(memory, user_id=OTHER_USER)
     assert speech(other.launch()) == "Welcome to Pizza Palace. Would you like to order a pizza?"
-    assert orders.load('amzn1.ask.account.SOMEONEELSE') is None
+    assert remembered_order(memory, OTHER_USER) is None
+    other.order('STARTED', size='small', crust='thin')
+    other.say(amazon_intent.STOP)
+    assert "You were ordering a medium pizza." in speech(alexa.launch())
+    assert "You were ordering a small thin crust pizza." in speech(other.launch())
+    alexa.say(amazon_intent.CANCEL)
+    assert remembered_order(memory) is None
+    assert remembered_order(memory, OTHER_USER) == {'size': 'SMALL', 'crust': 'THIN'}
 
 
-def test_a_saved_order_with_items_no_longer_on_the_menu_loses_only_those(alexa, orders):
-    orders.save(USER, {'size': 'GIGANTIC', 'crust': 'THIN', 'quantity': 99, 'colour': 'red'})
+def test_a_stored_order_of_the_wrong_shape_is_not_offered(alexa, memory, caplog):
+    remember_order(memory, ['LARGE', 'THIN'])
+    with caplog.at_level(logging.WARNING, logger='skills.pizza.order'):
+        assert speech(alexa.launch()) == ("Welcome to Pizza Palace. Would you like to order a "
+                                          "pizza?")
+    assert any('not a dict' in r.getMessage() for r in caplog.records)
+    alexa.order('STARTED', size='large')
+    assert remembered_order(memory) == {'size': 'LARGE'}
+
+
+def test_a_saved_order_with_items_no_longer_on_the_menu_loses_only_those(alexa, memory):
+    remember_order(memory, {'size': 'GIGANTIC', 'crust': 'THIN', 'quantity': 99, 'colour': 'red'})
     assert "You were ordering a thin crust pizza." in speech(alexa.launch())
 
 
-def test_cancel_forgets_the_order(alexa, orders):
+def test_cancel_forgets_the_order(alexa, memory):
     alexa.order('STARTED', size='medium')
     envelope = alexa.say(amazon_intent.CANCEL)
     assert speech(envelope) == "Okay, no pizza this time. Goodbye!"
     assert envelope['response']['shouldEndSession'] is True
-    assert orders.load(USER) is None
+    assert remembered_order(memory) is None
 
 
-def test_start_over_forgets_the_order_and_asks_for_the_size(alexa, orders):
+def test_start_over_forgets_the_order_and_asks_for_the_size(alexa, memory):
     alexa.order('STARTED', size='large', crust='thin', toppingOne='ham', method='pickup')
     envelope = alexa.say(amazon_intent.START_OVER)
     assert speech(envelope) == f"Okay, let's start over. {prompt('size')}"
-    assert filled(envelope) == {} and orders.load(USER) is None
+    assert filled(envelope) == {} and remembered_order(memory) is None
 
 
 # Help, Stop, Cancel and Fallback everywhere -----------------------------------------------
@@ -478,20 +527,16 @@ def _in_state(name: str) -> Dict[str, Any]:
 
 
 @pytest.mark.parametrize('name', Machine.of(PizzaPolicy).states)
-def test_help_stop_cancel_and_fallback_are_answered_in_every_state(name):
+def test_help_stop_cancel_and_fallback_are_answered_in_every_state(memory, name):
     fsm = Machine.of(PizzaPolicy)
     for intent, expected in ((amazon_intent.HELP, 'helping'), (amazon_intent.STOP, 'stopped'),
                              (amazon_intent.CANCEL, 'cancelled')):
         assert fsm.handles(intent, name)
-        alexa = Alexa()
-        alexa.attributes = _in_state(name)
-        envelope = alexa.say(intent)
+        envelope = Alexa(memory).mid_session(_in_state(name)).say(intent)
         assert state(envelope) == expected
         assert speech(envelope), f"{intent} in {name} must say something"
     assert fsm.handles(amazon_intent.FALLBACK, name)
-    alexa = Alexa()
-    alexa.attributes = _in_state(name)
-    envelope = alexa.say(amazon_intent.FALLBACK)
+    envelope = Alexa(memory).mid_session(_in_state(name)).say(amazon_intent.FALLBACK)
     if name in PizzaStates.ENDING_STATES:
         assert state(envelope) == 'initial'
     else:
@@ -510,21 +555,51 @@ def test_fallback_during_the_dialog_asks_for_the_same_slot_again(alexa):
 
 # Robustness -------------------------------------------------------------------------------
 
-def test_a_failing_order_store_does_not_stop_the_order(alexa, monkeypatch, caplog):
-    class BrokenStore:
-        def load(self, user_id):
-            raise sqlite3.OperationalError('disk I/O error')
-
-        def save(self, user_id, draft):
-            raise sqlite3.OperationalError('database is locked')
-
-    monkeypatch.setattr(PizzaPolicy, 'orders', BrokenStore())
-    with caplog.at_level(logging.ERROR, logger='skills.pizza.policy'):
+def test_an_unusable_order_file_costs_the_resume_offer_not_the_order(monkeypatch, tmp_path,
+                                                                      caplog):
+    monkeypatch.setenv(ORDERS_DB_ENV, str(tmp_path))  # a folder, not a file
+    alexa = Alexa(store=None)
+    with caplog.at_level(logging.ERROR):
         assert state(alexa.launch()) == 'initial'
         envelope = alexa.order('STARTED', size='large')
+        assert directive(envelope)['type'] == 'Dialog.Delegate'
+        assert speech(alexa.say(amazon_intent.STOP)) == ("Okay. I'll keep your order for next "
+                                                         "time. Goodbye!")
+    messages = [r.getMessage() for r in caplog.records if r.name == 'alexafsm.extensions']
+    assert len(messages) == 2, "read at launch and when the order changed, never written"
+    assert all(ORDERS_DB_ENV in m and str(tmp_path) in m for m in messages)
+    assert speech(alexa.launch()).startswith("Welcome to Pizza Palace."), "nothing was kept"
+
+
+def test_a_store_that_fails_to_save_keeps_the_session_order(caplog):
+    class ReadOnlyReplica(MemoryStore):
+        def save(self, key: str, text: str, version: Any) -> bool:
+            raise StoreUnavailable('read-only replica')
+
+    alexa = Alexa(ReadOnlyReplica())
+    alexa.order('STARTED', size='large', crust='thin')
+    envelope = alexa.order('IN_PROGRESS', toppingOne='ham')
+    assert alexa.attributes['order'] == {'size': 'LARGE', 'crust': 'THIN', 'toppingOne': 'HAM'}
+    assert directive(envelope)['slotToElicit'] == 'method'
+    assert any('read-only replica' in r.getMessage() for r in caplog.records)
+
+
+def test_requests_without_a_user_are_answered_and_nothing_is_kept():
+    store = mock.Mock(wraps=MemoryStore())
+    host = host_extensions(store=store)
+    launch = launch_request()
+    order = intent_request(ORDER_PIZZA, {'size': 'large'}, dialog_state='STARTED', new=True)
+    for request in (launch, order):
+        for where in (request['session'], request['context']['System']):
+            del where['user']
+    envelope = respond(PizzaPolicy, launch, extensions=host)
+    assert_valid_response(envelope)
+    assert speech(envelope) == "Welcome to Pizza Palace. Would you like to order a pizza?"
+    envelope = respond(PizzaPolicy, order, extensions=host)
+    assert_valid_response(envelope)
     assert directive(envelope)['type'] == 'Dialog.Delegate'
-    messages = ' '.join(r.getMessage() for r in caplog.records)
-    assert 'PIZZA_ORDERS_DB' in messages and 'cannot keep the order' in messages
+    assert envelope['sessionAttributes']['order'] == {'size': 'LARGE'}
+    assert store.method_calls == []
 
 
 def test_a_resolved_id_that_is_not_on_the_menu_is_elicited_again(alexa):
@@ -538,33 +613,90 @@ def test_a_resolved_id_that_is_not_on_the_menu_is_elicited_again(alexa):
 
 
 def test_a_session_order_off_the_menu_is_asked_for_again_not_crashed_on(alexa):
-    alexa.attributes = {'state': 'confirming', 'order': {'size': 'GIGANTIC', 'crust': 'THIN',
-                                                         'toppingOne': 'HAM',
-                                                         'method': 'PICKUP'}}
+    alexa.mid_session({'state': 'confirming', 'order': {'size': 'GIGANTIC', 'crust': 'THIN',
+                                                        'toppingOne': 'HAM', 'method': 'PICKUP'}})
     envelope = alexa.say(amazon_intent.YES)
     assert state(envelope) == 'confirming'
     assert directive(envelope)['slotToElicit'] == 'size'
 
 
-def test_store_round_trip_and_unreadable_rows(tmp_path):
-    path = tmp_path / 'sub' / 'orders.sqlite3'
-    with SqliteOrderStore(path) as orders:
-        orders.save('u1', {'size': 'LARGE', 'quantity': 2})
-        orders.save('u2', {'size': 'SMALL'})
-        orders.save('u2', {})
-        assert orders.load('u2') is None
-    with SqliteOrderStore(path) as orders:
-        assert orders.load('u1') == {'size': 'LARGE', 'quantity': 2}
-        with sqlite3.connect(path) as other_process:
-            other_process.execute("UPDATE drafts SET draft = '[1, 2]' WHERE user_id = 'u1'")
-        other_process.close()
-        assert orders.load('u1') is None
+# Where the order is kept ------------------------------------------------------------------
+
+def test_the_order_is_read_at_launch_and_written_only_when_it_changes():
+    store = mock.Mock(wraps=MemoryStore())
+    alexa = Alexa(store)
+
+    def calls():
+        names = [call[0] for call in store.method_calls]
+        store.reset_mock()
+        return names
+
+    alexa.launch()
+    assert calls() == ['load']
+    alexa.say(LIST_TOPPINGS)
+    alexa.say(amazon_intent.HELP)
+    assert calls() == []
+    alexa.say(amazon_intent.YES)
+    alexa.order('STARTED', size='large')
+    assert calls() == ['load', 'save']
+    alexa.order('IN_PROGRESS')
+    alexa.say(amazon_intent.FALLBACK)
+    assert calls() == [], "nothing new was said"
+    alexa.order('IN_PROGRESS', crust='thin')
+    assert calls() == ['load', 'save']
+    alexa.say(amazon_intent.STOP)
+    assert calls() == []
+    alexa.launch()
+    alexa.say(amazon_intent.CANCEL)
+    assert calls() == ['load', 'load', 'save']
 
 
-def test_default_store_path_comes_from_the_environment_and_is_never_in_the_repo(monkeypatch,
-                                                                               tmp_path):
-    monkeypatch.setenv(store.ENV_VAR, str(tmp_path / 'mine.db'))
-    assert store.default_path() == tmp_path / 'mine.db'
-    monkeypatch.delenv(store.ENV_VAR)
-    repo = Path(__file__).resolve().parents[1]
-    assert repo not in store.default_path().parents
+def test_without_a_host_store_the_embedded_file_is_opened_when_first_needed(embedded_default):
+    store = PizzaPolicy.extensions.store
+    alexa = Alexa(store=None)
+    alexa.say(LIST_TOPPINGS)
+    alexa.say(amazon_intent.HELP)
+    assert not embedded_default.exists() and store.path is None, "no turn needed the memory"
+    alexa.order('STARTED', size='large')
+    alexa.say(amazon_intent.STOP)
+    assert store.path == embedded_default
+    assert remembered_order(SqliteStore(embedded_default)) == {'size': 'LARGE'}
+    assert "You were ordering a large pizza." in speech(alexa.launch())
+
+
+def test_a_host_store_leaves_the_embedded_file_alone(alexa, embedded_default):
+    alexa.launch()
+    alexa.order('STARTED', size='large')
+    alexa.say(amazon_intent.STOP)
+    assert "You were ordering a large pizza." in speech(alexa.launch())
+    assert not embedded_default.exists()
+    assert PizzaPolicy.extensions.store.path is None
+
+
+def test_importing_the_skill_creates_no_file_and_the_first_launch_does(tmp_path):
+    """A fresh process told only where to keep orders, as an operator would run it."""
+    path = tmp_path / 'orders' / 'pizza.sqlite3'
+    script = (
+        "import os, sys\n"
+        "from alexafsm.testing import Conversation\n"
+        "from skills.pizza import PizzaPolicy\n"
+        "print(os.path.exists(sys.argv[1]))\n"
+        "print(Conversation(PizzaPolicy).launch().speech)\n"
+        "print(os.path.exists(sys.argv[1]))\n")
+    ran = subprocess.run([sys.executable, '-c', script, str(path)], cwd=REPO, timeout=60,
+                         env=dict(os.environ, PYTHONPATH=str(REPO), **{ORDERS_DB_ENV: str(path)}),
+                         capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == [
+        'False', 'Welcome to Pizza Palace. Would you like to order a pizza?', 'True']
+
+
+def test_validate_reports_no_errors_or_warnings_and_opens_no_store(embedded_default):
+    ran = subprocess.run(
+        [str(Path(sys.executable).with_name('alexafsm')), 'validate', 'skills.pizza',
+         '--model', str(MODEL_PATH), '--strict'],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
+        timeout=60)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert '0 error(s), 0 warning(s)' in ran.stdout
+    assert not embedded_default.exists()

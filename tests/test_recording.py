@@ -210,10 +210,11 @@ skillsearch_missing = importlib.util.find_spec('skills.skillsearch') is None
 @pytest.mark.skipif(skillsearch_missing, reason='the Skill Search example is not in this tree')
 def test_skillsearch_playback_catches_a_renamed_skill(tmp_path, monkeypatch):
     from skills.skillsearch import SkillSearchPolicy, States
-    from skills.skillsearch.users import UserStore
+    from alexafsm.extensions import Extensions
+    from alexafsm.persistence import MemoryStore
 
     def fresh_users():
-        monkeypatch.setattr(SkillSearchPolicy, 'users', UserStore())
+        monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))
 
     class RenamedStates(States):
         skill_name = 'Skill Finder'

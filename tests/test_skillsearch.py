@@ -1,125 +1,116 @@
-"""Skill Search, 0.1.11's example skill: whole conversations, its stores, model and machine.
+"""Skill Search, 0.1.11's example skill: whole conversations, its memory, model and machine.
 
-Every turn goes through ``Policy.initialize().handle(request)`` with the session attributes carried
-to the next turn through ``json.loads(json.dumps(...))``, as Alexa carries them, and every response
-is checked by Amazon's ask-sdk-model (tests/oracle.py).
+Conversations go through ``alexafsm.testing.Conversation``, which carries the session attributes
+from turn to turn through JSON as Alexa does, with the host's store (a ``MemoryStore`` per test
+unless a test says otherwise) holding who has been welcomed. Every request and response is
+checked by Amazon's ask-sdk-model (tests/oracle.py).
 """
 import importlib
 import inspect
 import json
 import logging
-import multiprocessing
-import sqlite3
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+from unittest import mock
 
 import pytest
 from transitions import MachineError
 
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
+from alexafsm.extensions import Extensions
 from alexafsm.interaction_model import load_model
 from alexafsm.machine import build_transitions_machine
+from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
 from alexafsm.policy import Policy as PolicyBase
 from alexafsm.response import NOT_UNDERSTOOD, apology
+from alexafsm.testing import Conversation, Turn, respond
+from alexafsm.testing.requests import intent_request, launch_request, new_session_id
 from skills.skillsearch import Policy, SkillSearchPolicy, States
-from skills.skillsearch import users as users_module
 from skills.skillsearch.attributes import SessionAttributes, Slots
 from skills.skillsearch.catalog import Skill, default_catalog
+from skills.embedded_store import EmbeddedStore
 from skills.skillsearch.intents import (DESCRIBE_RATINGS, NEW_SEARCH, NEXT_SKILL, NTH_SKILL,
                                         PREVIOUS_SKILL)
+from skills.skillsearch.policy import USERS_DB_ENV, USERS_DB_FILE
 from skills.skillsearch.states import HELP
-from skills.skillsearch.users import UserStore
+from tests.helpers import isolate_embedded_store
 from tests.oracle import assert_valid_request, assert_valid_response
 from tests.paths import SAMPLES
 
 SKILL_DIR = Path(__file__).resolve().parents[1] / 'skills' / 'skillsearch'
 MODEL_DIR = SKILL_DIR / 'model'
+MODEL = load_model(MODEL_DIR)
 REPO = Path(__file__).resolve().parents[1]
 USER = 'amzn1.ask.account.TESTUSER'
+OTHER_USER = 'amzn1.ask.account.OTHER'
 YES, NO = amazon_intent.YES, amazon_intent.NO
 HELP_INTENT, STOP, CANCEL = amazon_intent.HELP, amazon_intent.STOP, amazon_intent.CANCEL
 FALLBACK, NAVIGATE_HOME = amazon_intent.FALLBACK, amazon_intent.NAVIGATE_HOME
+LONG_WELCOME = f"Welcome to Skill Search. {HELP}"
 SHORT_WELCOME = "Welcome to Skill Search, What skill would you like to find?"
 GOODBYE = "Thank you for using Skill Search"
 
 
-@pytest.fixture(autouse=True)
-def users(monkeypatch) -> UserStore:
-    """A fresh in-memory store: no test touches the user's cache dir or sees another's users."""
-    store = UserStore()
-    monkeypatch.setattr(SkillSearchPolicy, 'users', store)
-    yield store
-    store.close()
+class Chat(Conversation):
+    """A user talking to Skill Search; every request and answer must be one Alexa accepts."""
 
-
-def build_request(intent: Optional[str] = None, slots: Optional[Dict[str, Optional[str]]] = None,
-                  attributes: Optional[Dict[str, Any]] = None,
-                  user_id: Optional[str] = USER) -> Dict[str, Any]:
-    """A request as Alexa sends it: LaunchRequest without an intent, IntentRequest with one."""
-    system: Dict[str, Any] = {'application': {'applicationId': 'amzn1.ask.skill.test'},
-                              'device': {'deviceId': 'amzn1.ask.device.TEST',
-                                         'supportedInterfaces': {}},
-                              'apiEndpoint': 'https://api.amazonalexa.com'}
-    session: Dict[str, Any] = {'new': attributes is None, 'sessionId': 'amzn1.echo-api.session.T',
-                               'application': {'applicationId': 'amzn1.ask.skill.test'},
-                               'attributes': attributes or {}}
-    if user_id is not None:
-        system['user'] = {'userId': user_id}
-        session['user'] = {'userId': user_id}
-    body: Dict[str, Any] = {'type': 'IntentRequest' if intent else 'LaunchRequest',
-                            'requestId': 'amzn1.echo-api.request.T',
-                            'timestamp': '2024-05-01T12:00:00Z', 'locale': 'en-US'}
-    if intent:
-        wire_slots = {}
-        for name, value in (slots or {}).items():
-            wire_slots[name] = {'name': name, 'confirmationStatus': 'NONE'}
-            if value is not None:
-                wire_slots[name]['value'] = value
-        body['intent'] = {'name': intent, 'confirmationStatus': 'NONE', 'slots': wire_slots}
-    return {'version': '1.0', 'session': session, 'context': {'System': system}, 'request': body}
-
-
-def handle(request: Dict[str, Any]) -> Dict[str, Any]:
-    """One turn, with the checks every response of this skill must pass."""
-    envelope = Policy.initialize().handle(request)
-    assert_valid_response(envelope)
-    assert speech(envelope) != apology().speech, f"skill code raised on {request['request']}"
-    return envelope
-
-
-def speech(envelope: Dict[str, Any]) -> Optional[str]:
-    return envelope['response'].get('outputSpeech', {}).get('text')
-
-
-class Conversation:
-    """One Alexa session: each turn sends back the attributes the previous answer carried."""
-
-    def __init__(self, user_id: str = USER) -> None:
-        self.user_id = user_id
-        self.attributes: Optional[Dict[str, Any]] = None
-        self.envelope: Dict[str, Any] = {}
-
-    def launch(self) -> str:
-        return self._turn(build_request(user_id=self.user_id))
-
-    def say(self, intent: str, **slots: Optional[str]) -> str:
-        return self._turn(build_request(intent, slots, self.attributes or {}, self.user_id))
-
-    def _turn(self, request: Dict[str, Any]) -> str:
+    def send(self, request: Dict[str, Any]) -> Turn:
         assert_valid_request(request)
-        self.envelope = handle(request)
-        self.attributes = json.loads(json.dumps(self.envelope.get('sessionAttributes', {})))
-        return speech(self.envelope)
+        turn = super().send(request)
+        assert_valid_response(turn.response)
+        assert turn.speech != apology().speech, f"skill code raised on {turn.said}"
+        return turn
+
+    def mid_session(self, attributes: Dict[str, Any]) -> 'Chat':
+        """Carry on a session whose earlier turns left ``attributes``, as Alexa carries them."""
+        self.session_id = new_session_id()
+        self.attributes = json.loads(json.dumps(attributes))
+        return self
 
     @property
-    def state(self) -> str:
-        return self.attributes['state']
+    def last(self) -> Turn:
+        return self.turns[-1]
+
+    @property
+    def state(self) -> Optional[str]:
+        return self.last.state
 
     @property
     def card(self) -> Optional[Dict[str, Any]]:
-        return self.envelope['response'].get('card')
+        return self.last.card
+
+
+@pytest.fixture(autouse=True)
+def embedded_default(monkeypatch, tmp_path) -> Path:
+    """Where the skill's own store would put its file in this test, made afresh and unopened."""
+    path = tmp_path / 'embedded' / USERS_DB_FILE
+    isolate_embedded_store(monkeypatch, SkillSearchPolicy, path)
+    return path
+
+
+@pytest.fixture
+def memory() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def talk(memory):
+    """Start a conversation of ``user_id`` with the host keeping memory in ``store``."""
+    def start(user_id: str = USER, store: Any = memory) -> Chat:
+        return Chat(Policy, user_id=user_id, model=MODEL, store=store)
+    return start
+
+
+def remembered(store: Any, user_id: str = USER) -> Optional[Dict[str, Any]]:
+    """The persistent attributes the store holds for the user, None before any was saved."""
+    record = store.load(user_id)
+    return json.loads(record.text) if record is not None else None
 
 
 def search(query: str):
@@ -138,173 +129,299 @@ def attributes_for(query: str, state: str, cursor: int = 0) -> Dict[str, Any]:
 
 # --- first-time users ---------------------------------------------------------------------------
 
-def test_first_launch_gets_the_long_welcome_and_the_next_launch_the_short_one():
-    first = Conversation().launch()
-    assert first == f"Welcome to Skill Search. {HELP}"
-    assert Conversation().launch() == SHORT_WELCOME
-    assert Conversation(user_id='amzn1.ask.account.OTHER').launch() == first
+def test_first_launch_gets_the_long_welcome_and_the_next_launch_the_short_one(talk, memory):
+    chat = talk()
+    assert chat.launch().speech == LONG_WELCOME
+    assert remembered(memory) == {'welcomed': True}
+    assert chat.launch().speech == SHORT_WELCOME, "a new session of the same user"
+    assert talk().launch().speech == SHORT_WELCOME, "the same user in a new conversation"
 
 
-class CountingStore(UserStore):
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: List[str] = []
-
-    def seen(self, user_id: str) -> bool:
-        self.calls.append('seen')
-        return super().seen(user_id)
-
-    def remember(self, user_id: str) -> None:
-        self.calls.append('remember')
-        super().remember(user_id)
+def test_each_user_has_their_own_memory(talk, memory):
+    assert talk(USER).launch().speech == LONG_WELCOME
+    assert talk(OTHER_USER).launch().speech == LONG_WELCOME
+    assert talk(OTHER_USER).launch().speech == SHORT_WELCOME
+    assert talk(USER).launch().speech == SHORT_WELCOME
+    assert memory.load(USER).version == 1 == memory.load(OTHER_USER).version, \
+        "each user's record was written once, by their own first launch"
+    assert talk('amzn1.ask.account.THIRD', store='memory://').launch().speech == LONG_WELCOME
+    assert remembered(memory, 'amzn1.ask.account.THIRD') is None, "that host kept its own store"
 
 
-def test_user_store_is_consulted_only_to_welcome_and_only_with_a_user_id(monkeypatch):
-    store = CountingStore()
-    monkeypatch.setattr(SkillSearchPolicy, 'users', store)
-    conversation = Conversation()
-    conversation.launch()
-    assert store.calls == ['seen', 'remember']
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    conversation.say(YES)
-    conversation.say(HELP_INTENT)
-    assert store.calls == ['seen', 'remember']
-    assert speech(handle(build_request(user_id=None))).startswith("Welcome to Skill Search. ")
-    Policy.initialize().get_current_state_response()
-    assert store.calls == ['seen', 'remember']
-    assert Conversation().launch() == SHORT_WELCOME
-    assert store.calls == ['seen', 'remember', 'seen']
+def test_memory_is_consulted_only_to_welcome_and_only_with_a_user_id(talk):
+    store = mock.Mock(wraps=MemoryStore())
+    chat = talk(store=store)
+    chat.launch()
+    assert [call[0] for call in store.method_calls] == ['load', 'save']
+    chat.say(NEW_SEARCH, Query='order pizza')
+    chat.say(YES)
+    chat.say(HELP_INTENT)
+    chat.say(NTH_SKILL, Nth='second')
+    assert [call[0] for call in store.method_calls] == ['load', 'save']
+
+    anonymous = launch_request()
+    for where in (anonymous['session'], anonymous['context']['System']):
+        del where['user']
+    envelope = respond(Policy, anonymous, extensions=host_extensions(store=store))
+    assert_valid_response(envelope)
+    assert envelope['response']['outputSpeech']['text'] == LONG_WELCOME
+    assert Policy.initialize().get_current_state_response().speech == LONG_WELCOME
+    assert [call[0] for call in store.method_calls] == ['load', 'save']
+
+    assert chat.launch().speech == SHORT_WELCOME
+    assert [call[0] for call in store.method_calls] == ['load', 'save', 'load'], \
+        "a returning user is read, and nothing is written"
+
+
+def test_memory_survives_a_restart_in_a_sqlite_file(talk, tmp_path):
+    path = tmp_path / 'users.sqlite3'
+    first_run = SqliteStore(path)
+    assert talk(store=first_run).launch().speech == LONG_WELCOME
+    first_run.close()
+    assert talk(store=SqliteStore(path)).launch().speech == SHORT_WELCOME
+    assert talk(store=f'sqlite:///{path}').launch().speech == SHORT_WELCOME
+    assert talk(OTHER_USER, store=f'sqlite:///{path}').launch().speech == LONG_WELCOME
+
+
+def test_simultaneous_first_launches_give_the_long_welcome_once(talk, tmp_path):
+    store = SqliteStore(tmp_path / 'users.sqlite3')
+    start = threading.Barrier(8)
+    said: List[str] = []
+
+    def launch() -> None:
+        chat = Chat(Policy, user_id=USER, store=store)
+        start.wait()
+        said.append(chat.launch().speech)
+
+    threads = [threading.Thread(target=launch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(said) == sorted([LONG_WELCOME] + [SHORT_WELCOME] * 7)
+
+
+# --- the embedded default store -----------------------------------------------------------------
+
+def test_without_a_host_store_the_embedded_file_is_opened_when_first_needed(embedded_default):
+    store = SkillSearchPolicy.extensions.store
+    chat = Chat(Policy, user_id=USER, model=MODEL)
+    chat.say(HELP_INTENT)
+    chat.say(NEW_SEARCH, Query='order pizza')
+    assert not embedded_default.exists() and store.path is None, "no turn needed the memory"
+    assert chat.launch().speech == LONG_WELCOME
+    assert store.path == embedded_default and embedded_default.exists()
+    assert chat.launch().speech == SHORT_WELCOME
+    assert remembered(SqliteStore(embedded_default)) == {'welcomed': True}
+
+
+def test_a_host_store_leaves_the_embedded_file_alone(talk, embedded_default):
+    chat = talk(store='memory://')
+    chat.launch()
+    chat.launch()
+    assert chat.last.speech == SHORT_WELCOME
+    assert not embedded_default.exists()
+    assert SkillSearchPolicy.extensions.store.path is None
+
+
+def test_an_unusable_embedded_file_costs_the_memory_not_the_conversation(monkeypatch, tmp_path,
+                                                                        caplog):
+    monkeypatch.setenv(USERS_DB_ENV, str(tmp_path))  # a folder, not a file
+    chat = Chat(Policy, user_id=USER, model=MODEL)
+    with caplog.at_level(logging.ERROR):
+        assert chat.launch().speech == LONG_WELCOME
+        assert chat.launch().speech == LONG_WELCOME, "nothing could be remembered"
+    messages = [r.getMessage() for r in caplog.records if r.name == 'alexafsm.extensions']
+    assert len(messages) == 2 and all(USERS_DB_ENV in m and str(tmp_path) in m for m in messages)
+    assert chat.say(NEW_SEARCH, Query='meditate').state == 'has_result'
+
+    repaired = tmp_path / 'users.sqlite3'
+    monkeypatch.setenv(USERS_DB_ENV, str(repaired))
+    assert chat.launch().speech == LONG_WELCOME
+    assert chat.launch().speech == SHORT_WELCOME, "opened once the setting was fixed"
+    assert SkillSearchPolicy.extensions.store.path == repaired
+
+
+def test_the_default_file_is_in_the_cache_folder_else_the_temp_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv(USERS_DB_ENV)
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+    store = EmbeddedStore(USERS_DB_ENV, USERS_DB_FILE)
+    assert store.candidates() == [tmp_path / 'cache' / 'alexafsm' / USERS_DB_FILE,
+                                  Path(tempfile.gettempdir()) / 'alexafsm' / USERS_DB_FILE]
+    monkeypatch.delenv('XDG_CACHE_HOME')
+    assert store.candidates()[0] == Path.home() / '.cache' / 'alexafsm' / USERS_DB_FILE
+    assert all(REPO not in path.resolve().parents for path in store.candidates())
+
+    (tmp_path / 'not-a-folder').write_text('')
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'not-a-folder'))
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path / 'tmp'))
+    assert store.save(USER, '{"welcomed":true}', None)
+    assert store.path == tmp_path / 'tmp' / 'alexafsm' / USERS_DB_FILE
+    assert store.load(USER).text == '{"welcomed":true}'
+    store.close()
+
+
+def test_importing_the_skill_creates_no_file_and_the_first_launch_does(tmp_path):
+    """A fresh process with no settings, as ./scripts/serve.sh runs on a new machine."""
+    script = (
+        "import sys\n"
+        "from alexafsm.testing import Conversation\n"
+        "from skills.skillsearch import Policy\n"
+        "print(Policy.extensions.store.path)\n"
+        "chat = Conversation(Policy)\n"
+        "print(chat.launch().speech == sys.argv[1], chat.launch().speech == sys.argv[2])\n"
+        "print(Policy.extensions.store.path)\n")
+    env = {key: value for key, value in os.environ.items() if key != USERS_DB_ENV}
+    env.update(PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(tmp_path / 'cache'),
+               HOME=str(tmp_path / 'home'))
+    ran = subprocess.run([sys.executable, '-c', script, LONG_WELCOME, SHORT_WELCOME],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    expected = tmp_path / 'cache' / 'alexafsm' / USERS_DB_FILE
+    assert ran.stdout.splitlines() == ['None', 'True True', str(expected)]
+    assert expected.exists()
+
+
+def test_validate_reports_no_errors_or_warnings_and_opens_no_store(embedded_default):
+    ran = subprocess.run(
+        [str(Path(sys.executable).with_name('alexafsm')), 'validate', 'skills.skillsearch',
+         '--model', str(MODEL_DIR / 'en-US.json'), '--strict'],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
+        timeout=60)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert '0 error(s), 0 warning(s)' in ran.stdout
+    assert not embedded_default.exists()
 
 
 # --- searching ----------------------------------------------------------------------------------
 
-def test_search_presents_the_first_result_with_a_card_and_carries_skills_as_json():
+def test_search_presents_the_first_result_with_a_card_and_carries_skills_as_json(talk):
     expected = search('order pizza')
     assert 2 <= expected.total <= 6, "the catalog should have a few pizza skills"
-    conversation = Conversation()
-    conversation.launch()
-    said = conversation.say(NEW_SEARCH, Query='order pizza')
-    assert conversation.state == 'has_result'
+    chat = talk()
+    chat.launch()
+    said = chat.say(NEW_SEARCH, Query='order pizza').speech
+    assert chat.state == 'has_result'
     assert said == (f"You asked for order pizza. I found {expected.total} skills. "
                     f"The first skill is {expected.skills[0].name}. "
                     f"Would you like to hear more about it?")
-    card = conversation.card
+    card = chat.card
     assert card['type'] == 'Simple' and card['title'] == "Search for order pizza"
     assert card['content'].startswith(f"Top result: {expected.skills[0].name}\n\n")
     assert '*pizza*' in card['content'].lower()
-    assert conversation.attributes['skills'] == [s.to_json() for s in expected.skills]
-    carried = SessionAttributes.from_request(build_request(YES, {}, conversation.attributes))
+    assert chat.attributes['skills'] == [s.to_json() for s in expected.skills]
+    carried = SessionAttributes.from_request(
+        intent_request(YES, attributes=chat.attributes, session_id=chat.session_id))
     assert carried.skills == expected.skills
-    assert 'searched' not in conversation.attributes and 'first_time' not in conversation.attributes
+    assert 'searched' not in chat.attributes and 'first_time' not in chat.attributes
 
 
-def test_many_results_are_announced_as_the_top_six():
+def test_many_results_are_announced_as_the_top_six(talk):
     expected = search('news')
     assert expected.total > 6
-    conversation = Conversation()
-    said = conversation.say(NEW_SEARCH, Query='news')
+    chat = talk()
+    said = chat.say(NEW_SEARCH, Query='news').speech
     assert said == (f"You asked for news. Here are the top 6 results. The first skill is "
                     f"{expected.skills[0].name}. Would you like to hear more about it?")
-    assert conversation.attributes['number_of_hits'] == expected.total
-    assert len(conversation.attributes['skills']) == 6
+    assert chat.attributes['number_of_hits'] == expected.total
+    assert len(chat.attributes['skills']) == 6
 
 
-def test_a_single_result_is_the_only_skill():
+def test_a_single_result_is_the_only_skill(talk):
     expected = search('meditate')
     assert expected.total == 1
-    said = Conversation().say(NEW_SEARCH, Query='meditate')
+    said = talk().say(NEW_SEARCH, Query='meditate').speech
     assert said == (f"You asked for meditate. The only skill I found is "
                     f"{expected.skills[0].name}. Would you like to hear more about it?")
 
 
-def test_leading_find_is_stripped_from_the_query():
-    conversation = Conversation()
-    said = conversation.say(NEW_SEARCH, Query='find pizza')
+def test_leading_find_is_stripped_from_the_query(talk):
+    chat = talk()
+    said = chat.say(NEW_SEARCH, Query='find pizza').speech
     assert said.startswith("You asked for pizza. ")
-    assert conversation.card['title'] == "Search for pizza"
-    assert conversation.attributes['query'] == 'pizza'
-    assert conversation.attributes['skills'] == [s.to_json() for s in search('pizza').skills]
+    assert chat.card['title'] == "Search for pizza"
+    assert chat.attributes['query'] == 'pizza'
+    assert chat.attributes['skills'] == [s.to_json() for s in search('pizza').skills]
 
 
-def test_searching_for_skills_finds_skill_search_itself():
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='skills')
-    assert conversation.attributes['skills'][0]['name'] == 'Skill Search'
+def test_searching_for_skills_finds_skill_search_itself(talk):
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='skills')
+    assert chat.attributes['skills'][0]['name'] == 'Skill Search'
 
 
-def test_no_results():
+def test_no_results(talk):
     assert search('xyzzy').total == 0
-    conversation = Conversation()
-    said = conversation.say(NEW_SEARCH, Query='xyzzy')
-    assert conversation.state == 'no_result'
+    chat = talk()
+    said = chat.say(NEW_SEARCH, Query='xyzzy').speech
+    assert chat.state == 'no_result'
     assert said == ("You asked for xyzzy. I could not find any such skills. Please rephrase, "
                     "or say help me, for help.")
-    assert conversation.say(NTH_SKILL, Nth='first') == \
+    assert chat.say(NTH_SKILL, Nth='first').speech == \
         "I did not find any skills for query xyzzy."
-    assert conversation.state == 'bad_navigate'
+    assert chat.state == 'bad_navigate'
 
 
 @pytest.mark.parametrize('query', [None, 'find'])
-def test_search_without_a_query_asks_for_one(query):
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    said = conversation.say(NEW_SEARCH, Query=query)
-    assert conversation.state == 'no_query_search'
+def test_search_without_a_query_asks_for_one(talk, query):
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='order pizza')
+    said = chat.say(NEW_SEARCH, Query=query).speech
+    assert chat.state == 'no_query_search'
     assert said.startswith("Please say what it is that you want to do.")
-    assert conversation.attributes['query'] == 'order pizza', "the last search stays"
+    assert chat.attributes['query'] == 'order pizza', "the last search stays"
 
 
-def test_exit_misheard_as_a_search_ends_the_session():
-    conversation = Conversation()
-    conversation.launch()
-    assert conversation.say(NEW_SEARCH, Query='exit') == GOODBYE
-    assert conversation.state == 'exiting'
-    assert conversation.envelope['response']['shouldEndSession'] is True
-    assert 'reprompt' not in conversation.envelope['response']
+def test_exit_misheard_as_a_search_ends_the_session(talk):
+    chat = talk()
+    chat.launch()
+    turn = chat.say(NEW_SEARCH, Query='exit')
+    assert turn.speech == GOODBYE and turn.state == 'exiting'
+    assert turn.should_end and not chat.in_session
+    assert turn.reprompt is None
 
 
 # --- going through the results ------------------------------------------------------------------
 
-def test_yes_describes_the_skill_with_its_image_and_no_moves_to_the_next():
+def test_yes_describes_the_skill_with_its_image_and_no_moves_to_the_next(talk):
     skills = search('order pizza').skills
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    said = conversation.say(YES)
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='order pizza')
+    turn = chat.say(YES)
     first = skills[0]
-    assert conversation.state == 'describing'
-    assert said == (f"Okay, interrupt me anytime by saying 'Alexa.' {first.name}. "
-                    f"{first.short_description}")
+    assert turn.state == 'describing'
+    assert turn.speech == (f"Okay, interrupt me anytime by saying 'Alexa.' {first.name}. "
+                           f"{first.short_description}")
     rating = (f"{first.avg_rating} (from {first.num_ratings} reviews)" if first.num_ratings
               else "No reviews yet")
-    assert conversation.card == {
+    assert turn.card == {
         'type': 'Standard', 'title': first.name,
         'image': {'largeImageUrl': first.image_url},
         'text': f"Creator: {first.creator}\nCategory: {first.category}\n"
                 f"Average rating: {rating}\n{first.description}"}
-    assert conversation.envelope['response']['reprompt']['outputSpeech']['text'] == \
-        "Will that be all?"
-    assert conversation.say(NO) == "What skill would you like to find?"
-    assert conversation.state == 'search_prompt'
+    assert turn.reprompt == "Will that be all?"
+    assert chat.say(NO).speech == "What skill would you like to find?"
+    assert chat.state == 'search_prompt'
 
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    said = conversation.say(NO)
+    chat.say(NEW_SEARCH, Query='order pizza')
+    said = chat.say(NO).speech
     assert said == f"The second skill is {skills[1].name}. Would you like to hear more about it?"
-    assert conversation.card['content'].startswith(f"Second result: {skills[1].name}")
-    assert conversation.say(YES) == f"{skills[1].name}. {skills[1].short_description}", \
+    assert chat.card['content'].startswith(f"Second result: {skills[1].name}")
+    assert chat.say(YES).speech == f"{skills[1].name}. {skills[1].short_description}", \
         "the interrupt hint is said once per session"
-    assert conversation.say(YES) == GOODBYE
-    assert conversation.envelope['response']['shouldEndSession'] is True
+    assert chat.say(YES).speech == GOODBYE
+    assert chat.last.should_end
 
 
 @pytest.mark.parametrize('nth', ['third', '3rd', '3', 'three', ' Third '])
-def test_nth_skill_understands_ordinals_numbers_and_suffixes(nth):
+def test_nth_skill_understands_ordinals_numbers_and_suffixes(talk, nth):
     skills = search('news').skills
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='news')
-    said = conversation.say(NTH_SKILL, Nth=nth)
-    assert conversation.state == 'has_result'
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='news')
+    said = chat.say(NTH_SKILL, Nth=nth).speech
+    assert chat.state == 'has_result'
     assert said == f"The third skill is {skills[2].name}. Would you like to hear more about it?"
-    assert conversation.attributes['skill_cursor'] == 2
+    assert chat.attributes['skill_cursor'] == 2
 
 
 @pytest.mark.parametrize('nth, expected', [
@@ -319,74 +436,74 @@ def test_nth_skill_understands_ordinals_numbers_and_suffixes(nth):
     ('9' * 5000, "Sorry, I'm not sure which skill you want to go to. Please rephrase. "
                  "For example, tell me about skill 3."),
 ])
-def test_nth_skill_beyond_the_results_or_unparseable(nth, expected):
+def test_nth_skill_beyond_the_results_or_unparseable(talk, nth, expected):
     assert search('order pizza').total == 2
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    assert conversation.say(NTH_SKILL, Nth=nth) == expected
-    assert conversation.state == 'bad_navigate'
-    assert conversation.attributes['skill_cursor'] == 0
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='order pizza')
+    assert chat.say(NTH_SKILL, Nth=nth).speech == expected
+    assert chat.state == 'bad_navigate'
+    assert chat.attributes['skill_cursor'] == 0
 
 
-def test_navigation_edges():
+def test_navigation_edges(talk):
     skills = search('order pizza').skills
-    conversation = Conversation()
-    assert conversation.say(NEXT_SKILL).startswith("To navigate to a skill, please search first.")
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    assert conversation.say(PREVIOUS_SKILL) == \
+    chat = talk()
+    assert chat.say(NEXT_SKILL).speech.startswith("To navigate to a skill, please search first.")
+    chat.say(NEW_SEARCH, Query='order pizza')
+    assert chat.say(PREVIOUS_SKILL).speech == \
         "There is no previous skill. I am currently at skill number one."
-    conversation.say(NEXT_SKILL)
-    assert conversation.attributes['skill_cursor'] == 1
-    assert conversation.say(NEXT_SKILL) == "Sorry, there is no next skill. How else can I help you?"
-    conversation.attributes['state'] = 'has_result'
-    assert conversation.say(NO) == \
+    chat.say(NEXT_SKILL)
+    assert chat.attributes['skill_cursor'] == 1
+    assert chat.say(NEXT_SKILL).speech == \
+        "Sorry, there is no next skill. How else can I help you?"
+    chat.attributes['state'] = 'has_result'
+    assert chat.say(NO).speech == \
         "There are no more results. Please try a different search phrase."
-    assert conversation.say(PREVIOUS_SKILL) == \
+    assert chat.say(PREVIOUS_SKILL).speech == \
         f"The first skill is {skills[0].name}. Would you like to hear more about it?"
 
 
-def test_describe_ratings_then_yes_or_no():
+def test_describe_ratings_then_yes_or_no(talk):
     skill = search('order pizza').skills[0]
     assert skill.num_ratings > 0
-    conversation = Conversation()
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    assert conversation.say(DESCRIBE_RATINGS) == (
+    chat = talk()
+    chat.say(NEW_SEARCH, Query='order pizza')
+    assert chat.say(DESCRIBE_RATINGS).speech == (
         f"{skill.name} has an average rating of {skill.avg_rating} from {skill.num_ratings} "
         f"reviews. Would you like to hear more about this skill?")
-    assert conversation.say(NO) == "Okay, Will that be all?"
-    assert conversation.state == 'is_that_all'
-    assert conversation.say(NO) == "What skill would you like to find?"
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    conversation.say(DESCRIBE_RATINGS)
-    conversation.say(YES)
-    assert conversation.state == 'describing'
+    assert chat.say(NO).speech == "Okay, Will that be all?"
+    assert chat.state == 'is_that_all'
+    assert chat.say(NO).speech == "What skill would you like to find?"
+    chat.say(NEW_SEARCH, Query='order pizza')
+    chat.say(DESCRIBE_RATINGS)
+    chat.say(YES)
+    assert chat.state == 'describing'
 
 
-def test_skill_without_reviews():
+def test_skill_without_reviews(talk):
     records = [json.loads(line) for line in
                (SKILL_DIR / 'catalog.jsonl').read_text(encoding='utf-8').splitlines() if line]
     unrated = Skill.from_json(next(r for r in records if r['num_ratings'] == 0))
     attributes = {'state': 'has_result', 'query': 'anything', 'skills': [unrated.to_json()],
                   'number_of_hits': 1, 'skill_cursor': 0}
-    envelope = handle(build_request(DESCRIBE_RATINGS, {}, attributes))
-    assert speech(envelope) == (f"{unrated.name} has no reviews at this time. "
-                                f"Would you like to hear more about this skill?")
-    described = handle(build_request(YES, {}, envelope['sessionAttributes']))
-    assert "Average rating: No reviews yet\n" in described['response']['card']['text']
+    chat = talk().mid_session(attributes)
+    assert chat.say(DESCRIBE_RATINGS).speech == (f"{unrated.name} has no reviews at this time. "
+                                                 f"Would you like to hear more about this skill?")
+    assert "Average rating: No reviews yet\n" in chat.say(YES).card['text']
 
 
-def test_describe_ratings_before_any_search_stays_and_repeats_the_state():
-    conversation = Conversation()
-    conversation.launch()
-    assert conversation.say(DESCRIBE_RATINGS) == SHORT_WELCOME
-    assert conversation.state == 'initial'
+def test_describe_ratings_before_any_search_stays_and_repeats_the_state(talk):
+    chat = talk()
+    chat.launch()
+    assert chat.say(DESCRIBE_RATINGS).speech == SHORT_WELCOME
+    assert chat.state == 'initial'
 
 
-def test_yes_in_the_welcome_is_not_understood():
-    conversation = Conversation()
-    conversation.launch()
-    assert conversation.say(YES) == NOT_UNDERSTOOD.speech
-    assert conversation.state == 'initial'
+def test_yes_in_the_welcome_is_not_understood(talk):
+    chat = talk()
+    chat.launch()
+    assert chat.say(YES).speech == NOT_UNDERSTOOD.speech
+    assert chat.state == 'initial'
 
 
 # --- every state answers the certification intents ---------------------------------------------
@@ -405,49 +522,49 @@ def test_the_table_below_covers_every_state():
 
 @pytest.mark.parametrize('state', sorted(STOP_OR_CANCEL_GOES_TO))
 @pytest.mark.parametrize('intent', [STOP, CANCEL])
-def test_stop_and_cancel_from_every_state(state, intent):
-    envelope = handle(build_request(intent, {}, attributes_for('order pizza', state)))
+def test_stop_and_cancel_from_every_state(talk, state, intent):
+    turn = talk().mid_session(attributes_for('order pizza', state)).say(intent)
     dest = STOP_OR_CANCEL_GOES_TO[state]
-    assert envelope['sessionAttributes']['state'] == dest
-    assert envelope['response']['shouldEndSession'] is (dest == 'exiting')
+    assert turn.state == dest
+    assert turn.should_end is (dest == 'exiting')
     expected = {'exiting': GOODBYE, 'is_that_all': "Okay, Will that be all?",
                 'search_prompt': "What skill would you like to find?"}[dest]
-    assert speech(envelope) == expected
+    assert turn.speech == expected
 
 
 @pytest.mark.parametrize('state', sorted(STOP_OR_CANCEL_GOES_TO))
 @pytest.mark.parametrize('intent', [HELP_INTENT, FALLBACK])
-def test_help_and_fallback_from_every_state(state, intent):
-    envelope = handle(build_request(intent, {}, attributes_for('xyzzy', state)))
-    assert envelope['sessionAttributes']['state'] == 'helping'
-    assert speech(envelope) == HELP
-    assert envelope['response']['shouldEndSession'] is False
+def test_help_and_fallback_from_every_state(talk, state, intent):
+    turn = talk().mid_session(attributes_for('xyzzy', state)).say(intent)
+    assert turn.state == 'helping'
+    assert turn.speech == HELP
+    assert turn.response['response']['shouldEndSession'] is False
 
 
 @pytest.mark.parametrize('state', sorted(STOP_OR_CANCEL_GOES_TO))
-def test_navigate_home_from_every_state_starts_a_new_search(state):
-    envelope = handle(build_request(NAVIGATE_HOME, {}, attributes_for('news', state, cursor=3)))
-    assert envelope['sessionAttributes']['state'] == 'search_prompt'
-    assert speech(envelope) == "What skill would you like to find?"
+def test_navigate_home_from_every_state_starts_a_new_search(talk, state):
+    turn = talk().mid_session(attributes_for('news', state, cursor=3)).say(NAVIGATE_HOME)
+    assert turn.state == 'search_prompt'
+    assert turn.speech == "What skill would you like to find?"
 
 
-def test_stop_during_real_turns():
-    conversation = Conversation()
-    conversation.launch()
-    assert conversation.say(STOP) == "What skill would you like to find?"
-    conversation.say(NEW_SEARCH, Query='order pizza')
-    assert conversation.say(CANCEL) == "Okay, Will that be all?"
-    assert conversation.say(YES) == GOODBYE
+def test_stop_during_real_turns(talk):
+    chat = talk()
+    chat.launch()
+    assert chat.say(STOP).speech == "What skill would you like to find?"
+    chat.say(NEW_SEARCH, Query='order pizza')
+    assert chat.say(CANCEL).speech == "Okay, Will that be all?"
+    assert chat.say(YES).speech == GOODBYE
 
 
 # --- bad and foreign input ----------------------------------------------------------------------
 
-def test_unreadable_skills_in_the_session_start_afresh_instead_of_failing(caplog):
+def test_unreadable_skills_in_the_session_start_afresh_instead_of_failing(talk, caplog):
     attributes = {'state': 'has_result', 'query': 'pizza', 'skills': [{'name': 'half a skill'}],
                   'skill_cursor': 0}
-    envelope = handle(build_request(HELP_INTENT, {}, attributes))
-    assert envelope['sessionAttributes']['state'] == 'helping'
-    assert 'skills' not in envelope['sessionAttributes']
+    turn = talk().mid_session(attributes).say(HELP_INTENT)
+    assert turn.state == 'helping'
+    assert 'skills' not in turn.attributes
     assert any('could not be rebuilt' in r.getMessage() for r in caplog.records)
 
 
@@ -460,21 +577,23 @@ def test_there_are_sample_requests():
 
 
 @pytest.mark.parametrize('path', _sample_requests(), ids=lambda p: p.name)
-def test_real_request_envelopes_are_handled_without_an_exception(path, caplog):
+def test_real_request_envelopes_are_handled_without_an_exception(path, memory, caplog):
     request = json.loads(path.read_text(encoding='utf-8'))
     with caplog.at_level(logging.INFO):
-        envelope = Policy.initialize().handle(request)
+        envelope = respond(Policy, request, extensions=host_extensions(store=memory))
     assert_valid_response(envelope)
     assert not [r for r in caplog.records if r.exc_info], "no exception may be logged"
     errors = [r.getMessage() for r in caplog.records
-              if r.name == 'alexafsm.policy' and r.levelno >= logging.ERROR]
+              if r.name.startswith('alexafsm') and r.levelno >= logging.ERROR]
     if request['request']['type'] == 'System.ExceptionEncountered':
         # the policy's report of Alexa's error about an earlier response, not a failure of ours
         assert len(errors) == 1 and 'Alexa could not use our previous response' in errors[0]
     else:
         assert errors == []
     if request['request']['type'] == 'LaunchRequest':
-        assert speech(envelope).startswith("Welcome to Skill Search")
+        assert envelope['response']['outputSpeech']['text'] == LONG_WELCOME
+        assert remembered(memory, request['context']['System']['user']['userId']) == \
+            {'welcomed': True}
 
 
 # --- the machine is the one transitions builds ---------------------------------------------------
@@ -526,8 +645,10 @@ def _navigation(policy: SkillSearchPolicy) -> tuple:
     return a.query, a.skills, a.skill_cursor, a.number_of_hits, a.first_time_presenting_results
 
 
-def test_compiled_dispatch_gives_what_transitions_gives():
-    model_intents = load_model(MODEL_DIR).intent_names
+def test_compiled_dispatch_gives_what_transitions_gives(memory):
+    host = host_extensions(store=memory)
+    session_id = new_session_id()
+    model_intents = MODEL.intent_names
     states = Policy.initialize().fsm.states
     # Built once: each case binds its policy as the model, which is what model=policy does,
     # without rebuilding the ~230 transitions for each of the 1,200 cases.
@@ -538,13 +659,15 @@ def test_compiled_dispatch_gives_what_transitions_gives():
         for state in states:
             for trigger in model_intents:
                 for slots in SLOT_VARIANTS.get(trigger, [{}]):
-                    request = build_request(trigger, slots, dict(attributes, state=state))
+                    request = intent_request(trigger, slots, session_id=session_id,
+                                             attributes=dict(attributes, state=state))
 
                     ours = RecordingPolicy.initialize()
-                    envelope = ours.handle(request)
+                    envelope = ours.handle(request, extensions=host)
                     assert_valid_response(envelope)
-                    assert speech(envelope) != apology().speech
-                    ours_state = 'NOT_UNDERSTOOD' if speech(envelope) == NOT_UNDERSTOOD.speech \
+                    said = envelope['response']['outputSpeech']['text']
+                    assert said != apology().speech
+                    ours_state = 'NOT_UNDERSTOOD' if said == NOT_UNDERSTOOD.speech \
                         else ours.state
 
                     reference = RecordingPolicy.initialize(request)
@@ -578,7 +701,7 @@ def test_compiled_dispatch_gives_what_transitions_gives():
 
 def test_model_has_exactly_the_intents_the_machine_triggers():
     machine = Policy.initialize().fsm
-    for model in (load_model(MODEL_DIR), load_model(MODEL_DIR / 'legacy')):
+    for model in (MODEL, load_model(MODEL_DIR / 'legacy')):
         assert set(model.intent_names) == set(machine.events), model.source
         assert model.intent(NEW_SEARCH).slots[0].name == 'Query'
         assert model.intent(NEW_SEARCH).slots[0].type == 'QUERY'
@@ -592,7 +715,7 @@ def test_model_has_exactly_the_intents_the_machine_triggers():
 
 
 def test_legacy_model_carries_the_same_samples_and_queries():
-    current, legacy = load_model(MODEL_DIR), load_model(MODEL_DIR / 'legacy')
+    current, legacy = MODEL, load_model(MODEL_DIR / 'legacy')
     assert current.invocation_name == 'skill search'
     for name in current.intent_names:
         assert legacy.intent(name).samples == current.intent(name).samples, name
@@ -604,7 +727,7 @@ def test_legacy_model_carries_the_same_samples_and_queries():
 
 
 def test_every_nth_value_and_synonym_parses_to_its_position():
-    nth = load_model(MODEL_DIR).types['NTH']
+    nth = MODEL.types['NTH']
     assert [v.id for v in nth.values] == [str(i) for i in range(1, 11)]
     for value in nth.values:
         for spoken in (value.value, *value.synonyms):
@@ -614,7 +737,7 @@ def test_every_nth_value_and_synonym_parses_to_its_position():
 
 
 def test_most_sample_queries_find_skills():
-    queries = [v.value for v in load_model(MODEL_DIR).types['QUERY'].values]
+    queries = [v.value for v in MODEL.types['QUERY'].values]
     found = [q for q in queries if search(q).total]
     assert len(found) >= 0.95 * len(queries)
 
@@ -623,110 +746,8 @@ def test_most_sample_queries_find_skills():
 
 def test_the_package_exposes_exactly_one_policy():
     assert load_policy('skills.skillsearch') is SkillSearchPolicy is Policy
-    for module in ('attributes', 'intents', 'policy', 'states', 'users', 'catalog'):
+    for module in ('attributes', 'intents', 'policy', 'states', 'catalog'):
         namespace = vars(importlib.import_module(f'skills.skillsearch.{module}'))
         found = {obj for obj in namespace.values()
                  if inspect.isclass(obj) and issubclass(obj, PolicyBase) and obj is not PolicyBase}
         assert found <= {SkillSearchPolicy}, module
-
-
-# --- the user store -----------------------------------------------------------------------------
-
-def test_user_store_remembers_in_memory():
-    store = UserStore()
-    assert not store.seen('a')
-    store.remember('a')
-    store.remember('a')
-    assert store.seen('a') and not store.seen('b')
-
-
-def test_user_store_file_is_shared_persistent_and_in_wal_mode(tmp_path):
-    path = tmp_path / 'nested' / 'users.sqlite3'
-    with UserStore(path) as first:
-        first.remember('a')
-        with UserStore(path) as second:
-            assert second.seen('a')
-            second.remember('b')
-        assert first.seen('b')
-        assert first._conn.execute('PRAGMA journal_mode').fetchone()[0] == 'wal'
-    with UserStore(path) as reopened:
-        assert reopened.seen('a') and reopened.seen('b')
-
-
-def test_user_store_with_threads(tmp_path):
-    store = UserStore(tmp_path / 'users.sqlite3')
-    errors = []
-
-    def work(n: int) -> None:
-        try:
-            for i in range(50):
-                store.remember(f'user-{n}-{i}')
-                store.remember('everyone')
-                assert store.seen(f'user-{n}-{i}')
-        except Exception as error:  # reported below, threads swallow exceptions
-            errors.append(error)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert store._conn.execute('SELECT count(*) FROM users').fetchone()[0] == 8 * 50 + 1
-
-
-def _remember_many(path: str, n: int) -> None:
-    with UserStore(path) as store:
-        for i in range(100):
-            store.remember(f'process-{n}-{i}')
-            store.remember('shared')
-
-
-def test_user_store_with_processes(tmp_path):
-    path = str(tmp_path / 'users.sqlite3')
-    context = multiprocessing.get_context(
-        'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
-    processes = [context.Process(target=_remember_many, args=(path, n)) for n in range(4)]
-    for p in processes:
-        p.start()
-    for p in processes:
-        p.join(30)
-    assert [p.exitcode for p in processes] == [0] * 4
-    with UserStore(path) as store:
-        assert store._conn.execute('SELECT count(*) FROM users').fetchone()[0] == 4 * 100 + 1
-        assert store.seen('process-3-99') and store.seen('shared')
-
-
-def test_user_store_names_the_setting_when_the_path_is_unusable(tmp_path):
-    with pytest.raises(sqlite3.OperationalError, match='SKILLSEARCH_USERS_DB'):
-        UserStore(tmp_path)
-    garbage = tmp_path / 'not-a-database'
-    garbage.write_bytes(b'this is no database' * 100)
-    with pytest.raises(sqlite3.OperationalError, match='SKILLSEARCH_USERS_DB'):
-        UserStore(garbage)
-
-
-def test_default_user_store_location(monkeypatch, tmp_path):
-    monkeypatch.setenv('SKILLSEARCH_USERS_DB', str(tmp_path / 'configured.db'))
-    assert users_module.default_path() == tmp_path / 'configured.db'
-    monkeypatch.delenv('SKILLSEARCH_USERS_DB')
-    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
-    assert users_module.default_path() == tmp_path / 'cache' / 'alexafsm' / users_module.FILE_NAME
-    monkeypatch.delenv('XDG_CACHE_HOME')
-    default = users_module.default_path().resolve()
-    assert REPO not in default.parents
-
-
-def test_policy_uses_the_configured_default_store(monkeypatch, tmp_path):
-    path = tmp_path / 'from-env.sqlite3'
-    monkeypatch.setenv('SKILLSEARCH_USERS_DB', str(path))
-    monkeypatch.setattr(users_module, '_default', None)
-    monkeypatch.setattr(SkillSearchPolicy, 'users', None)
-    try:
-        assert Conversation().launch().startswith("Welcome to Skill Search. ")
-        assert Conversation().launch() == SHORT_WELCOME
-        with UserStore(path) as store:
-            assert store.seen(USER)
-    finally:
-        if users_module._default is not None:
-            users_module._default.close()

@@ -312,9 +312,10 @@ def test_the_plugin_says_when_a_file_names_no_skill_or_a_wrong_one(tmp_path):
                     reason='the Skill Search example is not in this tree')
 def test_a_skillsearch_story(tmp_path, monkeypatch):
     from skills.skillsearch import SkillSearchPolicy
-    from skills.skillsearch.users import UserStore
+    from alexafsm.extensions import Extensions
+    from alexafsm.persistence import MemoryStore
 
-    monkeypatch.setattr(SkillSearchPolicy, 'users', UserStore())
+    monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))
     document = yaml.safe_load(textwrap.dedent("""\
         stories:
           - name: search and leave

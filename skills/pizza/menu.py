@@ -76,7 +76,7 @@ def id_for_words(slot: str, words: str) -> Optional[str]:
 
 
 def is_on_menu(slot: str, item_id: str) -> bool:
-    """Whether an id (from Alexa, a session or the order store) is still something we sell."""
+    """Whether an id (from Alexa, a session or persistent attributes) is still something we sell."""
     return any(value.id == item_id for value in slot_type(slot).values)
 
 

@@ -1,7 +1,7 @@
 """The order being taken: the menu ids chosen so far, keyed by the slot that chose them.
 
 A draft is a plain dict such as ``{'size': 'LARGE', 'crust': 'THIN', 'toppingOne': 'PEPPERONI',
-'quantity': 2}``, so it travels unchanged in the session attributes and in the order store.
+'quantity': 2}``, so it travels unchanged in the session attributes and in persistent attributes.
 Functions here take drafts and return new ones; none changes its argument.
 """
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _quantity(value: str) -> Optional[int]:
 
 
 def clean(value: Any) -> Draft:
-    """A draft from outside (the session, the order store) with what we cannot sell removed.
+    """A draft from outside (the session, persistent attributes) with what we cannot sell removed.
 
     Sessions and stored drafts outlive deploys, and session attributes come back from the
     network, so an id that is no longer on the menu is dropped (and that slot asked again)

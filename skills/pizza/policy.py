@@ -1,43 +1,50 @@
-"""The pizza skill's policy: the conditions and actions its transitions name, and its order store.
+"""The pizza skill's policy: the conditions and actions its transitions name, and its memory.
 
 Conditions read the order as it stands after this turn's slots (``order.read``) without changing
-anything; the ``after`` actions commit it to the attributes and to the order store.
+anything; the ``after`` actions commit it to the session and, when it changed, to the user's
+persistent attributes, where the next launch finds an unfinished order.
 """
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Optional
 
+from alexafsm.extensions import Extensions, PersistentAttributes
 from alexafsm.policy import Policy
 from alexafsm.request import LAUNCH
 from alexafsm.response import Response
 from skills.pizza import order
 from skills.pizza.order import Draft, Reading
 from skills.pizza.states import PizzaStates
-from skills.pizza.store import ENV_VAR, OrderStore, default_store
+from skills.embedded_store import EmbeddedStore
 
 logger = logging.getLogger(__name__)
 
 CONFIRMED = 'CONFIRMED'
 DENIED = 'DENIED'
+ORDERS_DB_ENV = 'PIZZA_ORDERS_DB'
+ORDERS_DB_FILE = 'pizza-orders.sqlite3'
+#: The persistent attribute holding the unfinished order (menu ids), absent when there is none.
+UNFINISHED_ORDER = 'order'
 
 
 class PizzaPolicy(Policy):
     """Take a pizza order with Alexa's dialog management, and keep unfinished ones for later.
 
-    ``orders`` is None to use the SQLite store at ``$PIZZA_ORDERS_DB`` (see ``store.py``); set it
-    on the class to any object with ``load(user_id)`` and ``save(user_id, draft)`` to keep
-    orders elsewhere or to test.
+    The unfinished order is kept in persistent attributes: in the host's store when it gives one
+    (``alexafsm serve --store URL``, ``create_app(..., store=...)``), else in an SQLite file at
+    ``$PIZZA_ORDERS_DB`` or in the user's cache folder.
     """
 
     states_cls = PizzaStates
-    orders: Optional[OrderStore] = None
+    extensions = Extensions(store=EmbeddedStore(ORDERS_DB_ENV, ORDERS_DB_FILE))
 
     def get_current_state_response(self) -> Response:
         """Look for an unfinished order only on launch, the one answer that offers to resume it."""
         if self.request is not None and self.request.type == LAUNCH:
-            self._recall_order()
+            memory = self._memory()
+            if memory is not None:
+                self.attributes.order = order.clean(memory.get(UNFINISHED_ORDER))
         return super().get_current_state_response()
 
     def _reading(self) -> Reading:
@@ -71,52 +78,41 @@ class PizzaPolicy(Policy):
         return order.is_complete(self.attributes.order)
 
     def m_take_order(self) -> None:
-        """Keep this turn's slots as menu ids, and the order for the next session too."""
+        """Keep this turn's slots as menu ids, and a changed order for the next session too."""
         reading = self._reading()
+        changed = reading.draft != self.attributes.order
         self.attributes.order = reading.draft
         self.attributes.problem = reading.problem
-        self._keep(reading.draft)
+        if changed:
+            self._keep(reading.draft)
 
     def m_place_order(self) -> None:
         """Place the order; a placed order is no unfinished one to offer at the next launch."""
         draft = self._reading().draft
         self.attributes.order = draft
-        self._keep(None)
+        self._keep({})
         logger.info("request %s: order placed: %s", self._request_id(), draft)
 
     def m_discard_order(self) -> None:
-        """Forget the order, here and in the store (cancel, start over, no to the read-back)."""
+        """Forget the order, here and for the next launch (cancel, start over, no to the order)."""
         self.attributes.order = {}
-        self._keep(None)
+        self._keep({})
 
-    def _store(self) -> OrderStore:
-        return self.orders if self.orders is not None else default_store()
+    def _memory(self) -> Optional[PersistentAttributes]:
+        """The user's persistent attributes; None for a request without a user (never Alexa's)."""
+        if self.request is None or not self.request.user_id:
+            return None
+        return self.persistent_attributes
 
-    def _user_id(self) -> Optional[str]:
-        return self.request.user_id if self.request is not None else None
+    def _keep(self, draft: Draft) -> None:
+        """Remember the draft for the next launch; an empty one is forgotten.
 
-    def _recall_order(self) -> None:
-        user_id = self._user_id()
-        if not user_id:
+        Kept after every change rather than on "stop", since sessions mostly end by timing out.
+        """
+        memory = self._memory()
+        if memory is None:
             return
-        try:
-            saved = self._store().load(user_id)
-        except (OSError, sqlite3.Error):
-            logger.exception("request %s: cannot read unfinished orders; the user is welcomed "
-                             "without one. Point %s at a readable SQLite file, or set "
-                             "PizzaPolicy.orders", self._request_id(), ENV_VAR)
-            return
-        if saved is not None:
-            self.attributes.order = order.clean(saved)
-
-    def _keep(self, draft: Optional[Draft]) -> None:
-        """Persistence is a convenience: a failing store is logged, and the order goes on."""
-        user_id = self._user_id()
-        if not user_id:
-            return
-        try:
-            self._store().save(user_id, draft or None)
-        except (OSError, sqlite3.Error):
-            logger.exception("request %s: cannot keep the order for the next session; the "
-                             "conversation goes on without it. Point %s at a writable SQLite "
-                             "file, or set PizzaPolicy.orders", self._request_id(), ENV_VAR)
+        if draft:
+            memory[UNFINISHED_ORDER] = draft
+        else:
+            memory.pop(UNFINISHED_ORDER, None)

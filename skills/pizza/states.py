@@ -188,7 +188,7 @@ class PizzaStates(States):
         {'trigger': amazon_intent.NO, 'source': DIGRESSIONS + ['not_placed']},
         {'trigger': amazon_intent.NO, 'source': 'initial', 'unless': 'm_has_order'})
     def stopped(self) -> Response:
-        """Say goodbye; an unfinished order stays in the order store for the next launch."""
+        """Say goodbye; an unfinished order stays remembered for the next launch."""
         if self.attributes.order:
             return Response(speech="Okay. I'll keep your order for next time. Goodbye!",
                             should_end=True)

@@ -1,45 +1,57 @@
-"""Skill Search's policy: the conditions and callbacks its transitions name, and its two stores."""
+"""Skill Search's policy: the conditions and callbacks its transitions name, and its memory."""
 from __future__ import annotations
 
 import logging
 from typing import Optional
 
+from alexafsm.extensions import Extensions
 from alexafsm.policy import Policy
 from alexafsm.response import Response
 from alexafsm.session_attributes import INITIAL_STATE
 from skills.skillsearch.catalog import Catalog, default_catalog
+from skills.embedded_store import EmbeddedStore
 from skills.skillsearch.states import MAX_SKILLS, States
-from skills.skillsearch.users import UserStore, default_store
 
 logger = logging.getLogger(__name__)
+
+USERS_DB_ENV = 'SKILLSEARCH_USERS_DB'
+USERS_DB_FILE = 'skillsearch-users.sqlite3'
+#: The persistent attribute that marks a user who has heard the long welcome.
+WELCOMED = 'welcomed'
 
 
 class SkillSearchPolicy(Policy):
     """Search a skill catalog by voice and walk through the results.
 
-    ``catalog`` and ``users`` are None to use the shipped catalog and the user store configured
-    by ``SKILLSEARCH_USERS_DB``; set them (on the class) to serve other data or to test.
+    Who has been welcomed is kept in persistent attributes: in the host's store when it gives one
+    (``alexafsm serve --store URL``, ``create_app(..., store=...)``), else in an SQLite file
+    at ``$SKILLSEARCH_USERS_DB`` or in the user's cache folder. ``catalog`` is None for the
+    shipped catalog; set it on the class to serve other data.
     """
 
     states_cls = States
+    extensions = Extensions(store=EmbeddedStore(USERS_DB_ENV, USERS_DB_FILE))
     catalog: Optional[Catalog] = None
-    users: Optional[UserStore] = None
 
     def get_current_state_response(self) -> Response:
         """Look the user up only when the welcome is spoken, the one answer that depends on it."""
         if self.state == INITIAL_STATE:
-            self._recognise_user()
+            self.attributes.first_time = self._first_visit()
         return super().get_current_state_response()
 
-    def _recognise_user(self) -> None:
-        user_id = self.request.user_id if self.request is not None else None
-        if not user_id:
-            return
-        users = self.users if self.users is not None else default_store()
-        first_time = not users.seen(user_id)
-        if first_time:
-            users.remember(user_id)
-        self.attributes.first_time = first_time
+    def _first_visit(self) -> bool:
+        """Whether the user has yet to hear the long welcome, which they are now about to.
+
+        A request without a user id (Alexa always sends one) and a store that cannot be read
+        count as a first visit: hearing the help twice beats never hearing it.
+        """
+        if self.request is None or not self.request.user_id:
+            return True
+        memory = self.persistent_attributes
+        if memory.get(WELCOMED):
+            return False
+        memory[WELCOMED] = True
+        return True
 
     def _valid_search(self) -> bool:
         """Drop a leading "find", which Alexa leaves in the query when it mishears the phrasing."""
