@@ -26,11 +26,17 @@ def load_policy(spec: str) -> Type[Policy]:
     except ImportError as error:
         raise click.BadParameter(f"cannot import module '{module_name}': {error}",
                                  param_hint='SKILL') from error
+    except Exception as error:  # the skill's own code failed to load, e.g. a TransitionError
+        raise click.BadParameter(f"importing '{module_name}' failed: {type(error).__name__}: "
+                                 f"{error}", param_hint='SKILL') from error
     if attr:
         policy = getattr(module, attr, None)
         if not (inspect.isclass(policy) and issubclass(policy, Policy)):
             raise click.BadParameter(f"'{attr}' in {module_name} is not a Policy subclass",
                                      param_hint='SKILL')
+        if policy.states_cls is None:
+            raise click.BadParameter(f"{module_name}:{attr} has no states_cls: set it to your "
+                                     f"States subclass", param_hint='SKILL')
         return policy
     found = {obj for obj in vars(module).values()
              if inspect.isclass(obj) and issubclass(obj, Policy) and obj is not Policy
