@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 
+from alexafsm.persistence import host_extensions
 from alexafsm.testing.conversation import respond, speech_of
 from alexafsm.testing.requests import describe_request
 
@@ -110,19 +111,23 @@ class PlaybackReport:
         return '\n\n'.join([m.describe() for m in self.mismatches] + [self.summary()])
 
 
-def playback(policy_cls: type, paths: Iterable[PathLike]) -> PlaybackReport:
+def playback(policy_cls: type, paths: Iterable[PathLike], *,
+             store: Any = 'memory://') -> PlaybackReport:
     """Replay every turn of the recordings at ``paths`` and compare the responses.
 
-    All files are read before anything runs, so a broken recording fails fast.
+    All files are read before anything runs, so a broken recording fails fast. Each file is
+    replayed with a fresh ``store`` (a URL, or None for the skill's own) for persistent
+    attributes, so a replay neither depends on nor changes what real users left behind.
     """
     names = [os.fspath(path) for path in paths]
     recordings = [read_turns(name) for name in names]
     report = PlaybackReport(names)
     for turns in recordings:
+        extensions = host_extensions(store=store)
         numbers: Dict[Optional[str], int] = {}
         for turn in turns:
             numbers[turn.session_id] = numbers.get(turn.session_id, 0) + 1
-            actual = respond(policy_cls, turn.request)
+            actual = respond(policy_cls, turn.request, extensions=extensions)
             if _canonical(actual) != _canonical(turn.response):
                 report.mismatches.append(Mismatch(turn, numbers[turn.session_id], actual))
         report.turns += len(turns)

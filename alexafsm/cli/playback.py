@@ -10,8 +10,11 @@ from alexafsm.recording import RecordingError, playback
 @click.command('playback')
 @click.argument('skill')
 @click.argument('recordings', nargs=-1, required=True, metavar='RECORDING...')
+@click.option('--store', default='memory://', show_default=True, metavar='URL',
+              help="Persistent attributes during the replay: a fresh memory per file by "
+                   "default, so real users' data is neither read nor changed.")
 @click.pass_context
-def command(ctx: click.Context, skill: str, recordings: Tuple[str, ...]) -> None:
+def command(ctx: click.Context, skill: str, recordings: Tuple[str, ...], store: str) -> None:
     """Replay recorded turns against SKILL and compare the responses.
 
     Every turn of the RECORDING files is answered by a fresh policy. A recording holds one JSON line [request, response] per turn (alexafsm serve --record,
@@ -20,7 +23,9 @@ def command(ctx: click.Context, skill: str, recordings: Tuple[str, ...]) -> None
     """
     policy_cls = load_policy(skill)
     try:
-        report = playback(policy_cls, recordings)
+        report = playback(policy_cls, recordings, store=store)
+    except (ValueError, TypeError) as error:  # a bad --store URL
+        raise click.BadParameter(str(error), param_hint='--store') from None
     except RecordingError as error:
         raise click.BadParameter(str(error), param_hint='RECORDING') from None
     click.echo(report.report())

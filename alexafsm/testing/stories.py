@@ -255,7 +255,10 @@ def run_story(policy_cls: type, story: Story, *, model: Optional[PathOrModel] = 
     """Play ``story`` against ``policy_cls`` in a fresh Conversation and check every turn.
 
     ``conversation_options`` go to ``Conversation`` (user_id, locale, clock, record_to, ...).
+    Unless a ``store`` is given, the story gets a memory of its own for persistent attributes,
+    which lasts across its sessions: stories are independent of each other and of real users.
     """
+    conversation_options.setdefault('store', 'memory://')
     chat = Conversation(policy_cls, model=model, **conversation_options)
     result = StoryResult(story)
     for number, turn in enumerate(story.turns, 1):
