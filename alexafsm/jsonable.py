@@ -6,7 +6,8 @@ skill objects with a ``to_json()`` method. The core converts them itself, once, 
 from itertools import islice
 from typing import Any
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+#: The types JSON encoders take as they are; ``type(v) in SCALARS`` is the cheap test.
+SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
@@ -18,7 +19,7 @@ def jsonable(value: Any) -> Any:
     returned as they are rather than copied.
     """
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in SCALARS:
         return value
     if kind is dict:
         return _plain_dict(value)
@@ -28,7 +29,7 @@ def jsonable(value: Any) -> Any:
     if to_json is not None:
         return jsonable(to_json(value))
     if isinstance(value, tuple):  # namedtuples: slots travel as a list of values
-        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+        return [v if type(v) in SCALARS else jsonable(v) for v in value]
     if isinstance(value, (str, int, float)):  # subclasses such as Ssml or IntEnum
         return value
     if isinstance(value, dict):
@@ -44,7 +45,7 @@ def jsonable(value: Any) -> Any:
 def _plain_dict(value: dict) -> dict:
     copy = None
     for i, (key, item) in enumerate(value.items()):
-        if type(item) in _SCALARS and type(key) is str:
+        if type(item) in SCALARS and type(key) is str:
             converted = item
         else:
             converted = jsonable(item)
@@ -57,7 +58,7 @@ def _plain_dict(value: dict) -> dict:
 
 def _plain_list(value: list) -> list:
     for i, item in enumerate(value):
-        if type(item) in _SCALARS:
+        if type(item) in SCALARS:
             continue
         converted = jsonable(item)
         if converted is not item:

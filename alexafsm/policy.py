@@ -302,11 +302,11 @@ class Policy:
         kind = parsed.type
         if kind == INTENT:
             self._enter_turn(parsed)
-            resp = self.execute()._replace(session_attributes=self.attributes)
+            resp = _with_session(self.execute(), self.attributes)
         elif kind == LAUNCH:
             self._enter_turn(parsed)
             self.state = self.attributes.state = INITIAL_STATE
-            resp = self.get_current_state_response()._replace(session_attributes=self.attributes)
+            resp = _with_session(self.get_current_state_response(), self.attributes)
         elif kind == CAN_FULFILL:
             resp = self._can_fulfill(parsed)
         else:
@@ -316,11 +316,11 @@ class Policy:
 
     def _enter_turn(self, parsed: Request) -> None:
         """Make this policy's attributes those of ``parsed``, unless it was built from it."""
+        states = self.states
         if self.request is None or self.request.raw is not parsed.raw:
-            self.states.attributes = self.states.session_attributes_cls.from_request(parsed)
-            self.request = parsed
-            self.states.request = parsed
-        state = self.attributes.state
+            states.attributes = states.session_attributes_cls.from_request(parsed)
+            self.request = states.request = parsed
+        state = states.attributes.state
         if state not in Machine.of(type(self)).state_set:
             logger.warning("request %s: state '%s' from the session is not a state of %s "
                            "(renamed or removed by a deploy?); restarting from '%s'",
@@ -376,6 +376,22 @@ def apology_envelope(request: Any) -> Dict[str, Any]:
     if parsed.attributes:
         envelope['sessionAttributes'] = parsed.attributes
     return envelope
+
+
+_SESSION_ATTRIBUTES = response.Response._fields.index('session_attributes')
+
+
+def _with_session(resp: response.Response, attributes: SessionAttributes) -> response.Response:
+    """``resp._replace(session_attributes=attributes)`` without its keyword handling.
+
+    Every turn does this once, and ``_replace`` costs as much as the rest of building the
+    Response; a namedtuple of another kind still goes through ``_replace``.
+    """
+    if not isinstance(resp, response.Response):
+        return resp._replace(session_attributes=attributes)
+    fields = list(resp)
+    fields[_SESSION_ATTRIBUTES] = attributes
+    return resp._make(fields)
 
 
 def _rendered(resp: Optional[response.Response], envelope: Dict[str, Any], parsed: Request

@@ -16,11 +16,13 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from xml.sax.saxutils import escape
 
 from alexafsm.jsonable import jsonable
+from alexafsm.session_attributes import SessionAttributes
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
 MAX_RESPONSE_BYTES = 120 * 1024
 WARN_RESPONSE_BYTES = 24 * 1024
+_SMALLEST_LIMIT = min(MAX_SPEECH_CHARS, MAX_CARD_CHARS)  # an envelope this small breaks none
 
 _SPEAK = re.compile(r'\s*<speak[\s>]')
 _SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTALL)
@@ -178,13 +180,13 @@ class Response(namedtuple('Response', _FIELDS)):
                 can_fulfill: Optional[Mapping[str, Any]] = None) -> 'Response':
         if not card_content:
             card_content = _spoken_text(speech) if _is_ssml(speech) else speech
-        if isinstance(directives, (Directive, Mapping)):
-            directives = (directives,)
-        return super().__new__(
-            cls, speech=speech, card=card, reprompt=reprompt, should_end=should_end,
-            card_content=card_content.strip() if card_content is not None else None,
-            image=image, session_attributes=session_attributes, small_image=small_image,
-            directives=tuple(directives), can_fulfill=can_fulfill)
+        if type(directives) is not tuple:
+            directives = (directives,) if isinstance(directives, (Directive, Mapping)) \
+                else tuple(directives)
+        # in _FIELDS order; tuple.__new__ spares the keyword call of the namedtuple's __new__
+        return tuple.__new__(cls, (
+            speech, card, card_content.strip() if card_content is not None else None, reprompt,
+            should_end, image, session_attributes, small_image, directives, can_fulfill))
 
     def __reduce__(self) -> Tuple[Any, ...]:
         # The default for namedtuples passes the fields to __new__ in field order, which is not
@@ -220,23 +222,28 @@ class Response(namedtuple('Response', _FIELDS)):
         Raises ResponseError for what Alexa would reject (malformed SSML, speech with
         Dialog.Delegate, ...), so the mistake fails the skill's tests instead of a live session.
         """
-        self._check_combination()
+        (speech, card, _, reprompt, should_end, _, session_attributes, _, directives,
+         can_fulfill) = self
+        if directives or can_fulfill is not None:
+            self._check_combination()
         response: Dict[str, Any] = {}
-        if self.speech is not None:
-            response['outputSpeech'] = _output_speech(self.speech, 'speech')
-        card = self._card_json()
+        if speech is not None:
+            response['outputSpeech'] = _output_speech(speech, 'speech')
         if card is not None:
-            response['card'] = card
-        if self.reprompt and self.should_end is not True:
-            response['reprompt'] = {'outputSpeech': _output_speech(self.reprompt, 'reprompt')}
-        if self.should_end is not None:
-            response['shouldEndSession'] = self.should_end
-        if self.directives:
-            response['directives'] = [jsonable(d) for d in self.directives]
-        if self.can_fulfill is not None:
-            response['canFulfillIntent'] = jsonable(self.can_fulfill)
+            card_json = self._card_json()
+            if card_json is not None:
+                response['card'] = card_json
+        if reprompt and should_end is not True:
+            response['reprompt'] = {'outputSpeech': _output_speech(reprompt, 'reprompt')}
+        if should_end is not None:
+            response['shouldEndSession'] = should_end
+        if directives:
+            response['directives'] = [jsonable(d) for d in directives]
+        if can_fulfill is not None:
+            response['canFulfillIntent'] = jsonable(can_fulfill)
         envelope: Dict[str, Any] = {'version': '1.0'}
-        attributes = _session_json(self.session_attributes)
+        attributes = _session_json(session_attributes) if session_attributes is not None \
+            else None
         if attributes is not None:
             envelope['sessionAttributes'] = attributes
         envelope['response'] = response
@@ -251,14 +258,16 @@ class Response(namedtuple('Response', _FIELDS)):
             return self.card.to_json()
         if not self.card:
             return None
-        image = _image(self.small_image, self.image)
+        image = _image(self.small_image, self.image) if self.small_image or self.image else None
         if image:
             card = {'type': 'Standard', 'image': image, 'title': self.card,
                     'text': self.card_content}
         else:
             card = {'type': 'Simple', 'title': self.card, 'content': self.card_content}
         # without card_content or speech there is no content, and Alexa wants no null either
-        return {k: v for k, v in card.items() if v is not None}
+        if self.card_content is None:
+            return {k: v for k, v in card.items() if v is not None}
+        return card
 
     def _check_combination(self) -> None:
         if not self.directives and self.can_fulfill is None:
@@ -318,7 +327,7 @@ def check_limits(envelope: Mapping[str, Any], size: Optional[int] = None) -> Lis
     """
     if size is None:
         size = _size(envelope)
-    if size <= min(MAX_SPEECH_CHARS, MAX_CARD_CHARS):
+    if size <= _SMALLEST_LIMIT:
         return []  # no part can be longer than the whole; this is every ordinary turn
     problems = []
     response = envelope.get('response') or {}
@@ -364,13 +373,14 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
     The size check needs the text anyway; hosts send it as is instead of encoding again.
     """
     try:
-        text = _text(envelope)
+        text = _ENCODER.encode(envelope)
     except ValueError as error:
         logger.error("request %s: the response holds a number JSON cannot carry (%s), so Alexa "
                      "would reject it and the user hears an apology instead: keep NaN and "
                      "Infinity out of session attributes and responses", request_id, error)
         return APOLOGY.to_json(), _text(APOLOGY.to_json())
-    problems = check_limits(envelope, len(text))
+    size = len(text)
+    problems = check_limits(envelope, size) if size > _SMALLEST_LIMIT else None
     if problems:
         logger.error("request %s: the skill's response breaks Alexa's limits and was replaced "
                      "with an apology: %s", request_id, '; '.join(problems))
@@ -380,7 +390,7 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
                          "they were dropped and the next turn starts afresh", request_id)
             fallback = APOLOGY.to_json()
         return fallback, _text(fallback)
-    if len(text) > WARN_RESPONSE_BYTES:
+    if size > WARN_RESPONSE_BYTES:
         logger.warning("request %s: the response is %s bytes of JSON, above %s bytes (24 KB); "
                        "Alexa rejects responses above %s bytes (120 KB): keep large values out "
                        "of the session attributes (not_sent_fields)", request_id,
@@ -407,7 +417,7 @@ def parse_ssml(markup: str) -> ElementTree.Element:
 
 
 def _output_speech(speech: str, where: str) -> Dict[str, str]:
-    if not _is_ssml(speech):
+    if type(speech) is str and '<speak' not in speech[:64] or not _is_ssml(speech):
         return {'type': 'PlainText', 'text': speech}
     markup = speech.strip()
     try:
@@ -441,7 +451,10 @@ def _image(small_url: Optional[str], large_url: Optional[str]) -> Dict[str, str]
 
 def _session_json(attributes: Any) -> Optional[Dict[str, Any]]:
     """Session attributes as Alexa stores them; None leaves the key out, as Amazon's SDK does."""
-    value = jsonable(attributes)
+    if isinstance(attributes, SessionAttributes):
+        value = attributes.wire_json()
+    else:
+        value = jsonable(attributes)
     if value is None or isinstance(value, dict):
         return value
     raise ResponseError(f"session_attributes must be a dict, or an object whose to_json() "

@@ -9,6 +9,7 @@ import logging
 from collections import namedtuple
 from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
 
+from alexafsm.jsonable import SCALARS, jsonable
 from alexafsm.request import Request, parse
 
 INITIAL_STATE = 'initial'
@@ -30,6 +31,10 @@ class _ClassInfo:
         self.slots_cls = slots_cls
         self.fields: Tuple[str, ...] = tuple(fields)
         self.index: Dict[str, int] = {name.lower(): i for i, name in enumerate(fields)}
+        # the names as written map where their lower case does, saving a lower() per slot
+        self.exact: Dict[str, int] = {name: self.index[name.lower()] for name in fields}
+        self.plain_slots = getattr(slots_cls, 'to_json', None) is None
+        self.own_to_json = cls.to_json is not SessionAttributes.to_json
         self.none_slots = slots_cls._make([None] * len(fields))
         parameters = inspect.signature(cls.__init__).parameters.values()
         self.takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
@@ -40,10 +45,14 @@ class _ClassInfo:
     def slots_from_values(self, values: Dict[str, Optional[str]]) -> Any:
         """Namedtuple from the request's slots, names matched case-insensitively."""
         row = [None] * len(self.fields)
+        exact = self.exact
         for name, value in values.items():
-            i = self.index.get(name.lower())
-            if i is not None:
-                row[i] = value
+            i = exact.get(name)
+            if i is None:
+                i = self.index.get(name.lower())
+                if i is None:
+                    continue
+            row[i] = value
         return self.slots_cls._make(row)
 
     def slots_from_wire(self, value: Any) -> Any:
@@ -98,12 +107,13 @@ class SessionAttributes:
         Never raises on bad input: unknown keys are dropped, and attributes the subclass cannot
         rebuild start the session afresh; both are logged.
         """
-        info = _info(cls)
+        info = _INFO.get(cls) or _info(cls)
         if not request:
             return cls(slots=info.none_slots)
-        parsed: Request = parse(request)
-        attributes = cls._from_wire(parsed.attributes, info, parsed.request_id)
-        if not isinstance(attributes.state, str) or not attributes.state:
+        parsed: Request = request if type(request) is Request else parse(request)
+        attributes = cls._from_wire(parsed.attributes, info, parsed)
+        state = attributes.state
+        if not isinstance(state, str) or not state:
             attributes.state = INITIAL_STATE
         if parsed.intent_name is not None:
             attributes.intent = parsed.intent_name
@@ -114,7 +124,7 @@ class SessionAttributes:
 
     @classmethod
     def _from_wire(cls, wire: Dict[str, Any], info: _ClassInfo,
-                   request_id: Optional[str]) -> 'SessionAttributes':
+                   request: Request) -> 'SessionAttributes':
         if info.takes_any or wire.keys() <= info.accepted:
             known = wire
         else:
@@ -123,13 +133,13 @@ class SessionAttributes:
                 unknown = sorted(set(wire) - set(known))
                 logger.warning("request %s: session attributes %s are not parameters of "
                                "%s.__init__ and were dropped; add them as keyword arguments "
-                               "to keep them", request_id, unknown, cls.__name__)
+                               "to keep them", request.request_id, unknown, cls.__name__)
         try:
             return cls(**known)
         except Exception:  # the subclass's own conversions failed on data it once wrote
             logger.exception("request %s: %s could not be rebuilt from session attributes %s; "
                              "the session starts afresh from the initial state",
-                             request_id, cls.__name__, sorted(known))
+                             request.request_id, cls.__name__, sorted(known))
             return cls(slots=info.none_slots)
 
     @classmethod
@@ -146,6 +156,29 @@ class SessionAttributes:
         excluded = self.not_sent_fields
         return {k: v for k, v in self.__dict__.items()
                 if v is not None and k not in excluded and k[:1] != '_'}
+
+    def wire_json(self) -> Any:
+        """``to_json()`` as plain JSON values: what ``session.attributes`` carries to Alexa.
+
+        Every response converts the attributes, so unless a subclass overrides ``to_json`` the
+        fields are picked and converted in one pass instead of a dict built, then walked again.
+        """
+        info = _INFO.get(type(self))  # known once from_request ran, as it does on every turn
+        if info is None or info.own_to_json:
+            return jsonable(self.to_json())
+        excluded = self.not_sent_fields
+        wire = {}
+        for key, value in self.__dict__.items():
+            if value is None or key in excluded or key[:1] == '_':
+                continue
+            kind = type(value)
+            if kind in SCALARS:
+                wire[key] = value
+            elif kind is info.slots_cls and info.plain_slots:
+                wire[key] = [v if type(v) in SCALARS else jsonable(v) for v in value]
+            else:
+                wire[key] = jsonable(value)
+        return wire
 
     def __repr__(self) -> str:
         fields = ', '.join(f"{k}={v!r}" for k, v in self.__dict__.items())

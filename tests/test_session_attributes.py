@@ -133,3 +133,25 @@ def test_slots_cls_defaults_to_no_slots_and_a_wrong_one_is_named():
 
     with pytest.raises(TypeError, match='Wrong.slots_cls must be a namedtuple class'):
         Wrong.from_request(None)
+
+
+def test_wire_json_is_the_json_of_to_json_in_one_pass():
+    from alexafsm.jsonable import jsonable
+
+    class Thing:
+        def to_json(self):
+            return {'name': 'thing', 'tags': {'b', 'a'}}
+
+    s = Rich.from_request(intent_request('Search', {'Money': 'lots'}))
+    s.visits = (1, Slots('x', None))
+    s.cache = 'not sent'
+    s._private = 'not sent either'
+    s.extra = [Thing(), None, {'k': frozenset({3})}]
+    assert s.wire_json() == jsonable(s.to_json())
+    assert s.wire_json()['slots'] == [None, 'lots'] and 'cache' not in s.wire_json()
+
+    class Custom(Rich):
+        def to_json(self):
+            return {'only': Slots('a', 'b')}
+
+    assert Custom.from_request(None).wire_json() == {'only': ['a', 'b']}
