@@ -13,7 +13,7 @@ setup(
     long_description_content_type='text/x-rst',
     author='Allen AI',
     url='https://github.com/allenai/alexafsm',
-    license='Apache Software License 2.0',
+    license='Apache-2.0',
     packages=find_packages(include=['alexafsm', 'alexafsm.*']),
     include_package_data=True,
     python_requires='>=3.8',
@@ -45,7 +45,6 @@ setup(
     classifiers=[
         'Development Status :: 4 - Beta',
         'Intended Audience :: Developers',
-        'License :: OSI Approved :: Apache Software License',
         'Programming Language :: Python :: 3',
     ],
     keywords='alexa skill finite-state machine fsm dialog',
