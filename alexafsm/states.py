@@ -10,12 +10,14 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
 from alexafsm.extensions import PersistentAttributes, not_configured
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 
 TRANSITIONS = 'transitions'
+
+F = TypeVar('F', bound=Callable[..., Any])
 
 TRANSITION_KEYS = frozenset(
     {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after'})
@@ -55,13 +57,13 @@ def _check(state: str, transition: Any) -> Dict[str, Any]:
     return full
 
 
-def with_transitions(*transitions: Dict[str, Any]):
+def with_transitions(*transitions: Dict[str, Any]) -> Callable[[F], F]:
     """Declare the transitions into (``source``) or out of (``dest``) the decorated state.
 
     The dicts are checked here, at import time, so that a typo fails when the skill loads rather
     than when a user first says the intent. They are copied: one dict may serve several states.
     """
-    def decorate(state):
+    def decorate(state: F) -> F:
         name = state.__name__
         declared = [_check(name, t) for t in transitions]
         setattr(state, TRANSITIONS, declared + list(getattr(state, TRANSITIONS, [])))

@@ -21,7 +21,7 @@ import pytest
 
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
-from alexafsm.extensions import Extensions, StoreUnavailable
+from alexafsm.extensions import StoreUnavailable
 from alexafsm.interaction_model import load_model
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
@@ -32,7 +32,6 @@ from skills.pizza import PizzaPolicy, PizzaStates
 from skills.pizza import menu
 from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
 from skills.pizza.policy import ORDERS_DB_ENV, ORDERS_DB_FILE
-from skills.embedded_store import EmbeddedStore
 from tests.helpers import isolate_embedded_store
 from tests.oracle import assert_valid_request, assert_valid_response
 

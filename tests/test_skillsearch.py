@@ -23,7 +23,6 @@ from transitions import MachineError
 
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
-from alexafsm.extensions import Extensions
 from alexafsm.interaction_model import load_model
 from alexafsm.machine import build_transitions_machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
