@@ -22,9 +22,9 @@ def jsonable(value: Any) -> Any:
     if kind in SCALARS:
         return value
     if kind is dict:
-        return _plain_dict(value)
+        return plain_dict(value)
     if kind is list:
-        return _plain_list(value)
+        return plain_list(value)
     to_json = getattr(kind, 'to_json', None)
     if to_json is not None:
         return jsonable(to_json(value))
@@ -33,22 +33,26 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float)):  # subclasses such as Ssml or IntEnum
         return value
     if isinstance(value, dict):
-        return _plain_dict(dict(value))
+        return plain_dict(dict(value))
     if isinstance(value, list):
-        return _plain_list(list(value))
+        return plain_list(list(value))
     if isinstance(value, (set, frozenset)):
         return sorted((jsonable(v) for v in value), key=repr)
     raise TypeError(f"{kind.__name__} is not JSON serializable: give it a to_json() method "
                     f"or keep it out of the response with not_sent_fields")
 
 
-def _plain_dict(value: dict) -> dict:
+def plain_dict(value: dict) -> dict:
+    """``jsonable`` of a dict: the dict itself when already plain, so responses copy nothing."""
     copy = None
     for i, (key, item) in enumerate(value.items()):
-        if type(item) in SCALARS and type(key) is str:
+        kind = type(item)
+        if kind in SCALARS and type(key) is str:
             converted = item
         else:
-            converted = jsonable(item)
+            # nested plain containers are common: skip jsonable's dispatch for them
+            converted = plain_list(item) if kind is list else \
+                plain_dict(item) if kind is dict else jsonable(item)
             if copy is None and (converted is not item or type(key) is not str):
                 copy = dict(islice(value.items(), i))  # the plain entries before this one
         if copy is not None:
@@ -56,11 +60,14 @@ def _plain_dict(value: dict) -> dict:
     return value if copy is None else copy
 
 
-def _plain_list(value: list) -> list:
+def plain_list(value: list) -> list:
+    """``jsonable`` of a list: the list itself when already plain, so responses copy nothing."""
     for i, item in enumerate(value):
-        if type(item) in SCALARS:
+        kind = type(item)
+        if kind in SCALARS:
             continue
-        converted = jsonable(item)
+        converted = plain_list(item) if kind is list else \
+            plain_dict(item) if kind is dict else jsonable(item)
         if converted is not item:
             return value[:i] + [converted] + [jsonable(v) for v in value[i + 1:]]
     return value

@@ -154,7 +154,8 @@ class Machine:
             for trigger, by_source in self.events.items()}
         self._on_exit = self._state_callbacks('on_exit_')
         self._on_enter = self._state_callbacks('on_enter_')
-        self._responders = {name: method for name, method in states_cls.state_methods()}
+        #: The States method answering in each state, by state name.
+        self.responders: Dict[str, Callable[[Any], Any]] = dict(states_cls.state_methods())
         self._transitions_machine = None
         self._lock = threading.Lock()
 
@@ -252,7 +253,7 @@ class Machine:
     def responder(self, state: str) -> Callable[[Any], Any]:
         """The States method that answers in ``state``."""
         try:
-            return self._responders[state]
+            return self.responders[state]
         except KeyError:
             raise AttributeError(f"{self.states_cls.__name__} has no method '{state}', so the "
                                  f"machine cannot answer in state '{state}': add "

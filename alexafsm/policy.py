@@ -39,9 +39,11 @@ class ResponseJSON(dict):
     envelope's compact JSON as it was made (the size check needed it): hosts send it as is.
     """
 
+    __slots__ = ('response', 'text')
+
     def __init__(self, envelope: Dict[str, Any], resp: Optional[response.Response] = None,
                  text: Optional[str] = None) -> None:
-        super().__init__(envelope)
+        dict.__init__(self, envelope)
         self.response = resp
         self.text = text if text is not None else json.dumps(envelope)
 
@@ -50,8 +52,11 @@ class ResponseJSON(dict):
         return dict(self)
 
     def __getattr__(self, name: str) -> Any:
-        resp = self.__dict__.get('response')
-        if resp is None or name.startswith('__'):
+        # only called for names that are no attribute of the dict: those of the Response
+        if name in ResponseJSON.__slots__ or name.startswith('__'):
+            raise AttributeError(name)
+        resp = self.response
+        if resp is None:
             raise AttributeError(name)
         return getattr(resp, name)
 
@@ -65,13 +70,19 @@ class Policy:
     """
 
     states_cls: Optional[type] = None
+    _alexafsm_machine: Optional[Machine] = None  # compiled on first use, per class
     #: The skill's own store, analytics and interceptors; a host's are combined with them.
     extensions: Optional[Extensions] = None
     _persistence: Optional[Persistence] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._alexafsm_machine = None  # a subclass compiles its own, never its parent's
+
     def __init__(self, states: States, request: Any = None, with_graph: bool = False) -> None:
         self.states = states
-        self.state: str = states.attributes.state
+        attributes = states.__dict__.get('attributes')  # not yet built: the initial ones
+        self.state: str = attributes.state if attributes is not None else INITIAL_STATE
         self.request: Optional[Request] = parse(request) if request else None
         states.request = self.request
 
@@ -82,7 +93,14 @@ class Policy:
         Cheap enough to call for every request: the machine is compiled once per class.
         ``with_graph`` is accepted for 0.1.11 code; drawing is ``alexafsm.utils.graph``'s job.
         """
-        return cls(cls.states_cls.from_request(request), request, with_graph)
+        states_cls = cls.states_cls
+        if request:
+            states = states_cls.from_request(request)
+        elif states_cls.__dict__.get('_alexafsm_lazy'):
+            states = states_cls.__new__(states_cls)
+        else:
+            states = states_cls._initial()
+        return cls(states, request, with_graph)
 
     @classmethod
     def respond(cls, request: Any, *, extensions: Optional[Extensions] = None,
@@ -132,7 +150,7 @@ class Policy:
     @property
     def fsm(self) -> Machine:
         """The compiled machine of this Policy class."""
-        return Machine.of(type(self))
+        return self._alexafsm_machine or Machine.of(type(self))
 
     @property
     def machine(self) -> Any:
@@ -141,11 +159,12 @@ class Policy:
 
     def trigger(self, trigger: str) -> bool:
         """Fire ``trigger`` from the current state; see ``Machine.fire`` for the outcomes."""
-        return self.fsm.fire(self, trigger)
+        return (self._alexafsm_machine or Machine.of(type(self))).fire(self, trigger)
 
     def get_current_state_response(self) -> response.Response:
         """What the current state says: its States method's Response."""
-        return self.fsm.responder(self.state)(self.states)
+        fsm = self._alexafsm_machine or Machine.of(type(self))
+        return (fsm.responders.get(self.state) or fsm.responder(self.state))(self.states)
 
     def execute(self) -> response.Response:
         """Fire the turn's intent and answer with the state the machine is in afterwards.
@@ -153,7 +172,7 @@ class Policy:
         An intent the current state has no transition for answers NOT_UNDERSTOOD and keeps the
         state; when every candidate's conditions fail, the state stays and says its piece again.
         """
-        intent = self.attributes.intent
+        intent = self.states.attributes.intent
         previous = self.state
         try:
             self.trigger(intent)
@@ -163,7 +182,7 @@ class Policy:
         if logger.isEnabledFor(logging.INFO):
             logger.info("request %s: %s -> %s through %s", self._request_id(), previous,
                         self.state, intent)
-        self.attributes.state = self.state
+        self.states.attributes.state = self.state  # callbacks may have replaced the object
         return self.get_current_state_response()
 
     def handle(self, request: Any, voice_insights: Any = None,
@@ -178,7 +197,7 @@ class Policy:
         """
         built_from = self.request
         parsed = built_from if built_from is not None and built_from.raw is request \
-            else parse(request)
+            else request if type(request) is Request else Request(request)
         for problem in parsed.problems:
             logger.warning("request %s: %s", parsed.request_id, problem)
         active = self.extensions
@@ -189,8 +208,10 @@ class Policy:
                 resp = self._respond(parsed)
                 envelope = resp.to_json()
             except Exception:
-                resp, envelope = None, self._apology(parsed)
-            resp, envelope, text = _rendered(resp, envelope, parsed)
+                resp, envelope = response.APOLOGY, self._apology(parsed)
+            rendered, text = response.render(envelope, logger, parsed.request_id)
+            if rendered is not envelope:  # over Alexa's limits: the apology
+                resp, envelope = response.APOLOGY, rendered
         else:
             try:
                 resp, envelope, text = self._extended_turn(parsed, active)
@@ -204,7 +225,10 @@ class Policy:
                           os.environ.get('VOICELABS_API_KEY', ''), parsed, envelope)
         if record_filename:
             append_turn(record_filename, parsed.raw, envelope)
-        return ResponseJSON(envelope, resp, text)
+        out = dict.__new__(ResponseJSON)  # ResponseJSON(envelope, resp, text) minus a call
+        dict.update(out, envelope)
+        out.response, out.text = resp, text
+        return out
 
     def _apology(self, parsed: Request, stage: str = '',
                  error: Optional[BaseException] = None) -> Dict[str, Any]:
@@ -302,11 +326,11 @@ class Policy:
         kind = parsed.type
         if kind == INTENT:
             self._enter_turn(parsed)
-            resp = _with_session(self.execute(), self.attributes)
+            resp = _with_session(self.execute(), self.states.attributes)
         elif kind == LAUNCH:
             self._enter_turn(parsed)
-            self.state = self.attributes.state = INITIAL_STATE
-            resp = _with_session(self.get_current_state_response(), self.attributes)
+            self.state = self.states.attributes.state = INITIAL_STATE
+            resp = _with_session(self.get_current_state_response(), self.states.attributes)
         elif kind == CAN_FULFILL:
             resp = self._can_fulfill(parsed)
         else:
@@ -321,7 +345,7 @@ class Policy:
             states.attributes = states.session_attributes_cls.from_request(parsed)
             self.request = states.request = parsed
         state = states.attributes.state
-        if state not in Machine.of(type(self)).state_set:
+        if state not in (self._alexafsm_machine or Machine.of(type(self))).state_set:
             logger.warning("request %s: state '%s' from the session is not a state of %s "
                            "(renamed or removed by a deploy?); restarting from '%s'",
                            parsed.request_id, state, self.fsm.states_cls.__name__, INITIAL_STATE)
@@ -378,20 +402,19 @@ def apology_envelope(request: Any) -> Dict[str, Any]:
     return envelope
 
 
-_SESSION_ATTRIBUTES = response.Response._fields.index('session_attributes')
-
-
 def _with_session(resp: response.Response, attributes: SessionAttributes) -> response.Response:
     """``resp._replace(session_attributes=attributes)`` without its keyword handling.
 
     Every turn does this once, and ``_replace`` costs as much as the rest of building the
-    Response; a namedtuple of another kind still goes through ``_replace``.
+    Response; a subclass or a namedtuple of another kind still goes through ``_replace``.
     """
-    if not isinstance(resp, response.Response):
+    if type(resp) is not response.Response:
         return resp._replace(session_attributes=attributes)
-    fields = list(resp)
-    fields[_SESSION_ATTRIBUTES] = attributes
-    return resp._make(fields)
+    (speech, card, card_content, reprompt, should_end, image, _, small_image, directives,
+     can_fulfill) = resp
+    return tuple.__new__(response.Response, (
+        speech, card, card_content, reprompt, should_end, image, attributes, small_image,
+        directives, can_fulfill))
 
 
 def _rendered(resp: Optional[response.Response], envelope: Dict[str, Any], parsed: Request

@@ -109,6 +109,8 @@ class Request:
             self.problems.append("the request has no 'request' object")
             body = {}
         self.body: Dict[str, Any] = body
+        request_id = body.get('requestId')  # ties log lines and recordings to Alexa's logs
+        self.request_id: Optional[str] = request_id if type(request_id) is str else None
         session = raw.get('session')
         if type(session) is not dict:
             if session is not None:
@@ -131,11 +133,6 @@ class Request:
                 self.problems.append("'session.attributes' is not an object; starting afresh")
             attributes = {}
         self.attributes: Dict[str, Any] = attributes  # as the previous turn sent them
-
-    @property
-    def request_id(self) -> Optional[str]:
-        """Ties log lines, recordings and Alexa's own logs to one turn."""
-        return _str(self.body.get('requestId'))
 
     @property
     def locale(self) -> Optional[str]:

@@ -179,7 +179,8 @@ class Response(namedtuple('Response', _FIELDS)):
                 directives: Iterable[Union[Directive, Mapping[str, Any]]] = (),
                 can_fulfill: Optional[Mapping[str, Any]] = None) -> 'Response':
         if not card_content:
-            card_content = _spoken_text(speech) if _is_ssml(speech) else speech
+            card_content = speech if type(speech) is str and '<speak' not in speech \
+                else _spoken_text(speech) if _is_ssml(speech) else speech
         if type(directives) is not tuple:
             directives = (directives,) if isinstance(directives, (Directive, Mapping)) \
                 else tuple(directives)
@@ -227,14 +228,18 @@ class Response(namedtuple('Response', _FIELDS)):
         if directives or can_fulfill is not None:
             self._check_combination()
         response: Dict[str, Any] = {}
-        if speech is not None:
-            response['outputSpeech'] = _output_speech(speech, 'speech')
+        if speech is not None:  # plain text is the common case: built here, without a call
+            response['outputSpeech'] = {'type': 'PlainText', 'text': speech} \
+                if type(speech) is str and '<speak' not in speech \
+                else _output_speech(speech, 'speech')
         if card is not None:
             card_json = self._card_json()
             if card_json is not None:
                 response['card'] = card_json
         if reprompt and should_end is not True:
-            response['reprompt'] = {'outputSpeech': _output_speech(reprompt, 'reprompt')}
+            response['reprompt'] = {'outputSpeech': {'type': 'PlainText', 'text': reprompt}
+                                    if type(reprompt) is str and '<speak' not in reprompt
+                                    else _output_speech(reprompt, 'reprompt')}
         if should_end is not None:
             response['shouldEndSession'] = should_end
         if directives:
@@ -242,10 +247,12 @@ class Response(namedtuple('Response', _FIELDS)):
         if can_fulfill is not None:
             response['canFulfillIntent'] = jsonable(can_fulfill)
         envelope: Dict[str, Any] = {'version': '1.0'}
-        attributes = _session_json(session_attributes) if session_attributes is not None \
-            else None
-        if attributes is not None:
-            envelope['sessionAttributes'] = attributes
+        if session_attributes is not None:
+            attributes = session_attributes.wire_json() \
+                if isinstance(session_attributes, SessionAttributes) \
+                else _session_json(session_attributes)
+            if attributes is not None:
+                envelope['sessionAttributes'] = attributes
         envelope['response'] = response
         return envelope
 
@@ -373,7 +380,7 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
     The size check needs the text anyway; hosts send it as is instead of encoding again.
     """
     try:
-        text = _ENCODER.encode(envelope)
+        text = ''.join(_encode(envelope, 0))
     except ValueError as error:
         logger.error("request %s: the response holds a number JSON cannot carry (%s), so Alexa "
                      "would reject it and the user hears an apology instead: keep NaN and "
@@ -473,8 +480,19 @@ def _check_choice(what: str, value: Any, choices: Tuple[str, ...]) -> None:
 _ENCODER = json.JSONEncoder(separators=(',', ':'), allow_nan=False)
 
 
+if json.encoder.c_make_encoder is not None:
+    # What _ENCODER.encode() runs, made once rather than on every call. No circular-reference
+    # markers: jsonable() has walked every value the envelope holds, so it has no cycle.
+    _encode = json.encoder.c_make_encoder(
+        None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ':', ',', False,
+        False, False)
+else:  # Python without the json module's C accelerator
+    def _encode(value: Any, _level: int) -> Tuple[str]:
+        return (_ENCODER.encode(value),)
+
+
 def _text(value: Any) -> str:
-    return _ENCODER.encode(value)
+    return ''.join(_encode(value, 0))
 
 
 def _size(value: Any) -> int:

@@ -7,9 +7,9 @@ as a JSON list of values in the order of the ``slots_cls`` namedtuple's fields.
 import inspect
 import logging
 from collections import namedtuple
-from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
+from typing import Any, Dict, FrozenSet, Optional, Set, Tuple, Type
 
-from alexafsm.jsonable import SCALARS, jsonable
+from alexafsm.jsonable import SCALARS, plain_list, jsonable
 from alexafsm.request import Request, parse
 
 INITIAL_STATE = 'initial'
@@ -34,6 +34,8 @@ class _ClassInfo:
         # the names as written map where their lower case does, saving a lower() per slot
         self.exact: Dict[str, int] = {name: self.index[name.lower()] for name in fields}
         self.plain_slots = getattr(slots_cls, 'to_json', None) is None
+        self.not_sent_fields = cls.not_sent_fields
+        self.sent: Set[str] = set()  # fields known to be sent: see wire_json
         self.own_to_json = cls.to_json is not SessionAttributes.to_json
         self.none_slots = slots_cls._make([None] * len(fields))
         parameters = inspect.signature(cls.__init__).parameters.values()
@@ -54,6 +56,32 @@ class _ClassInfo:
                     continue
             row[i] = value
         return self.slots_cls._make(row)
+
+    def slots_from_request(self, request: Request) -> Any:
+        """Namedtuple from the intent's slots: ``slots_from_values(request.slot_values())``
+        in one pass, as every intent request needs it."""
+        raw_slots = request.intent.get('slots')
+        if type(raw_slots) is not dict:
+            return self.slots_from_values(request.slot_values())
+        row = [None] * len(self.fields)
+        exact, index = self.exact, self.index
+        for key, slot in raw_slots.items():
+            if type(slot) is dict:
+                name = slot.get('name')
+                if type(name) is not str:
+                    name = str(key)
+                value = slot.get('value')
+                if type(value) is not str:
+                    value = None
+            else:
+                name, value = str(key), None
+            i = exact.get(name)
+            if i is None:
+                i = index.get(name.lower())
+                if i is None:
+                    continue
+            row[i] = value
+        return tuple.__new__(self.slots_cls, row)  # _make() without its length check
 
     def slots_from_wire(self, value: Any) -> Any:
         """Namedtuple from what a previous turn sent: a list (0.1.11), a dict, or nothing.
@@ -111,36 +139,36 @@ class SessionAttributes:
         if not request:
             return cls(slots=info.none_slots)
         parsed: Request = request if type(request) is Request else parse(request)
-        attributes = cls._from_wire(parsed.attributes, info, parsed)
+        wire = parsed.attributes
+        known = wire if info.takes_any or wire.keys() <= info.accepted \
+            else cls._known(wire, info, parsed)
+        try:
+            attributes = cls(**known)
+        except Exception:  # the subclass's own conversions failed on data it once wrote
+            logger.exception("request %s: %s could not be rebuilt from session attributes %s; "
+                             "the session starts afresh from the initial state",
+                             parsed.request_id, cls.__name__, sorted(known))
+            attributes = cls(slots=info.none_slots)
         state = attributes.state
         if not isinstance(state, str) or not state:
             attributes.state = INITIAL_STATE
         if parsed.intent_name is not None:
             attributes.intent = parsed.intent_name
-            attributes.slots = info.slots_from_values(parsed.slot_values())
+            attributes.slots = info.slots_from_request(parsed)
         else:
             attributes.slots = info.slots_from_wire(attributes.slots)
         return attributes
 
     @classmethod
-    def _from_wire(cls, wire: Dict[str, Any], info: _ClassInfo,
-                   request: Request) -> 'SessionAttributes':
-        if info.takes_any or wire.keys() <= info.accepted:
-            known = wire
-        else:
-            known = {k: v for k, v in wire.items() if k in info.accepted}
-            if len(known) != len(wire):
-                unknown = sorted(set(wire) - set(known))
-                logger.warning("request %s: session attributes %s are not parameters of "
-                               "%s.__init__ and were dropped; add them as keyword arguments "
-                               "to keep them", request.request_id, unknown, cls.__name__)
-        try:
-            return cls(**known)
-        except Exception:  # the subclass's own conversions failed on data it once wrote
-            logger.exception("request %s: %s could not be rebuilt from session attributes %s; "
-                             "the session starts afresh from the initial state",
-                             request.request_id, cls.__name__, sorted(known))
-            return cls(slots=info.none_slots)
+    def _known(cls, wire: Dict[str, Any], info: _ClassInfo,
+               request: Request) -> Dict[str, Any]:
+        """The attributes ``__init__`` takes; the others are dropped, and the author told."""
+        known = {k: v for k, v in wire.items() if k in info.accepted}
+        unknown = sorted(set(wire) - set(known))
+        logger.warning("request %s: session attributes %s are not parameters of %s.__init__ "
+                       "and were dropped; add them as keyword arguments to keep them",
+                       request.request_id, unknown, cls.__name__)
+        return known
 
     @classmethod
     def empty_slots(cls) -> Any:
@@ -167,15 +195,28 @@ class SessionAttributes:
         if info is None or info.own_to_json:
             return jsonable(self.to_json())
         excluded = self.not_sent_fields
+        sent = info.sent if excluded is info.not_sent_fields else set()
+        slots_cls = info.slots_cls
         wire = {}
         for key, value in self.__dict__.items():
-            if value is None or key in excluded or key[:1] == '_':
+            if value is None:
                 continue
+            if key not in sent:
+                if key in excluded or key[:1] == '_':
+                    continue
+                sent.add(key)
             kind = type(value)
             if kind in SCALARS:
                 wire[key] = value
-            elif kind is info.slots_cls and info.plain_slots:
-                wire[key] = [v if type(v) in SCALARS else jsonable(v) for v in value]
+            elif kind is list:
+                wire[key] = plain_list(value)
+            elif kind is slots_cls and info.plain_slots:
+                row = list(value)
+                for v in row:
+                    if type(v) not in SCALARS:
+                        row = jsonable(value)
+                        break
+                wire[key] = row
             else:
                 wire[key] = jsonable(value)
         return wire

@@ -82,6 +82,23 @@ def _declared_on(cls: type, name: str, method: Any) -> List[Dict[str, Any]]:
     return []
 
 
+class _InitialAttributes:
+    """The attributes of a States object made without any: the initial ones, built on first use.
+
+    0.1.11's way to serve a request, ``Policy.initialize().handle(request)``, makes the policy
+    in the initial state and then replaces its attributes with the request's; building initial
+    ones that nobody reads would cost every such request a skill constructor call. Assigning
+    ``attributes`` stores them on the object, which then takes precedence over this.
+    """
+
+    def __get__(self, states: Any, owner: type) -> Any:
+        if states is None:
+            return self
+        attributes = owner.session_attributes_cls.from_request(None)
+        states.__dict__['attributes'] = attributes
+        return attributes
+
+
 class States:
     """Base class of a skill's states; subclass it with one method per state.
 
@@ -95,6 +112,8 @@ class States:
     default_prompt = "How can I help?"
     request = None  # the parsed request of the turn, set by the policy
     _persistence = None  # the turn's access to the attributes store, set by the policy
+
+    attributes = _InitialAttributes()
 
     def __init__(self, attributes: SessionAttributes) -> None:
         self.attributes = attributes
@@ -114,6 +133,19 @@ class States:
     def from_request(cls, request: Any) -> 'States':
         """Build the states of one turn over the attributes the request carries."""
         return cls(cls.session_attributes_cls.from_request(request))
+
+    @classmethod
+    def _initial(cls) -> 'States':
+        """``from_request(None)``, with the attributes left to be built when first read.
+
+        Only when the subclass keeps the base ``__init__`` and ``from_request``: one that
+        overrides them gets them called, as it expects.
+        """
+        if cls.__init__ is States.__init__ and \
+                cls.from_request.__func__ is States.from_request.__func__:  # type: ignore
+            cls._alexafsm_lazy = True  # the policy skips this call from now on
+            return cls.__new__(cls)
+        return cls.from_request(None)
 
     @classmethod
     def state_methods(cls) -> List[Tuple[str, Any]]:

@@ -304,3 +304,72 @@ def test_no_objects_pile_up_across_requests():
         SearchPolicy.initialize().handle(request)
     gc.collect()
     assert len(gc.get_objects()) - before < 50
+
+
+def test_initialize_without_a_request_builds_the_initial_attributes_only_when_read():
+    built = []
+
+    class Counted(Attributes):
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs.get('state', INITIAL_STATE))
+            super().__init__(*args, **kwargs)
+
+    class CountedStates(SearchStates):
+        session_attributes_cls = Counted
+
+    class CountedPolicy(SearchPolicy):
+        states_cls = CountedStates
+
+    out = CountedPolicy.initialize().handle(intent_request('Search', {'query': 'x'}))
+    assert built == [INITIAL_STATE] and 'You asked for x' in out.speech  # only the request's
+    policy = CountedPolicy.initialize()
+    assert policy.state == INITIAL_STATE and built == [INITIAL_STATE]
+    assert policy.attributes.state == INITIAL_STATE and policy.attributes.slots == Slots(None)
+    assert policy.attributes is policy.states.attributes and len(built) == 2
+    assert policy.get_current_state_response().speech.startswith('Welcome')
+
+
+def test_initialize_calls_a_states_subclass_own_init_and_from_request():
+    calls = []
+
+    class OwnInit(SearchStates):
+        def __init__(self, attributes):
+            calls.append('__init__')
+            super().__init__(attributes)
+
+    class OwnFromRequest(SearchStates):
+        @classmethod
+        def from_request(cls, request):
+            calls.append('from_request')
+            return super().from_request(request)
+
+    for states_cls in (OwnInit, OwnFromRequest):
+        policy_cls = type('P', (SearchPolicy,), {'states_cls': states_cls})
+        assert policy_cls.initialize().attributes.state == INITIAL_STATE
+    assert calls == ['__init__', 'from_request']
+
+
+def test_a_response_subclass_keeps_its_type_when_the_session_is_added():
+    class Spoken(response.Response):
+        pass
+
+    class SubclassStates(SearchStates):
+        def initial(self):
+            return Spoken(speech='Hi from a subclass.', reprompt='Hm?')
+
+    policy_cls = type('P', (SearchPolicy,), {'states_cls': SubclassStates})
+    out = policy_cls.initialize().handle(base_request('LaunchRequest'))
+    assert type(out.response) is Spoken and out.response.session_attributes.state == 'initial'
+    assert out['response']['outputSpeech']['text'] == 'Hi from a subclass.'
+
+
+def test_each_policy_subclass_compiles_its_own_machine():
+    class Narrow(SearchStates):
+        @with_transitions()
+        def helping(self):
+            return response.Response(speech='No help here.')
+
+    parent = SearchPolicy.initialize()
+    child = type('Child', (SearchPolicy,), {'states_cls': Narrow}).initialize()
+    assert parent.fsm is not child.fsm and parent.fsm.handles(amazon_intent.HELP, 'initial')
+    assert not child.fsm.handles(amazon_intent.HELP, 'initial')

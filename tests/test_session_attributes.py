@@ -155,3 +155,33 @@ def test_wire_json_is_the_json_of_to_json_in_one_pass():
             return {'only': Slots('a', 'b')}
 
     assert Custom.from_request(None).wire_json() == {'only': ['a', 'b']}
+
+
+def test_wire_json_follows_not_sent_fields_set_on_the_object_and_late_private_fields():
+    s = Rich.from_request(intent_request('Search', {'Money': 'lots'}))
+    s.cache = 'sent by this object'
+    s.not_sent_fields = ['slots']  # an object may narrow what it sends
+    assert s.wire_json()['cache'] == 'sent by this object' and 'slots' not in s.wire_json()
+    other = Rich.from_request(None)
+    other.cache = 'never sent'
+    other._late = 'private, first seen after other fields were sent'
+    assert 'cache' not in other.wire_json() and '_late' not in other.wire_json()
+    assert other.wire_json() == jsonable_of_to_json(other)
+
+
+def jsonable_of_to_json(attributes):
+    from alexafsm.jsonable import jsonable
+    return jsonable(attributes.to_json())
+
+
+def test_slots_from_the_request_match_the_slow_path_on_odd_slots():
+    odd = {'MONEY': {'name': 'MONEY', 'value': 'lots'}, 'love': 'not an object',
+           'x': {'name': 7, 'value': 3}, 'Love': {'name': 'Love', 'value': 'much'}}
+    request = intent_request('Search')
+    request['request']['intent']['slots'] = odd
+    from alexafsm.request import Request
+    from alexafsm.session_attributes import _info
+    parsed = Request(request)
+    info = _info(Rich)
+    assert info.slots_from_request(parsed) == info.slots_from_values(parsed.slot_values()) \
+        == Slots('much', 'lots')
