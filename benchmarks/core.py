@@ -5,18 +5,24 @@ them, and prints:
   floor     json.loads(request) + json.dumps(response): what any Python endpoint pays
   ours      json.loads + Policy.initialize().handle(request) + json.dumps (0.1.11's usage)
   machine   0.1.11's way: a transitions.Machine built for every request, then fired
+  0.1.11    alexafsm 0.1.11 itself, in a subprocess (skills written for its API, when
+            ./scripts/test.sh has unpacked it into .cache/)
+  build     building that Machine alone, which bounds machine/ours: a turn costs at least the
+            floor, so no implementation can be more than (build + floor) / floor times faster
 and the ratios ours/floor (target <= 2) and machine/ours (target >= 15).
 
     .venv/bin/python benchmarks/core.py [--skill tests.fixtures.compat_skill:Policy] [--seconds 2]
 """
 import argparse
 import json
+import subprocess
 import sys
 import time
 from importlib import import_module
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from transitions import Machine as TransitionsMachine, MachineError  # noqa: E402
 
@@ -106,12 +112,16 @@ class PerRequestMachine:
         self.names = list(state_order(self.states_cls))
         self.declared = self.states_cls.get_states_transitions()[1]
 
-    def handle(self, request):
-        policy = self.policy_cls.initialize()
+    def build(self, policy):
         machine = TransitionsMachine(model=policy, states=self.names, initial='initial',
                                      auto_transitions=False)
         for spec in self.declared:
             machine.add_transition(**spec)
+        return machine
+
+    def handle(self, request):
+        policy = self.policy_cls.initialize()
+        machine = self.build(policy)
         kind = request['request']['type']
         if kind == 'LaunchRequest':
             resp = policy.get_current_state_response()
@@ -129,8 +139,64 @@ class PerRequestMachine:
         return resp.to_json()
 
 
-def per_request(fns, texts, seconds, rounds=10):
-    """Cost of one request in microseconds for each of ``fns``, measured in interleaved rounds.
+OLD_VERSION = ROOT / '.cache' / 'alexafsm-0.1.11'
+OLD_SKILLS = {'tests.fixtures.compat_skill:Policy': ROOT / 'tests' / 'fixtures'}
+
+# Runs in a subprocess on 0.1.11's package: a round of passes for each line on stdin.
+OLD_DRIVER = """
+import json, sys, time
+import alexafsm
+assert alexafsm.__version__ == '0.1.11', alexafsm.__file__
+import alexafsm.make_json_serializable  # 0.1.11's responses need its json monkey-patch
+from compat_skill import Policy
+texts = json.loads(sys.stdin.readline())
+def turn(text):
+    try:
+        return json.dumps(Policy.initialize().handle(json.loads(text)))
+    except Exception:  # 0.1.11 raises on an intent its machine does not know
+        return None
+for line in sys.stdin:
+    start = time.perf_counter()
+    for _ in range(int(line)):
+        for text in texts:
+            turn(text)
+    print(time.perf_counter() - start, flush=True)
+"""
+
+
+class OldVersion:
+    """alexafsm 0.1.11 serving the same session in a subprocess, timed round by round."""
+
+    def __init__(self, skill_dir, texts):
+        self.process = subprocess.Popen(
+            [sys.executable, '-c', OLD_DRIVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, cwd=skill_dir,  # not ROOT: '-c' puts the working directory on sys.path
+            env={'PYTHONPATH': f'{OLD_VERSION}:{skill_dir}', 'PATH': '/usr/bin:/bin'})
+        self.process.stdin.write(json.dumps(texts) + '\n')
+
+    def __call__(self, passes):
+        self.process.stdin.write(f'{passes}\n')
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def local(fn, texts):
+    """A timer of ``passes`` passes through the session in this process."""
+    def timed(passes):
+        start = time.perf_counter()
+        for _ in range(passes):
+            for text in texts:
+                fn(text)
+        return time.perf_counter() - start
+    return timed
+
+
+def per_request(timers, turns, seconds, rounds=10):
+    """Cost of one request in microseconds for each of ``timers``, measured in interleaved rounds.
 
     Neighbours on a shared machine slow it down for seconds at a time, so timing one side after
     the other skews their ratio: here the sides take turns, round by round, and each side's
@@ -138,23 +204,13 @@ def per_request(fns, texts, seconds, rounds=10):
     about ``seconds / rounds`` of passes through the session with garbage collection on, so the
     collections a request's allocations cause are paid inside the round, as a server pays them.
     """
-    def one_pass(fn):
-        for text in texts:
-            fn(text)
-
-    passes = {}
-    for name, fn in fns.items():
-        start = time.perf_counter()
-        one_pass(fn)
-        passes[name] = max(1, int(seconds / rounds / max(time.perf_counter() - start, 1e-9)))
-    best = dict.fromkeys(fns, float('inf'))
+    passes = {name: max(1, int(seconds / rounds / max(timed(1), 1e-9)))
+              for name, timed in timers.items()}
+    best = dict.fromkeys(timers, float('inf'))
     for _ in range(rounds):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            for _ in range(passes[name]):
-                one_pass(fn)
-            best[name] = min(best[name], (time.perf_counter() - start) / passes[name])
-    return {name: best[name] / len(texts) * 1e6 for name in fns}
+        for name, timed in timers.items():
+            best[name] = min(best[name], timed(passes[name]) / passes[name])
+    return {name: best[name] / turns * 1e6 for name in timers}
 
 
 def main():
@@ -179,17 +235,31 @@ def main():
         def machine(text):
             return json.dumps(legacy.handle(json.loads(text)))
 
-        ours(texts[0])
-        machine(texts[0])
-        times = per_request({'floor': floor, 'ours': ours}, texts, args.seconds * 2)
+        def build(_text):
+            return legacy.build(policy_cls.initialize())
+
+        timers = {'floor': local(floor, texts), 'ours': local(ours, texts)}
+        old = None
+        if spec in OLD_SKILLS and (OLD_VERSION / 'alexafsm').is_dir():
+            old = timers['0.1.11'] = OldVersion(OLD_SKILLS[spec], texts)
+        times = per_request(timers, len(texts), args.seconds * 2)
+        times.update(per_request({'machine': local(machine, texts), 'build': local(build, texts)},
+                                 len(texts), args.seconds))
+        if old is not None:
+            old.close()
         t_floor, t_ours = times['floor'], times['ours']
-        t_machine = per_request({'machine': machine}, texts, args.seconds / 2)['machine']
         print(f"{spec}: {len(texts)} turns per session")
         print(f"  floor    {t_floor:8.1f} us/request  (json.loads + json.dumps)")
         print(f"  ours     {t_ours:8.1f} us/request  ratio to floor {t_ours / t_floor:5.2f} "
               f"(target <= 2)")
-        print(f"  machine  {t_machine:8.1f} us/request  0.1.11's per-request Machine is "
-              f"{t_machine / t_ours:5.1f}x ours (target >= 15)")
+        print(f"  machine  {times['machine']:8.1f} us/request  0.1.11's per-request Machine is "
+              f"{times['machine'] / t_ours:5.1f}x ours (target >= 15)")
+        if old is not None:
+            print(f"  0.1.11   {times['0.1.11']:8.1f} us/request  alexafsm 0.1.11 itself is "
+                  f"{times['0.1.11'] / t_ours:5.1f}x ours")
+        print(f"  build    {times['build']:8.1f} us/request  building the Machine alone; at best "
+              f"a turn costs the floor, so 0.1.11's way can be at most "
+              f"{(times['build'] + t_floor) / t_floor:4.1f}x slower than any implementation")
 
 
 def _importable(spec):
