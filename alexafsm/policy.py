@@ -70,14 +70,10 @@ class Policy:
     """
 
     states_cls: Optional[type] = None
-    _alexafsm_machine: Optional[Machine] = None  # compiled on first use, per class
+    _alexafsm_machine: Optional[Machine] = None  # set by Machine.of on the class it compiled
     #: The skill's own store, analytics and interceptors; a host's are combined with them.
     extensions: Optional[Extensions] = None
     _persistence: Optional[Persistence] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._alexafsm_machine = None  # a subclass compiles its own, never its parent's
 
     def __init__(self, states: States, request: Any = None, with_graph: bool = False) -> None:
         self.states = states
@@ -150,7 +146,8 @@ class Policy:
     @property
     def fsm(self) -> Machine:
         """The compiled machine of this Policy class."""
-        return self._alexafsm_machine or Machine.of(type(self))
+        fsm = self._alexafsm_machine  # a subclass may see its parent's: then compile its own
+        return fsm if fsm is not None and fsm.policy_cls is type(self) else Machine.of(type(self))
 
     @property
     def machine(self) -> Any:
@@ -159,11 +156,16 @@ class Policy:
 
     def trigger(self, trigger: str) -> bool:
         """Fire ``trigger`` from the current state; see ``Machine.fire`` for the outcomes."""
-        return (self._alexafsm_machine or Machine.of(type(self))).fire(self, trigger)
+        fsm = self._alexafsm_machine  # self.fsm, without the property's call
+        if fsm is None or fsm.policy_cls is not type(self):
+            fsm = Machine.of(type(self))
+        return fsm.fire(self, trigger)
 
     def get_current_state_response(self) -> response.Response:
         """What the current state says: its States method's Response."""
-        fsm = self._alexafsm_machine or Machine.of(type(self))
+        fsm = self._alexafsm_machine  # self.fsm, without the property's call
+        if fsm is None or fsm.policy_cls is not type(self):
+            fsm = Machine.of(type(self))
         return (fsm.responders.get(self.state) or fsm.responder(self.state))(self.states)
 
     def execute(self) -> response.Response:
@@ -345,7 +347,7 @@ class Policy:
             states.attributes = states.session_attributes_cls.from_request(parsed)
             self.request = states.request = parsed
         state = states.attributes.state
-        if state not in (self._alexafsm_machine or Machine.of(type(self))).state_set:
+        if state not in self.fsm.state_set:
             logger.warning("request %s: state '%s' from the session is not a state of %s "
                            "(renamed or removed by a deploy?); restarting from '%s'",
                            parsed.request_id, state, self.fsm.states_cls.__name__, INITIAL_STATE)

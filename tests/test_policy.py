@@ -373,3 +373,18 @@ def test_each_policy_subclass_compiles_its_own_machine():
     child = type('Child', (SearchPolicy,), {'states_cls': Narrow}).initialize()
     assert parent.fsm is not child.fsm and parent.fsm.handles(amazon_intent.HELP, 'initial')
     assert not child.fsm.handles(amazon_intent.HELP, 'initial')
+
+
+def test_a_subclass_served_after_its_parent_gets_its_own_machine():
+    class Parent(SearchPolicy):
+        pass
+
+    class Narrow(SearchStates):
+        @with_transitions()
+        def helping(self):
+            return response.Response(speech='No help here.')
+
+    Parent.initialize().handle(intent_request(amazon_intent.HELP))  # the parent compiles first
+    child = type('Child', (Parent,), {'states_cls': Narrow})
+    out = child.initialize().handle(intent_request(amazon_intent.HELP))
+    assert out.speech == response.NOT_UNDERSTOOD.speech
