@@ -160,6 +160,12 @@ def test_a_recorded_conversation_becomes_a_story_that_replays_it():
      "speech_matches '(unclosed' is not a regular expression"),
     ({'stories': [{'name': 's', 'turns': [{'intent': 'X', 'should_end': 'yes'}]}]},
      "should_end is true or false, got 'yes'"),
+    ({'stories': [{'name': 's', 'turns': [{'intent': 'X', 'directives': 'Dialog.Delegate'}]}]},
+     "directives is a list of directive types such as Dialog.Delegate"),
+    ({'stories': [{'name': 's', 'turns': [{'intent': 'X', 'directives': [{'slot': 'a'}]}]}]},
+     "or of mappings with a 'type' and the fields to check"),
+    ({'stories': [{'name': 's', 'turns': [{'intent': 'X', 'reprompt': 3}]}]},
+     "reprompt is compared to a string, or null for none, got 3"),
     ({'stories': [{'name': 's', 'turns': [{'end': 'BORED'}]}]},
      "'end' takes a reason, one of USER_INITIATED, ERROR, EXCEEDED_MAX_REPROMPTS"),
     ({'stories': [{'name': 's', 'turns': [{'intent': 'X', 'slots': {'n': True}}]}]},
@@ -341,3 +347,46 @@ def test_a_skillsearch_story(tmp_path, monkeypatch):
     assert result.passed, result.report()
     for turn in result.turns:
         assert_valid_response(turn.response)
+
+
+
+PIZZA_MODEL = Path(__file__).resolve().parents[1] / 'skills' / 'pizza' / 'model' / 'en-US.json'
+
+
+def run_pizza(**expect):
+    """The example pizza skill's first two dialog turns, with checks on the second: it answers
+    a started order with Dialog.Delegate and no speech, then asks for the topping itself."""
+    from skills.pizza import PizzaPolicy as DialogPizza
+    story = Story('dialog', (
+        StoryTurn('intent', intent='OrderPizzaIntent', slots={'size': 'large'},
+                  dialog_state='STARTED'),
+        StoryTurn('intent', intent='OrderPizzaIntent', slots={'crust': 'thin'},
+                  dialog_state='IN_PROGRESS', expect=expect)))
+    result = run_story(DialogPizza, story, model=PIZZA_MODEL)
+    for turn in result.turns:
+        assert_valid_response(turn.response)
+    return result
+
+
+def test_directives_speech_and_reprompt_checks_pass_when_met_and_name_what_differs():
+    elicit = {'type': 'Dialog.ElicitSlot', 'slotToElicit': 'toppingOne'}
+    assert run_pizza(directives=['Dialog.ElicitSlot'], reprompt=None).passed is False
+    assert run_pizza(directives=['Dialog.ElicitSlot'],
+                     speech_contains='What topping would you like?').passed
+    assert run_pizza(directives=[elicit]).passed
+    failed = run_pizza(directives=['Dialog.Delegate'])
+    assert failed.mismatches[0].describe() == \
+        "directives: expected ['Dialog.Delegate'], got ['Dialog.ElicitSlot']"
+    failed = run_pizza(directives=[{**elicit, 'slotToElicit': 'method'}])
+    assert failed.mismatches[0].got == [elicit]  # only the fields the story named
+    failed = run_pizza(directives=[], speech=None)
+    assert [m.expectation for m in failed.mismatches] == ['directives', 'speech']
+
+
+def test_a_turn_without_speech_is_checked_with_null():
+    from skills.pizza import PizzaPolicy as DialogPizza
+    story = Story('delegate', (StoryTurn('intent', intent='OrderPizzaIntent',
+                                         slots={'size': 'large'}, dialog_state='STARTED',
+                                         expect={'speech': None, 'reprompt': None,
+                                                 'directives': ['Dialog.Delegate']}),))
+    assert run_story(DialogPizza, story, model=PIZZA_MODEL).passed

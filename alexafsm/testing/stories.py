@@ -31,9 +31,20 @@ story file) that makes intents and slot names checked and custom slot types reso
 Each turn does one thing: ``launch``, ``intent`` (with ``slots``, and optionally
 ``dialog_state`` and ``confirmation_status``), or ``end`` (a SessionEndedRequest with a reason,
 USER_INITIATED when left empty). Whatever else the turn names is checked against the response:
-``state``, ``speech`` (equal), ``speech_contains`` (a string or a list of them),
-``speech_matches`` (a regular expression, searched), ``should_end`` and ``card_title`` (null:
-no card). Speech is compared as sent: SSML speech includes its markup.
+``state``, ``speech`` (equal; null: nothing said, as with Dialog.Delegate), ``speech_contains``
+(a string or a list of them), ``speech_matches`` (a regular expression, searched),
+``reprompt`` (equal; null: none), ``should_end``, ``card_title`` (null: no card) and
+``directives``: the response's directives in order, each given by its type or by a mapping of
+the fields it must have (``[]``: none)::
+
+          - intent: OrderPizzaIntent
+            dialog_state: STARTED
+            speech: null
+            directives: [Dialog.Delegate]
+          - intent: OrderPizzaIntent
+            directives: [{type: Dialog.ElicitSlot, slotToElicit: topping}]
+
+Speech is compared as sent: SSML speech includes its markup.
 """
 import difflib
 import re
@@ -50,8 +61,8 @@ from alexafsm.testing.requests import CONFIRMATION_STATUSES, DIALOG_STATES, SESS
 
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
-EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'should_end',
-                'card_title')
+EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'reprompt',
+                'should_end', 'card_title', 'directives')
 INTENT_OPTIONS = ('slots', 'dialog_state', 'confirmation_status')
 FILE_KEYS = ('skill', 'model', 'stories')
 
@@ -449,8 +460,18 @@ def _check_turn(turn: Turn) -> None:
 def _validate_expectation(name: str, expected: Any) -> None:
     if name == 'should_end' and not isinstance(expected, bool):
         raise StoryError(f"should_end is true or false, got {expected!r}")
-    if name in ('state', 'speech') and not isinstance(expected, str):
-        raise StoryError(f"{name} is compared to a string, got {expected!r}")
+    if name == 'state' and not isinstance(expected, str):
+        raise StoryError(f"state is compared to a string, got {expected!r}")
+    if name in ('speech', 'reprompt') and expected is not None and not isinstance(expected, str):
+        raise StoryError(f"{name} is compared to a string, or null for none, got {expected!r}")
+    if name == 'directives':
+        if not isinstance(expected, list) or not all(
+                isinstance(d, str) or (isinstance(d, dict) and isinstance(d.get('type'), str))
+                for d in expected):
+            raise StoryError(f"directives is a list of directive types such as Dialog.Delegate, "
+                             f"or of mappings with a 'type' and the fields to check, such as "
+                             f"{{type: Dialog.ElicitSlot, slotToElicit: topping}}; [] for none; "
+                             f"got {expected!r}")
     if name == 'card_title' and expected is not None and not isinstance(expected, str):
         raise StoryError(f"card_title is a string, or null for no card, got {expected!r}")
     if name == 'speech_contains':
@@ -482,6 +503,25 @@ def _contains(expected: Any, got: conversation.Turn) -> List[Mismatch]:
             if speech is None or part not in speech]
 
 
+def _directives(expected: List[Any], got: conversation.Turn) -> List[Mismatch]:
+    """The directives in order: a type alone names the directive, a mapping names fields it
+    must have with these values (a subset: ``updatedIntent`` may be left out)."""
+    sent = (got.response.get('response') or {}).get('directives') or []
+    wanted = [{'type': d} if isinstance(d, str) else d for d in expected]
+    if len(sent) == len(wanted) and all(
+            isinstance(d, dict) and all(d.get(k) == v for k, v in w.items())
+            for w, d in zip(wanted, sent)):
+        return []
+    # report like with like: types for types, and only the fields the story names
+    if all(isinstance(w, str) for w in expected):
+        return [Mismatch('directives', expected,
+                         [d.get('type') if isinstance(d, dict) else d for d in sent])]
+    named = {key for w in wanted for key in w}
+    return [Mismatch('directives', expected,
+                     [{k: v for k, v in d.items() if k in named} if isinstance(d, dict) else d
+                      for d in sent])]
+
+
 def _matches(expected: str, got: conversation.Turn) -> List[Mismatch]:
     speech = got.speech
     if speech is not None and re.search(expected, speech):
@@ -494,8 +534,10 @@ _CHECKS = {
     'speech': _equal('speech', lambda got: got.speech),
     'speech_contains': _contains,
     'speech_matches': _matches,
+    'reprompt': _equal('reprompt', lambda got: got.reprompt),
     'should_end': _equal('should_end', lambda got: got.should_end),
     'card_title': _equal('card_title', lambda got: (got.card or {}).get('title')),
+    'directives': _directives,
 }
 
 
