@@ -21,11 +21,9 @@ import os
 import sys
 import tempfile
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator, List, Sequence, Tuple
-from unittest import mock
+from typing import Callable, List, Sequence, Tuple
 
 import click
 
@@ -37,7 +35,6 @@ if str(ROOT) not in sys.path:  # the example skills live in the checkout, not in
 from alexafsm.cli.skill import load_policy  # noqa: E402
 from alexafsm.interaction_model import ModelError, load_model  # noqa: E402
 from alexafsm.persistence import MemoryStore  # noqa: E402
-from alexafsm.testing import requests  # noqa: E402
 from alexafsm.testing.stories import (StoryError, StoryResult, load_stories,  # noqa: E402
                                       run_story)
 
@@ -85,12 +82,12 @@ def record(story_file: Path, target: Path) -> List[StoryResult]:
     os.chmod(scratch, 0o644)  # as transcript.append_turn creates files: readable by all
     failed = []
     try:
-        with _numbered_ids(name):
-            for story in stories.stories:
-                result = run_story(policy_cls, story, model=model, store=store, clock=clock,
-                                   user_id=_user_id(name, story.name), record_to=scratch)
-                if not result.passed:
-                    failed.append(result)
+        ids = _numbered_ids(name)
+        for story in stories.stories:
+            result = run_story(policy_cls, story, model=model, store=store, clock=clock,
+                               ids=ids, user_id=_user_id(name, story.name), record_to=scratch)
+            if not result.passed:
+                failed.append(result)
         if not failed:
             os.replace(scratch, target)
     finally:
@@ -171,8 +168,7 @@ class _Clock:
         return self.start + next(self.ticks) * self.step
 
 
-@contextmanager
-def _numbered_ids(recording: str) -> Iterator[None]:
+def _numbered_ids(recording: str) -> Callable[[str], str]:
     """Request and session ids numbered within the recording instead of drawn at random.
 
     Still unique across recordings (the recording's name is part of each) and shaped like
@@ -180,15 +176,11 @@ def _numbered_ids(recording: str) -> Iterator[None]:
     """
     counters = {'request': itertools.count(1), 'session': itertools.count(1)}
 
-    def maker(kind: str):
-        def new_id() -> str:
-            name = f'{recording}#{kind}-{next(counters[kind])}'
-            return f'amzn1.echo-api.{kind}.{uuid.uuid5(uuid.NAMESPACE_URL, name)}'
-        return new_id
+    def new_id(kind: str) -> str:
+        name = f'{recording}#{kind}-{next(counters[kind])}'
+        return f'amzn1.echo-api.{kind}.{uuid.uuid5(uuid.NAMESPACE_URL, name)}'
 
-    with mock.patch.object(requests, 'new_request_id', maker('request')), \
-            mock.patch.object(requests, 'new_session_id', maker('session')):
-        yield
+    return new_id
 
 
 def _user_id(recording: str, story: str) -> str:

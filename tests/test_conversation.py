@@ -374,3 +374,23 @@ def test_a_conversation_with_a_store_remembers_the_user_across_sessions():
         assert chat.say('EchoIntent', phrase='hi').speech == 'You said: hi'
         chat.end()
     assert json.loads(store.load('amzn1.ask.account.MEMORY').text)['echoes'] == 2
+
+
+def test_a_conversation_takes_its_request_and_session_ids_from_the_given_maker():
+    made = []
+
+    def numbered(kind):
+        made.append(kind)
+        return f'amzn1.echo-api.{kind}.{len(made)}'
+
+    chat = Conversation(PizzaPolicy, ids=numbered)
+    first = chat.launch().request
+    second = chat.say('OrderIntent', size='small').request
+    assert first['session']['sessionId'] == 'amzn1.echo-api.session.1'
+    assert first['request']['requestId'] == 'amzn1.echo-api.request.2'
+    assert second['session']['sessionId'] == 'amzn1.echo-api.session.1'  # the same session
+    assert second['request']['requestId'] == 'amzn1.echo-api.request.3'
+    other = Conversation(PizzaPolicy).launch().request  # by default, unique random ids
+    assert other['request']['requestId'].startswith('amzn1.echo-api.request.')
+    assert other['request']['requestId'] != Conversation(PizzaPolicy).launch().request[
+        'request']['requestId']

@@ -13,7 +13,7 @@ When the skill ends the session, the next turn opens a new one::
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from alexafsm.interaction_model import Intent as IntentModel
 from alexafsm.interaction_model import InteractionModel, SlotType, load_model
@@ -21,7 +21,8 @@ from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
                                        custom_type_resolution, describe_request, intent_request,
-                                       launch_request, session_ended_request, utc_now)
+                                       launch_request, random_id, session_ended_request,
+                                       utc_now)
 
 PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
 
@@ -88,12 +89,13 @@ class Conversation:
                  locale: str = 'en-US', application_id: str = APPLICATION_ID,
                  record_to: Optional['os.PathLike[str] | str'] = None,
                  model: Optional[PathOrModel] = None, clock: Any = utc_now,
-                 store: Any = None, analytics: Any = None) -> None:
+                 ids: Callable[[str], str] = random_id, store: Any = None,
+                 analytics: Any = None) -> None:
         self.policy_cls = policy_cls
         # built once, as a host does: the same store serves every turn and every session
         self.extensions = host_extensions(store=store, analytics=analytics)
         self.caller = Caller(application_id=application_id, user_id=user_id,
-                             device_id=device_id, locale=locale, clock=clock)
+                             device_id=device_id, locale=locale, clock=clock, ids=ids)
         self.record_to = os.fspath(record_to) if record_to is not None else None
         self.model: Optional[InteractionModel] = (
             model if model is None or isinstance(model, InteractionModel) else load_model(model))

@@ -34,9 +34,19 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def random_id(kind: str) -> str:
+    """The default id maker: Alexa's shape ('amzn1.echo-api.request.<uuid>'), unique per call.
+
+    ``kind`` is 'request' or 'session'. Give a ``Caller`` another maker (a counter, say) when a
+    recording must come out the same on every run.
+    """
+    return f'amzn1.echo-api.{kind}.{uuid.uuid4()}'
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who sends the requests: the skill, user and device ids, the locale and the clock.
+    """Who sends the requests: the skill, user and device ids, the locale, the clock and the
+    maker of request and session ids.
 
     Hosting checks the application id and the timestamp, and skills key memory by user and
     device, so tests need to choose them; the defaults are fixed ids that look like Amazon's.
@@ -48,6 +58,7 @@ class Caller:
     locale: str = 'en-US'
     api_endpoint: str = API_ENDPOINT
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
+    ids: Callable[[str], str] = field(default=random_id, compare=False)
 
 
 DEFAULT_CALLER = Caller()
@@ -55,12 +66,12 @@ DEFAULT_CALLER = Caller()
 
 def new_session_id() -> str:
     """A session id shaped like Alexa's, unique per call so recordings keep sessions apart."""
-    return f'amzn1.echo-api.session.{uuid.uuid4()}'
+    return random_id('session')
 
 
 def new_request_id() -> str:
     """A request id shaped like Alexa's; unique, as logs and transcripts rely on."""
-    return f'amzn1.echo-api.request.{uuid.uuid4()}'
+    return random_id('request')
 
 
 def timestamp(clock: Callable[[], datetime] = utc_now) -> str:
@@ -149,7 +160,7 @@ def exception_encountered_request(error_type: str = 'INVALID_RESPONSE',
     """Alexa reporting that it could not use the skill's previous response; it has no session."""
     body = {'type': EXCEPTION_ENCOUNTERED,
             'error': _error({'type': error_type, 'message': message}),
-            'cause': {'requestId': cause_request_id or new_request_id()}}
+            'cause': {'requestId': cause_request_id or caller.ids('request')}}
     return _envelope(caller, body, session_id=None, new=False, attributes=None, session=False)
 
 
@@ -189,14 +200,14 @@ def _envelope(caller: Caller, body: Dict[str, Any], *, session_id: Optional[str]
     envelope: Dict[str, Any] = {'version': '1.0'}
     if session:
         envelope['session'] = {
-            'new': new, 'sessionId': session_id or new_session_id(),
+            'new': new, 'sessionId': session_id or caller.ids('session'),
             'application': dict(application), 'attributes': dict(attributes or {}),
             'user': dict(user)}
     envelope['context'] = {'System': {
         'application': dict(application), 'user': dict(user),
         'device': {'deviceId': caller.device_id, 'supportedInterfaces': {}},
         'apiEndpoint': caller.api_endpoint}}
-    envelope['request'] = {'type': body['type'], 'requestId': new_request_id(),
+    envelope['request'] = {'type': body['type'], 'requestId': caller.ids('request'),
                            'timestamp': timestamp(caller.clock), 'locale': caller.locale,
                            **{k: v for k, v in body.items() if k != 'type'}}
     return envelope
