@@ -390,3 +390,19 @@ def test_a_turn_without_speech_is_checked_with_null():
                                          expect={'speech': None, 'reprompt': None,
                                                  'directives': ['Dialog.Delegate']}),))
     assert run_story(DialogPizza, story, model=PIZZA_MODEL).passed
+
+
+def test_a_response_alexa_would_reject_fails_the_story_even_without_checks():
+    from alexafsm import response
+    from alexafsm.policy import Policy
+    from alexafsm.states import States
+
+    class Odd(States):
+        def initial(self):
+            return response.Response(speech=response.Ssml('<speak><blink>Hi</blink></speak>'))
+
+    policy_cls = type('OddPolicy', (Policy,), {'states_cls': Odd})
+    result = run_story(policy_cls, Story('odd', (StoryTurn.launch(),)))
+    assert not result.passed and result.failed_turn == 1
+    assert result.mismatches[0].expectation == 'response'
+    assert '<blink>' in result.mismatches[0].got

@@ -58,6 +58,7 @@ from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
 from alexafsm.testing.requests import CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS
+from alexafsm.testing.response_checks import response_problems
 
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
@@ -265,6 +266,9 @@ def run_story(policy_cls: type, story: Story, *, model: Optional[PathOrModel] = 
               **conversation_options: Any) -> StoryResult:
     """Play ``story`` against ``policy_cls`` in a fresh Conversation and check every turn.
 
+    Besides the story's own checks, every response must be one Alexa accepts
+    (``response_checks.response_problems``): one it would reject fails the story there.
+
     ``conversation_options`` go to ``Conversation`` (user_id, locale, clock, record_to, ...).
     Unless a ``store`` is given, the story gets a memory of its own for persistent attributes,
     which lasts across its sessions: stories are independent of each other and of real users.
@@ -279,7 +283,9 @@ def run_story(policy_cls: type, story: Story, *, model: Optional[PathOrModel] = 
             result.failed_turn, result.error = number, str(error)
             return result
         result.turns.append(got)
-        mismatches = turn.check(got)
+        mismatches = turn.check(got) + [
+            Mismatch('response', 'one Alexa accepts', problem.message)
+            for problem in response_problems(got.request, got.response, chat.model)]
         if mismatches:
             result.failed_turn, result.mismatches = number, mismatches
             return result
