@@ -13,10 +13,15 @@ them, and prints:
             ours against a Machine built for the request
 and the ratios ours/floor (target <= 2) and machine/ours (target >= 15).
 
+The machine's cost grows with its transitions and ours does not, so a generated machine of the
+size real skills reach (benchmarks/tools.py) runs too, beside the two small example skills.
+
     .venv/bin/python benchmarks/core.py [--skill tests.fixtures.compat_skill:Policy] [--seconds 2]
+                                        [--generated 60,400]
 """
 import argparse
 import json
+import random
 import subprocess
 import sys
 import time
@@ -29,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from transitions import Machine as TransitionsMachine, MachineError  # noqa: E402
 
 from alexafsm import response  # noqa: E402
-from alexafsm.machine import NotHandled, state_order  # noqa: E402
+from alexafsm.machine import Machine, NotHandled, state_order  # noqa: E402
 from alexafsm.request import parse  # noqa: E402
 
 SCRIPTS = {
@@ -52,6 +57,9 @@ SCRIPTS = {
         ('IntentRequest', 'AMAZON.StopIntent', {}),
     ],
 }
+
+
+GENERATED = 'generated'  # --generated STATES,TRANSITIONS: benchmarks/tools.py's machine
 
 
 def load(spec):
@@ -95,9 +103,24 @@ def envelope(kind, intent, slots, attributes, turn):
 
 
 def session_texts(policy_cls, script):
-    """The session's request texts and response dicts, each turn fed the previous attributes."""
+    """The session's request texts and response dicts, each turn fed the previous attributes.
+
+    ``script`` is a list of (request type, intent, slots), or a number of turns: then a launch
+    and intents drawn from those the machine has a transition for in the state it is in.
+    """
     texts, responses, attributes = [], [], {}
-    for turn, (kind, intent, slots) in enumerate(script):
+    walk = random.Random(0) if isinstance(script, int) else None
+    turns = range(script) if walk else script
+    for turn, step in enumerate(turns):
+        if walk is None:
+            kind, intent, slots = step
+        elif turn == 0:
+            kind, intent, slots = 'LaunchRequest', None, {}
+        else:
+            state = attributes.get('state', 'initial')
+            fsm = Machine.of(policy_cls)
+            kind, slots = 'IntentRequest', {}
+            intent = walk.choice(sorted(t for t in fsm.events if fsm.handles(t, state)))
         text = json.dumps(envelope(kind, intent, slots, attributes, turn))
         out = json.loads(json.dumps(policy_cls.initialize().handle(json.loads(text))))
         texts.append(text)
@@ -226,11 +249,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--skill', action='append')
     parser.add_argument('--seconds', type=float, default=2.0)
+    parser.add_argument('--generated', default='60,400', metavar='STATES,TRANSITIONS',
+                        help="size of the generated skill of benchmarks/tools.py, the size it "
+                             "calls real (0 to leave it out)")
     args = parser.parse_args()
     specs = args.skill or [s for s in SCRIPTS if _importable(s)]
+    if not args.skill and args.generated != '0':
+        specs.append(GENERATED)
     for spec in specs:
-        policy_cls = load(spec)
-        texts, responses = session_texts(policy_cls, SCRIPTS[spec])
+        if spec == GENERATED:
+            from tools import generate
+            size = tuple(int(n) for n in args.generated.split(','))
+            policy_cls, script = generate(*size)[0], 7
+            spec = f"generated machine of {size[0]} states and {size[1]} transitions"
+        else:
+            policy_cls, script = load(spec), SCRIPTS[spec]
+        texts, responses = session_texts(policy_cls, script)
         canned = dict(zip(texts, responses))
         legacy = PerRequestMachine(policy_cls)
 
