@@ -38,3 +38,11 @@ def test_lists_convert_from_the_first_changed_item_on():
 def test_values_json_cannot_hold_are_named():
     with pytest.raises(TypeError, match='object is not JSON serializable.*not_sent_fields'):
         jsonable({'bad': object()})
+
+
+def test_containers_nested_at_any_depth_are_converted_and_plain_ones_kept_as_they_are():
+    value = [[1, (2, 3)], {'a': [{2, 1}], 'b': [[Thing('t')]]}, [Slots(1, [Thing('u')])]]
+    assert jsonable(value) == [[1, [2, 3]], {'a': [[1, 2]], 'b': [[{'name': 't', 'tags': ['x']}]]},
+                               [[1, [{'name': 'u', 'tags': ['x']}]]]]
+    plain = {'order': [['pizza', '2'], ['salad', '1']], 'n': {'deep': [[None, True, 1.5]]}}
+    assert jsonable(plain) is plain and jsonable(plain)['order'][0] is plain['order'][0]
