@@ -14,10 +14,10 @@ CanFulfillIntentRequest. After every turn three things must hold:
 * the machine is in a state it declares (the response's ``sessionAttributes.state``);
 * the response is one Alexa accepts (``response_checks.response_problems``).
 
-A failure is reduced by delta debugging to the shortest session that still fails the same way
-(dropping turns, then simplifying slot values, replaying from scratch each time) and written as
-a story to keep as a regression test. Sessions come from ``random.Random(seed)`` alone, so one
-seed always walks the same sessions. Each session speaks as a new user, so what a skill keeps
+A failure is reduced by delta debugging (``reduction.shrink``) to the shortest session that still
+fails the same way (dropping turns, then simplifying slot values, replaying from scratch each
+time) and written as a story to keep as a regression test. Sessions come from
+``random.Random(seed)`` alone, so one seed always walks the same sessions. Each session speaks as a new user, so what a skill keeps
 per user (drafts, "first time" flags) cannot leak from one session into the next.
 """
 import dataclasses
@@ -31,8 +31,8 @@ import traceback
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional,
-                    Sequence, Tuple, Union)
+from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple,
+                    Union)
 
 from alexafsm import response
 from alexafsm.interaction_model import Intent, InteractionModel, SlotType, load_model
@@ -40,7 +40,7 @@ from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.session_attributes import INITIAL_STATE
-from alexafsm.testing import conversation
+from alexafsm.testing import conversation, reduction
 from alexafsm.testing.chat import Dialog, dialog_of, has_dialog_model
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
 from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
@@ -85,7 +85,6 @@ _HANDLED_INTENT = 0.75
 _NO_VALUE, _ODD_VALUE = 0.3, 0.25
 _DIALOG, _CONFIRMATION = 0.5, 0.3
 _FOLLOW_DIALOG = 0.7
-_SIMPLER_VALUES = 5
 
 
 class FuzzError(ValueError):
@@ -680,10 +679,6 @@ def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
     return _Replayed(None, session.turns)
 
 
-class _Budget(Exception):
-    """No replays left: reduction stops with the best session so far."""
-
-
 def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
             failure: Failure, errors: _ErrorLog, max_replays: int = 2000) -> Reduction:
     """Delta debugging, where a candidate session "fails" if it fails with ``failure``'s
@@ -695,7 +690,7 @@ def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
         if not candidate:
             return None
         if progress['replays'] >= max_replays:
-            raise _Budget()
+            raise reduction.Exhausted()
         progress['replays'] += 1
         replayed = _replay(policy_cls, model, machine, candidate, errors)
         if replayed is None or replayed.failure is None \
@@ -704,112 +699,16 @@ def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
         progress['failure'] = replayed.failure
         return list(candidate[:replayed.failure.turn])
 
+    def plain_values(step: Step, slot_name: str) -> Tuple[str, ...]:
+        intent = model.intent(getattr(step, 'intent', '') or '')
+        slot = intent.slot(slot_name) if intent is not None else None
+        return _regular_values(model.slot_type(slot.type), slot.type) if slot is not None else ()
+
     current = list(steps[:failure.turn])
     if test(current) is None:
         return Reduction(tuple(current), failure, progress['replays'], failure.turn, False)
-    try:
-        for _ in range(3):
-            before = list(current)
-            current = _ddmin(current, test)
-            current = _simplify(current, test, model)
-            if current == before:
-                break
-    except _Budget:
-        pass
+    current = reduction.shrink(current, test, plain_values)
     return Reduction(tuple(current), progress['failure'], progress['replays'], failure.turn, True)
-
-
-def _ddmin(items: List[Any], test: Callable[[Sequence[Any]], Optional[List[Any]]]) -> List[Any]:
-    """Zeller's delta debugging: a 1-minimal sublist of ``items`` that still fails.
-
-    ``test`` returns the list that failed (possibly shortened), or None when it did not.
-    """
-    granularity = 2
-    while len(items) >= 2:
-        size = -(-len(items) // granularity)
-        chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
-        reduced = None
-        for start, stop in chunks:
-            reduced = test(items[start:stop])
-            if reduced is not None:
-                granularity = 2
-                break
-        else:
-            for start, stop in chunks:
-                reduced = test(items[:start] + items[stop:])
-                if reduced is not None:
-                    granularity = max(granularity - 1, 2)
-                    break
-        if reduced is not None:
-            items = reduced
-            continue
-        if granularity >= len(items):
-            break
-        granularity = min(granularity * 2, len(items))
-    return items
-
-
-def _simplify(steps: List[Step], test: Callable[[Sequence[Step]], Optional[List[Step]]],
-              model: InteractionModel) -> List[Step]:
-    """Make every slot value as plain as the failure allows, one value at a time."""
-    index = 0
-    while index < len(steps):
-        step = steps[index]
-        if isinstance(step, StoryTurn) and (step.dialog_state
-                                            or step.confirmation_status != 'NONE'):
-            plain = dataclasses.replace(step, dialog_state=None, confirmation_status='NONE')
-            steps = test(steps[:index] + [plain] + steps[index + 1:]) or steps
-        names = list(getattr(steps[index], 'slots', {})) if index < len(steps) else []
-        for name in names:
-            if index < len(steps):
-                steps = _simplify_slot(steps, index, name, test, model)
-        index += 1
-    return steps
-
-
-def _simplify_slot(steps: List[Step], index: int, name: str,
-                   test: Callable[[Sequence[Step]], Optional[List[Step]]],
-                   model: InteractionModel) -> List[Step]:
-    """Try the value left out, then the type's shortest plain values, then fewer characters."""
-    step = steps[index]
-    value = step.slots.get(name)
-    if value is None:
-        return steps
-
-    def with_value(new: Optional[str]) -> List[Step]:
-        slots = dict(steps[index].slots)
-        slots[name] = new
-        return steps[:index] + [dataclasses.replace(steps[index], slots=slots)] \
-            + steps[index + 1:]
-
-    result = test(with_value(None))
-    if result is not None:
-        return result
-    intent = model.intent(getattr(step, 'intent', '') or '')
-    slot = intent.slot(name) if intent is not None else None
-    plain = _regular_values(model.slot_type(slot.type), slot.type) if slot is not None else ()
-    if value in plain:
-        candidates = [v for v in sorted(plain, key=lambda v: (len(v), v))
-                      if (len(v), v) < (len(value), value)]
-    else:
-        candidates = sorted(plain, key=lambda v: (len(v), v))
-    for candidate in candidates[:_SIMPLER_VALUES]:
-        result = test(with_value(candidate))
-        if result is not None:
-            return result
-    if value in plain or len(value) < 2:
-        return steps
-    best = {'steps': steps}
-
-    def test_chars(chars: Sequence[str]) -> Optional[List[str]]:
-        result = test(with_value(''.join(chars)))
-        if result is None or index >= len(result):
-            return None
-        best['steps'] = result
-        return list(result[index].slots.get(name) or '')
-
-    _ddmin(list(value), test_chars)
-    return best['steps']
 
 
 def _story(policy_cls: type, model: InteractionModel, machine: Machine, reduction: Reduction,
