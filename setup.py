@@ -16,7 +16,7 @@ setup(
     license='Apache-2.0',
     packages=find_packages(include=['alexafsm', 'alexafsm.*']),
     include_package_data=True,
-    python_requires='>=3.8',
+    python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',
         'voicelabs>=0.0.10',
