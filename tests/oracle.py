@@ -61,11 +61,16 @@ def _same_instants(ours: Any, theirs: Any) -> Any:
         return [_same_instants(o, t) for o, t in zip(ours, theirs)]
     if isinstance(ours, str) and isinstance(theirs, str) and ours != theirs:
         try:
-            if datetime.fromisoformat(ours) == datetime.fromisoformat(theirs):
+            if _instant(ours) == _instant(theirs):
                 return ours
         except ValueError:  # not a timestamp
             pass
     return theirs
+
+
+def _instant(text: str) -> datetime:
+    # Python before 3.11 reads no 'Z' suffix, which Alexa writes
+    return datetime.fromisoformat(text[:-1] + '+00:00' if text.endswith('Z') else text)
 
 
 def _differences(ours: Any, theirs: Any, path: str = '') -> Iterator[str]:

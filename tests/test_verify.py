@@ -401,6 +401,16 @@ def test_custom_tolerance_is_honoured(pki: Pki) -> None:
     assert "at most 30 s" in failure(verifier, pki.headers(body), body)
 
 
+@pytest.mark.parametrize("stamp", ["2024-05-01T12:01:00Z", "2024-05-01T12:01:00.250Z",
+                                   "2024-05-01T12:01:00+00:00", "2024-05-01T14:01:00+02:00",
+                                   "2024-05-01T12:01:00z"])
+def test_the_ways_iso_8601_writes_one_utc_instant_are_read_alike(stamp: str) -> None:
+    check_timestamp(envelope(timestamp=stamp), NOW, 150)  # 60 s after NOW: within the limit
+    check_timestamp(envelope(timestamp=stamp), NOW + timedelta(seconds=209), 150)
+    with pytest.raises(VerificationError, match="is 151 s before now"):
+        check_timestamp(envelope(timestamp=stamp), NOW + timedelta(seconds=211), 150)
+
+
 def test_timestamp_without_offset_is_read_as_utc() -> None:
     check_timestamp(envelope(timestamp="2024-05-01T12:02:00"), NOW, 150)
     with pytest.raises(VerificationError):

@@ -489,7 +489,9 @@ def _parse_timestamp(value: Any) -> datetime:
             ) from exc
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            # Alexa writes UTC as 'Z', which fromisoformat reads only from Python 3.11 on
+            parsed = datetime.fromisoformat(
+                value[:-1] + '+00:00' if value[-1:] in ('Z', 'z') else value)
         except ValueError as exc:
             raise VerificationError(
                 f"request.timestamp {value!r} is not ISO 8601 (e.g. 2017-10-26T19:47:38Z)"
