@@ -133,6 +133,9 @@ def _submit_in_child(worker: Worker, results) -> None:
     results.put((worker.flush(2), seen))
 
 
+# Forking a process that runs threads is the point: servers such as gunicorn fork workers from a
+# parent whose analytics thread may already run. Python 3.12+ warns about exactly that.
+@pytest.mark.filterwarnings('ignore:This process .* is multi-threaded:DeprecationWarning')
 def test_a_forked_child_starts_its_own_thread():
     worker = Worker(name='forked')
     worker.submit(time.sleep, 0)

@@ -344,7 +344,7 @@ def test_sqlite_loses_no_update_with_several_processes_on_one_file(tmp_path):
     path = str(tmp_path / 'shared.sqlite3')
     SqliteStore(path)
     processes, turns = 4, 50
-    context = multiprocessing.get_context('fork')
+    context = multiprocessing.get_context('spawn')  # forking a threaded pytest may deadlock
     results = context.Queue()
     CounterPolicy.runs = 0
     workers = [context.Process(target=_count_in_process, args=(path, turns, results))

@@ -16,7 +16,7 @@ def _writer(path, worker, turns):
 
 def test_worker_processes_recording_to_one_file_lose_and_mix_no_line(tmp_path):
     path = str(tmp_path / 'turns.jsonl')
-    context = multiprocessing.get_context('fork')
+    context = multiprocessing.get_context('spawn')  # forking a threaded pytest may deadlock
     workers = [context.Process(target=_writer, args=(path, w, 100)) for w in range(4)]
     for worker in workers:
         worker.start()
