@@ -156,16 +156,11 @@ class Policy:
 
     def trigger(self, trigger: str) -> bool:
         """Fire ``trigger`` from the current state; see ``Machine.fire`` for the outcomes."""
-        fsm = self._alexafsm_machine  # self.fsm, without the property's call
-        if fsm is None or fsm.policy_cls is not type(self):
-            fsm = Machine.of(type(self))
-        return fsm.fire(self, trigger)
+        return self.fsm.fire(self, trigger)
 
     def get_current_state_response(self) -> response.Response:
         """What the current state says: its States method's Response."""
-        fsm = self._alexafsm_machine  # self.fsm, without the property's call
-        if fsm is None or fsm.policy_cls is not type(self):
-            fsm = Machine.of(type(self))
+        fsm = self.fsm
         return (fsm.responders.get(self.state) or fsm.responder(self.state))(self.states)
 
     def execute(self) -> response.Response:
