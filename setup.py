@@ -20,12 +20,12 @@ setup(
     install_requires=[
         'transitions>=0.9',
         'voicelabs>=0.0.10',
-        'click>=8.0',
-        'flask>=2.2',
+        'click>=8.1.3',
+        'flask>=2.3',
         'cryptography>=42',
         'certifi',
         'graphviz>=0.20',
-        'pyyaml>=6.0',
+        'pyyaml>=6.0.1',
     ],
     extras_require={
         'redis': ['redis>=5.0'],
