@@ -17,7 +17,7 @@ import logging
 import os
 import random
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
 from alexafsm import background, response
 from alexafsm.extensions import (Extensions, Persistence, PersistentAttributes, not_configured)
@@ -217,9 +217,14 @@ class Policy:
             if active.analytics:
                 active.track(parsed, envelope)
         if voice_insights is not None:
-            worker = active.worker if active is not None and active.worker else background.shared()
-            worker.submit(track_voice_insights, voice_insights,
-                          os.environ.get('VOICELABS_API_KEY', ''), parsed, envelope)
+            api_key = os.environ.get('VOICELABS_API_KEY', '').strip()
+            if api_key:
+                worker = active.worker if active is not None and active.worker \
+                    else background.shared()
+                worker.submit(track_voice_insights, voice_insights, api_key, parsed, envelope)
+            else:
+                _warn_once("handle() got voice_insights but VOICELABS_API_KEY is not set, so "
+                           "no turn is sent to VoiceLabs: set it to your VoiceLabs app token")
         if record_filename:
             append_turn(record_filename, parsed.raw, envelope)
         out = dict.__new__(ResponseJSON)  # ResponseJSON(envelope, resp, text) minus a call
@@ -436,6 +441,16 @@ def track_voice_insights(voice_insights: Any, api_key: str, request: Request,
     if request.type == INTENT:
         voice_insights.track(intent_name=request.intent_name, intent_request=request.body,
                              response=envelope)
+
+
+_warned: Set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A warning about the set-up, logged on the first turn rather than on every one."""
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning(message)
 
 
 def _name(fn: Any) -> str:

@@ -388,3 +388,26 @@ def test_a_subclass_served_after_its_parent_gets_its_own_machine():
     child = type('Child', (Parent,), {'states_cls': Narrow})
     out = child.initialize().handle(intent_request(amazon_intent.HELP))
     assert out.speech == response.NOT_UNDERSTOOD.speech
+
+
+def test_voice_insights_without_an_api_key_is_skipped_with_one_warning(monkeypatch, caplog):
+    from alexafsm import policy as policy_module
+    monkeypatch.delenv('VOICELABS_API_KEY', raising=False)
+    monkeypatch.setattr(policy_module, '_warned', set())
+    calls = []
+
+    class VoiceInsights:
+        def initialize(self, token, session):
+            calls.append('initialize')
+
+        def track(self, intent_name, intent_request, response):
+            calls.append('track')
+
+    with caplog.at_level(logging.WARNING, logger='alexafsm.policy'):
+        for _ in range(2):
+            out = SearchPolicy.initialize().handle(intent_request('Search', {'Query': 'x'}),
+                                                   VoiceInsights())
+            assert out.speech == 'You asked for x.'
+    assert background.shared().flush(5) and calls == []
+    warnings = [r.getMessage() for r in caplog.records if 'VOICELABS_API_KEY' in r.getMessage()]
+    assert len(warnings) == 1 and 'set it to your VoiceLabs app token' in warnings[0]
