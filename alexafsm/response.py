@@ -386,6 +386,11 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
                      "would reject it and the user hears an apology instead: keep NaN and "
                      "Infinity out of session attributes and responses", request_id, error)
         return APOLOGY.to_json(), _text(APOLOGY.to_json())
+    except (RecursionError, TypeError) as error:  # only envelopes not made by Response.to_json
+        logger.error("request %s: the response is no JSON (%s: %s), so the user hears an "
+                     "apology instead: build it with Response.to_json(), which converts skill "
+                     "values and has no cycles", request_id, type(error).__name__, error)
+        return APOLOGY.to_json(), _text(APOLOGY.to_json())
     size = len(text)
     problems = check_limits(envelope, size) if size > _SMALLEST_LIMIT else None
     if problems:

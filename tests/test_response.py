@@ -460,6 +460,23 @@ def test_large_response_warns_and_passes_unchanged(caplog):
     assert '24 KB' in caplog.records[0].getMessage() and 'req-9' in caplog.records[0].getMessage()
 
 
+@pytest.mark.parametrize(('make', 'named'), [
+    (lambda e: e['response'].update(outputSpeech={'type': 'PlainText', 'text': float('nan')}),
+     'NaN and Infinity'),
+    (lambda e: e['sessionAttributes'].update(me=e), 'RecursionError'),
+    (lambda e: e['sessionAttributes'].update(obj=object()), 'TypeError'),
+])
+def test_an_envelope_json_cannot_carry_becomes_the_apology_with_the_cause_logged(make, named,
+                                                                                 caplog):
+    broken = envelope(Response('s', 'r', session_attributes={'state': 'x'}))
+    make(broken)
+    with caplog.at_level(logging.ERROR, logger=LOGGER.name):
+        answer = enforce_limits(broken, LOGGER, 'req-3')
+    assert answer == APOLOGY.to_json()
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    assert named in caplog.records[0].getMessage() and 'req-3' in caplog.records[0].getMessage()
+
+
 def test_small_response_passes_silently(caplog):
     small = envelope(NOT_UNDERSTOOD)
     with caplog.at_level(logging.DEBUG, logger=LOGGER.name):
