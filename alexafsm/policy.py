@@ -90,12 +90,7 @@ class Policy:
         ``with_graph`` is accepted for 0.1.11 code; drawing is ``alexafsm.utils.graph``'s job.
         """
         states_cls = cls.states_cls
-        if request:
-            states = states_cls.from_request(request)
-        elif states_cls.__dict__.get('_alexafsm_lazy'):
-            states = states_cls.__new__(states_cls)
-        else:
-            states = states_cls._initial()
+        states = states_cls.from_request(request) if request else states_cls._initial()
         return cls(states, request, with_graph)
 
     @classmethod

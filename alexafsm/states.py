@@ -143,7 +143,6 @@ class States:
         """
         if cls.__init__ is States.__init__ and \
                 cls.from_request.__func__ is States.from_request.__func__:  # type: ignore
-            cls._alexafsm_lazy = True  # the policy skips this call from now on
             return cls.__new__(cls)
         return cls.from_request(None)
 
