@@ -248,9 +248,7 @@ class Response(namedtuple('Response', _FIELDS)):
             response['canFulfillIntent'] = jsonable(can_fulfill)
         envelope: Dict[str, Any] = {'version': '1.0'}
         if session_attributes is not None:
-            attributes = session_attributes.wire_json() \
-                if isinstance(session_attributes, SessionAttributes) \
-                else _session_json(session_attributes)
+            attributes = _session_json(session_attributes)
             if attributes is not None:
                 envelope['sessionAttributes'] = attributes
         envelope['response'] = response

@@ -15,6 +15,7 @@ import pytest
 from alexafsm.response import (APOLOGY, NOT_UNDERSTOOD, Card, Directive, Response, ResponseError,
                                Ssml, apology, check_limits, empty, end, enforce_limits, ssml,
                                updated_intent)
+from alexafsm.session_attributes import SessionAttributes
 from tests.oracle import assert_valid_request, assert_valid_response
 
 LOGGER = logging.getLogger('tests.response')
@@ -526,3 +527,12 @@ def test_amazons_own_ssml_tags_need_no_namespace_declaration():
     assert_valid_response(envelope)
     with pytest.raises(ResponseError, match='not well-formed'):
         Response(speech='<speak><amazon:effect>open</speak>', reprompt=None).to_json()
+
+
+def test_session_attributes_whose_to_json_gives_no_dict_are_named():
+    class Listed(SessionAttributes):
+        def to_json(self):
+            return ['not', 'a', 'dict']
+
+    with pytest.raises(ResponseError, match='Listed that turns into list'):
+        Response('s', session_attributes=Listed.from_request(None)).to_json()
