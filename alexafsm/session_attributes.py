@@ -7,7 +7,7 @@ as a JSON list of values in the order of the ``slots_cls`` namedtuple's fields.
 import inspect
 import logging
 from collections import namedtuple
-from typing import Any, Dict, FrozenSet, Optional, Set, Tuple, Type
+from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
 
 from alexafsm.jsonable import SCALARS, plain_list, jsonable
 from alexafsm.request import Request, parse
@@ -34,8 +34,6 @@ class _ClassInfo:
         # the names as written map where their lower case does, saving a lower() per slot
         self.exact: Dict[str, int] = {name: self.index[name.lower()] for name in fields}
         self.plain_slots = getattr(slots_cls, 'to_json', None) is None
-        self.not_sent_fields = cls.not_sent_fields
-        self.sent: Set[str] = set()  # fields known to be sent: see wire_json
         self.own_to_json = cls.to_json is not SessionAttributes.to_json
         self.none_slots = slots_cls._make([None] * len(fields))
         parameters = inspect.signature(cls.__init__).parameters.values()
@@ -52,32 +50,6 @@ class _ClassInfo:
             i = exact.get(name)
             if i is None:
                 i = self.index.get(name.lower())
-                if i is None:
-                    continue
-            row[i] = value
-        return self.slots_cls._make(row)
-
-    def slots_from_request(self, request: Request) -> Any:
-        """Namedtuple from the intent's slots: ``slots_from_values(request.slot_values())``
-        in one pass, as every intent request needs it."""
-        raw_slots = request.intent.get('slots')
-        if type(raw_slots) is not dict:
-            return self.slots_from_values(request.slot_values())
-        row = [None] * len(self.fields)
-        exact, index = self.exact, self.index
-        for key, slot in raw_slots.items():
-            if type(slot) is dict:
-                name = slot.get('name')
-                if type(name) is not str:
-                    name = str(key)
-                value = slot.get('value')
-                if type(value) is not str:
-                    value = None
-            else:
-                name, value = str(key), None
-            i = exact.get(name)
-            if i is None:
-                i = index.get(name.lower())
                 if i is None:
                     continue
             row[i] = value
@@ -154,7 +126,7 @@ class SessionAttributes:
             attributes.state = INITIAL_STATE
         if parsed.intent_name is not None:
             attributes.intent = parsed.intent_name
-            attributes.slots = info.slots_from_request(parsed)
+            attributes.slots = info.slots_from_values(parsed.slot_values())
         else:
             attributes.slots = info.slots_from_wire(attributes.slots)
         return attributes
@@ -195,16 +167,11 @@ class SessionAttributes:
         if info is None or info.own_to_json:
             return jsonable(self.to_json())
         excluded = self.not_sent_fields
-        sent = info.sent if excluded is info.not_sent_fields else set()
         slots_cls = info.slots_cls
         wire = {}
         for key, value in self.__dict__.items():
-            if value is None:
+            if value is None or key in excluded or key[:1] == '_':
                 continue
-            if key not in sent:
-                if key in excluded or key[:1] == '_':
-                    continue
-                sent.add(key)
             kind = type(value)
             if kind in SCALARS:
                 wire[key] = value
