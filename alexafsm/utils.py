@@ -1,14 +1,14 @@
 """alexafsm 0.1.11's tool functions, kept so that existing skills' tests and scripts still run.
 
-New code should use :func:`alexafsm.validation.validate_policy` (findings instead of an
-exception), :func:`alexafsm.describe.describe` and :mod:`alexafsm.graph` directly.
+New code should use :func:`alexafsm.tools.validation.validate_policy` (findings instead of an
+exception), :func:`alexafsm.tools.describe.describe` and :mod:`alexafsm.tools.graph` directly.
 """
 from importlib import import_module
 from os import PathLike
 from typing import Any, Iterable, List, Union
 
-from alexafsm.describe import PolicyLike, machine_text, policy_class
-from alexafsm.validation import ERROR, Finding, validate_policy
+from alexafsm.tools.describe import PolicyLike, machine_text, policy_class
+from alexafsm.tools.validation import ERROR, Finding, validate_policy
 
 # The problems 0.1.11's validate asserted against; newer checks are validate_policy's alone,
 # so that a skill whose tests passed on 0.1.11 still passes them.
@@ -50,15 +50,15 @@ def print_machine(policy: PolicyLike) -> None:
 
 def graph(policy_cls: PolicyLike, png_file: Union[str, 'PathLike[str]']) -> None:
     """Draw the machine (0.1.11's API); the file's suffix picks the format, .png as before."""
-    from alexafsm.graph import render
+    from alexafsm.tools.graph import render
     render(policy_cls, png_file)
 
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_COVERAGE:
         try:
-            return getattr(import_module('alexafsm.coverage'), name)
+            return getattr(import_module('alexafsm.tools.coverage'), name)
         except (ImportError, AttributeError):
             raise AttributeError(f"alexafsm.utils.{name} (0.1.11) is provided by "
-                                 f"alexafsm.coverage, which does not define it") from None
+                                 f"alexafsm.tools.coverage, which does not define it") from None
     raise AttributeError(f"module 'alexafsm.utils' has no attribute {name!r}")

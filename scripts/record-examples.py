@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # the example skills live in the checkout, not in
     sys.path.insert(0, str(ROOT))
 
 from alexafsm.cli.skill import load_policy  # noqa: E402
-from alexafsm.interaction_model import ModelError, load_model  # noqa: E402
+from alexafsm.tools.interaction_model import ModelError, load_model  # noqa: E402
 from alexafsm.persistence import MemoryStore  # noqa: E402
 from alexafsm.testing.stories import (StoryError, StoryResult, load_stories,  # noqa: E402
                                       run_story)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from alexafsm.cli import main
 from alexafsm.extensions import Extensions
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.persistence import MemoryStore
 from alexafsm.response import Directive, Response, updated_intent
 from alexafsm.states import with_transitions

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from alexafsm import amazon_intent
 from alexafsm.cli import main
-from alexafsm.describe import describe, machine_text
-from alexafsm.graph import to_dot
-from alexafsm.validation import counts, validate_policy
+from alexafsm.tools.describe import describe, machine_text
+from alexafsm.tools.graph import to_dot
+from alexafsm.tools.validation import counts, validate_policy
 from tests.fixtures.broken import base
 from tests.oracle import assert_valid_response
 
@@ -118,7 +118,7 @@ def test_graph_refuses_an_unknown_suffix_and_an_unwritable_path(tmp_path):
 
 
 def test_graph_with_coverage_shows_how_often_each_transition_fired(tmp_path):
-    pytest.importorskip('alexafsm.coverage')
+    pytest.importorskip('alexafsm.tools.coverage')
     from alexafsm.testing import Conversation
     recording = tmp_path / 'session.jsonl'
     user = Conversation(base.Policy, record_to=recording)
@@ -141,7 +141,7 @@ def test_graph_with_coverage_shows_how_often_each_transition_fired(tmp_path):
 
 
 def test_graph_coverage_of_an_unreadable_recording_is_a_usage_error(tmp_path):
-    pytest.importorskip('alexafsm.coverage')
+    pytest.importorskip('alexafsm.tools.coverage')
     junk = tmp_path / 'junk.jsonl'
     junk.write_text('not json\n')
     result = run('graph', BROKEN + 'base', '-o', str(tmp_path / 'x.dot'), '--coverage', str(junk))

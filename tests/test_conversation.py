@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.request import parse
 from alexafsm.testing import Conversation, ConversationError
 from alexafsm.testing.requests import (Caller, can_fulfill_request, custom_type_resolution,

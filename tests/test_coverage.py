@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from alexafsm import amazon_intent
 from alexafsm.cli import main
-from alexafsm.coverage import (coverage, events_states_transitions, get_dialogs,
+from alexafsm.tools.coverage import (coverage, events_states_transitions, get_dialogs,
                                unused_events_states_transitions, usage_counts,
                                used_events_states_transitions)
 from alexafsm.policy import Policy

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from alexafsm.describe import describe, ending_states_of, machine_text
+from alexafsm.tools.describe import describe, ending_states_of, machine_text
 from alexafsm.machine import build_transitions_machine
 from alexafsm.utils import print_machine
 from tests.fixtures import skillsearch011

@@ -19,7 +19,7 @@ import pytest
 
 from alexafsm.cli.skill import load_policy
 from alexafsm.extensions import Extensions
-from alexafsm.interaction_model import InteractionModel, load_model
+from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore
 from alexafsm.recording import playback, read_turns
@@ -29,7 +29,7 @@ from alexafsm.testing.fuzz import fuzz
 from alexafsm.testing.requests import describe_request
 from alexafsm.testing.stories import END_ACTION, Story, StoryResult, load_stories, run_story
 from alexafsm.transcript import REDACTED
-from alexafsm.validation import ERROR, WARNING, counts, report_text, validate_policy
+from alexafsm.tools.validation import ERROR, WARNING, counts, report_text, validate_policy
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
 from tests.helpers import isolate_embedded_store

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from alexafsm.cli import main
 from alexafsm.extensions import Extensions
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.persistence import MemoryStore
 from alexafsm.testing.conversation import Conversation
 from alexafsm.testing.fuzz import (APOLOGY_SPEECH, EXCEPTION, INVALID_RESPONSE, LONG_VALUE,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alexafsm import amazon_intent
-from alexafsm.graph import ANY_STATE, LARGE_GRAPH_EDGES, GraphError, render, to_dot
+from alexafsm.tools.graph import ANY_STATE, LARGE_GRAPH_EDGES, GraphError, render, to_dot
 from alexafsm.utils import graph
 from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base, unknown_dest
@@ -118,7 +118,7 @@ def test_an_unknown_suffix_is_refused_before_anything_is_written(tmp_path):
 def test_dot_text_needs_no_graphviz_program(tmp_path):
     script = f"""
 import sys
-from alexafsm.graph import GraphError, render, to_dot
+from alexafsm.tools.graph import GraphError, render, to_dot
 from tests.fixtures.broken.base import Policy
 render(Policy, {str(tmp_path / 'fsm.dot')!r})
 sys.stdout.write(to_dot(Policy))

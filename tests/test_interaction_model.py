@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm.interaction_model import (
+from alexafsm.tools.interaction_model import (
     InteractionModel, ModelError, SlotType, SlotValue, load_legacy, load_model,
 )
 from tests.paths import SAMPLES

@@ -22,7 +22,7 @@ import pytest
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
 from alexafsm.extensions import StoreUnavailable
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
 from alexafsm.testing import Conversation, Turn, respond

@@ -23,7 +23,7 @@ from transitions import MachineError
 
 from alexafsm import amazon_intent
 from alexafsm.cli.skill import load_policy
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.machine import build_transitions_machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
 from alexafsm.policy import Policy as PolicyBase

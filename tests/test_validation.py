@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from alexafsm import amazon_intent, response
-from alexafsm.interaction_model import load_model
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.machine import build_transitions_machine
 from alexafsm.policy import Policy
 from alexafsm.states import States, with_transitions
 from alexafsm.utils import ValidationError, validate
-from alexafsm.validation import (CHECKS, ERROR, INFO, WARNING, Finding, report_text,
+from alexafsm.tools.validation import (CHECKS, ERROR, INFO, WARNING, Finding, report_text,
                                  validate_policy)
 from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base, dead_end

@@ -4,7 +4,7 @@ import sys
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.interaction_model import ModelError, load_model
+from alexafsm.tools.interaction_model import ModelError, load_model
 from alexafsm.testing.chat import run
 
 

@@ -5,7 +5,7 @@ from typing import Tuple
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.coverage import coverage
+from alexafsm.tools.coverage import coverage
 from alexafsm.recording import RecordingError
 
 

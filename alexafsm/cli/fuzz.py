@@ -5,7 +5,7 @@ from typing import Optional
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.interaction_model import ModelError, load_model
+from alexafsm.tools.interaction_model import ModelError, load_model
 from alexafsm.testing.fuzz import FuzzError, dump_findings, fuzz
 
 

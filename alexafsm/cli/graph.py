@@ -4,7 +4,7 @@ from typing import Dict, Tuple
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.graph import GraphError, output_format, render
+from alexafsm.tools.graph import GraphError, output_format, render
 
 
 @click.command('graph')
@@ -39,9 +39,9 @@ def command(skill: str, output: str, recordings: Tuple[str, ...],
 
 def _usage(policy_cls: type, recordings: Tuple[str, ...]) -> Dict[Tuple[str, str, str], int]:
     try:
-        from alexafsm.coverage import usage_counts
+        from alexafsm.tools.coverage import usage_counts
     except ImportError:
-        raise click.ClickException('--coverage needs alexafsm.coverage, which this '
+        raise click.ClickException('--coverage needs alexafsm.tools.coverage, which this '
                                    'installation does not have') from None
     try:
         return usage_counts(policy_cls, list(recordings))

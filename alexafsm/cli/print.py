@@ -4,7 +4,7 @@ import json
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.describe import describe, machine_text
+from alexafsm.tools.describe import describe, machine_text
 
 
 @click.command('print')

@@ -4,7 +4,7 @@ from typing import Dict, Optional, Tuple
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.interaction_model import InteractionModel, ModelError, load_model
+from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
 from alexafsm.testing.stories import StoryError, load_stories, run_story
 
 

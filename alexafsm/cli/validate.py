@@ -5,8 +5,9 @@ from typing import Optional, Tuple
 import click
 
 from alexafsm.cli.skill import load_policy
-from alexafsm.interaction_model import ModelError, load_model
-from alexafsm.validation import ERROR, WARNING, counts, report_text, summary_json, validate_policy
+from alexafsm.tools.interaction_model import ModelError, load_model
+from alexafsm.tools.validation import (ERROR, WARNING, counts, report_text, summary_json,
+                                       validate_policy)
 
 
 @click.command('validate')

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, TextIO,
                     Tuple)
 
-from alexafsm.interaction_model import Intent, InteractionModel
+from alexafsm.tools.interaction_model import Intent, InteractionModel
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
 

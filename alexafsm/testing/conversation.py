@@ -15,8 +15,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from alexafsm.interaction_model import Intent as IntentModel
-from alexafsm.interaction_model import InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Intent as IntentModel
+from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,

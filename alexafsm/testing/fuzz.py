@@ -35,7 +35,7 @@ from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Se
                     Union)
 
 from alexafsm import response
-from alexafsm.interaction_model import Intent, InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
 import pytest
 
 if TYPE_CHECKING:
-    from alexafsm.interaction_model import InteractionModel
+    from alexafsm.tools.interaction_model import InteractionModel
     from alexafsm.testing.stories import Story, StoryResult
 
 SUFFIXES = ('.story.yaml', '.story.yml')
@@ -33,7 +33,7 @@ class StoryCollector(pytest.File):
         import click
 
         from alexafsm.cli.skill import load_policy
-        from alexafsm.interaction_model import ModelError, load_model
+        from alexafsm.tools.interaction_model import ModelError, load_model
         from alexafsm.testing.stories import StoryError, load_stories
 
         try:

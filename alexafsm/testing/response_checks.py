@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any, List, Mapping, NamedTuple, Optional
 
 from alexafsm import response
-from alexafsm.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
 from alexafsm.response import parse_ssml
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from alexafsm.interaction_model import Intent, InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
 from skills.pizza.intents import ORDER_PIZZA
 
 MODEL_PATH = Path(__file__).resolve().parent / 'model' / 'en-US.json'

@@ -11,7 +11,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import graphviz
 
-from alexafsm.describe import PolicyLike, condition_labels, ending_states_of, machine_of
+from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 

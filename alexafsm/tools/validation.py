@@ -18,8 +18,8 @@ from typing import (Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opt
                     Set, Tuple, Union)
 
 from alexafsm import amazon_intent
-from alexafsm.describe import PolicyLike, callback_name, ending_states_of, machine_of
-from alexafsm.interaction_model import InteractionModel, load_model
+from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
+from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 
