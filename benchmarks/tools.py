@@ -21,12 +21,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from alexafsm import amazon_intent, response  # noqa: E402
-from alexafsm.tools.describe import describe, machine_text  # noqa: E402
-from alexafsm.tools.graph import render, to_dot  # noqa: E402
-from alexafsm.tools.interaction_model import Intent, InteractionModel  # noqa: E402
 from alexafsm.machine import Machine  # noqa: E402
 from alexafsm.policy import Policy  # noqa: E402
 from alexafsm.states import States, with_transitions  # noqa: E402
+from alexafsm.tools.describe import describe, machine_text  # noqa: E402
+from alexafsm.tools.graph import render, to_dot  # noqa: E402
+from alexafsm.tools.interaction_model import Intent, InteractionModel  # noqa: E402
 from alexafsm.tools.validation import counts, validate_policy  # noqa: E402
 
 INTENTS = 40

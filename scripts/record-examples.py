@@ -32,11 +32,11 @@ SKILLS = ROOT / 'skills'
 if str(ROOT) not in sys.path:  # the example skills live in the checkout, not in site-packages
     sys.path.insert(0, str(ROOT))
 
-from alexafsm.cli.skill import load_policy  # noqa: E402
-from alexafsm.tools.interaction_model import ModelError, load_model  # noqa: E402
+from alexafsm.loader import PolicyLoadError, load_policy  # noqa: E402
 from alexafsm.persistence import MemoryStore  # noqa: E402
 from alexafsm.testing.stories import (StoryError, StoryResult, load_stories,  # noqa: E402
                                       run_story)
+from alexafsm.tools.interaction_model import ModelError, load_model  # noqa: E402
 
 STORY_SUFFIX = '.story.yaml'
 START = datetime(2024, 5, 1, 18, 0, tzinfo=timezone.utc)
@@ -125,7 +125,7 @@ def main(skills: Tuple[str, ...], check: bool) -> None:
     files = story_files(skills)
     try:
         _run(files, check)
-    except (StoryError, ModelError) as error:
+    except (StoryError, ModelError, PolicyLoadError) as error:
         raise click.ClickException(str(error)) from None
 
 

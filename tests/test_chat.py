@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from alexafsm.cli import main
 from alexafsm.extensions import Extensions
-from alexafsm.tools.interaction_model import load_model
 from alexafsm.persistence import MemoryStore
 from alexafsm.response import Directive, Response, updated_intent
 from alexafsm.states import with_transitions
 from alexafsm.testing.chat import (BUILTIN_SAMPLES, Console, UtteranceMatcher, normalize, run,
                                    speech_text)
 from alexafsm.testing.conversation import Conversation
+from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
 from tests.fixtures.fuzzing.base import FruitPolicy, FruitStates

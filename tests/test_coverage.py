@@ -15,9 +15,6 @@ from click.testing import CliRunner
 
 from alexafsm import amazon_intent
 from alexafsm.cli import main
-from alexafsm.tools.coverage import (coverage, events_states_transitions, get_dialogs,
-                               unused_events_states_transitions, usage_counts,
-                               used_events_states_transitions)
 from alexafsm.policy import Policy
 from alexafsm.response import Response
 from alexafsm.states import States, with_transitions
@@ -25,6 +22,9 @@ from alexafsm.test_helpers import get_requests_responses
 from alexafsm.testing import Conversation
 from alexafsm.testing.requests import (exception_encountered_request, launch_request,
                                        session_ended_request)
+from alexafsm.tools.coverage import (coverage, events_states_transitions, get_dialogs,
+                               unused_events_states_transitions, usage_counts,
+                               used_events_states_transitions)
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_response
 

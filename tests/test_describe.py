@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from alexafsm.tools.describe import describe, ending_states_of, machine_text
 from alexafsm.machine import build_transitions_machine
+from alexafsm.tools.describe import describe, ending_states_of, machine_text
 from alexafsm.utils import print_machine
 from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base, dead_end

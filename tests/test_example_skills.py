@@ -17,9 +17,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from alexafsm.cli.skill import load_policy
 from alexafsm.extensions import Extensions
-from alexafsm.tools.interaction_model import InteractionModel, load_model
+from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore
 from alexafsm.recording import playback, read_turns
@@ -28,8 +27,9 @@ from alexafsm.testing.conversation import speech_of
 from alexafsm.testing.fuzz import fuzz
 from alexafsm.testing.requests import describe_request
 from alexafsm.testing.stories import END_ACTION, Story, StoryResult, load_stories, run_story
-from alexafsm.transcript import REDACTED
+from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.tools.validation import ERROR, WARNING, counts, report_text, validate_policy
+from alexafsm.transcript import REDACTED
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
 from tests.helpers import isolate_embedded_store

@@ -22,14 +22,14 @@ import pytest
 from transitions import MachineError
 
 from alexafsm import amazon_intent
-from alexafsm.cli.skill import load_policy
-from alexafsm.tools.interaction_model import load_model
+from alexafsm.loader import load_policy
 from alexafsm.machine import build_transitions_machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
 from alexafsm.policy import Policy as PolicyBase
 from alexafsm.response import NOT_UNDERSTOOD, apology
 from alexafsm.testing import Conversation, Turn, respond
 from alexafsm.testing.requests import intent_request, launch_request, new_session_id
+from alexafsm.tools.interaction_model import load_model
 from skills.skillsearch import Policy, SkillSearchPolicy, States
 from skills.skillsearch.attributes import SessionAttributes, Slots
 from skills.skillsearch.catalog import Skill, default_catalog

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from alexafsm import amazon_intent, response
-from alexafsm.tools.interaction_model import load_model
 from alexafsm.machine import build_transitions_machine
 from alexafsm.policy import Policy
 from alexafsm.states import States, with_transitions
-from alexafsm.utils import ValidationError, validate
+from alexafsm.tools.interaction_model import load_model
 from alexafsm.tools.validation import (CHECKS, ERROR, INFO, WARNING, Finding, report_text,
                                  validate_policy)
+from alexafsm.utils import ValidationError, validate
 from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base, dead_end
 from tests.paths import SAMPLES
@@ -334,5 +334,5 @@ def test_the_example_skill_search_validates_cleanly():
     if not any(inspect.isclass(v) and issubclass(v, Policy) and v.states_cls is not None
                for v in vars(package).values()):
         pytest.skip('skills.skillsearch defines no Policy yet')
-    from alexafsm.cli.skill import load_policy
+    from alexafsm.loader import load_policy
     assert problems(load_policy('skills.skillsearch'), model) == []

@@ -3,9 +3,9 @@ import sys
 
 import click
 
-from alexafsm.cli.skill import load_policy
-from alexafsm.tools.interaction_model import ModelError, load_model
+from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.chat import run
+from alexafsm.tools.interaction_model import ModelError, load_model
 
 
 @click.command('chat')
@@ -25,7 +25,7 @@ def command(skill: str, model_path: str) -> None:
         printf 'how do i order pizza\\nstop\\n' |
           alexafsm chat skills.skillsearch --model skills/skillsearch/model/en-US.json
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         model = load_model(model_path)
     except ModelError as error:

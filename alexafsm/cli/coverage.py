@@ -4,9 +4,9 @@ from typing import Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
-from alexafsm.tools.coverage import coverage
+from alexafsm.cli.skill import skill_policy
 from alexafsm.recording import RecordingError
+from alexafsm.tools.coverage import coverage
 
 
 @click.command('coverage')
@@ -20,7 +20,7 @@ def command(skill: str, recordings: Tuple[str, ...], fmt: str) -> None:
     Counts SKILL's states, events and declared transitions in the RECORDING files, and lists the intents that fired no transition in the state they were said in, the
     usual gaps in a dialog. Exits 2 when a file cannot be read.
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         report = coverage(policy_cls, recordings)
     except RecordingError as error:

@@ -4,9 +4,9 @@ from typing import Optional
 
 import click
 
-from alexafsm.cli.skill import load_policy
-from alexafsm.tools.interaction_model import ModelError, load_model
+from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.fuzz import FuzzError, dump_findings, fuzz
+from alexafsm.tools.interaction_model import ModelError, load_model
 
 
 @click.command('fuzz')
@@ -33,7 +33,7 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
     shortest session it reduces to, as a story to keep as a regression test. Exits 0 when no
     turn failed, 1 when one did, 2 when the skill or the model cannot be loaded.
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         model = load_model(model_path)
     except ModelError as error:

@@ -3,7 +3,7 @@ from typing import Dict, Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
+from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.graph import GraphError, output_format, render
 
 
@@ -25,7 +25,7 @@ def command(skill: str, output: str, recordings: Tuple[str, ...],
         output_format(output)
     except GraphError as error:
         raise click.BadParameter(str(error), param_hint='--output') from None
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     usage = _usage(policy_cls, recordings) if recordings else None
     try:
         path = render(policy_cls, output, usage, ending_states=ending or None)

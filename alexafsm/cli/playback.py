@@ -3,7 +3,7 @@ from typing import Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
+from alexafsm.cli.skill import skill_policy
 from alexafsm.recording import RecordingError, playback
 
 
@@ -21,7 +21,7 @@ def command(ctx: click.Context, skill: str, recordings: Tuple[str, ...], store: 
     Conversation(record_to=...), 0.1.11's record_filename). Exits 0 when every response
     matches, 1 with a diff of each turn that differs, 2 when a file cannot be read.
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         report = playback(policy_cls, recordings, store=store)
     except (ValueError, TypeError) as error:  # a bad --store URL

@@ -3,7 +3,7 @@ import json
 
 import click
 
-from alexafsm.cli.skill import load_policy
+from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.describe import describe, machine_text
 
 
@@ -13,7 +13,7 @@ from alexafsm.tools.describe import describe, machine_text
               show_default=True)
 def command(skill: str, fmt: str) -> None:
     """Print SKILL's states and transitions."""
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     if fmt == 'json':
         click.echo(json.dumps(describe(policy_cls), indent=2))
     else:

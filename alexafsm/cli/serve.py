@@ -8,7 +8,7 @@ from typing import Optional, Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
+from alexafsm.cli.skill import skill_policy
 
 
 @click.command()
@@ -35,7 +35,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
 
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: '
                                                    '%(message)s')
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         app = create_app(policy_cls, dev=dev, record_to=record,
                          application_ids=list(application_ids) or None, store=store)

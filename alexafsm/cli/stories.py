@@ -3,9 +3,9 @@ from typing import Dict, Optional, Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
-from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
+from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.stories import StoryError, load_stories, run_story
+from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
 
 
 @click.command('stories')
@@ -19,7 +19,7 @@ def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
     pytest plugin and is not used here. Exits 0 when every story passes, 1 when one fails,
     2 when a file or its model cannot be read.
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     models: Dict[str, Optional[InteractionModel]] = {}
     try:
         story_files = [load_stories(path) for path in files]

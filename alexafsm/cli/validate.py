@@ -4,7 +4,7 @@ from typing import Optional, Tuple
 
 import click
 
-from alexafsm.cli.skill import load_policy
+from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.interaction_model import ModelError, load_model
 from alexafsm.tools.validation import (ERROR, WARNING, counts, report_text, summary_json,
                                        validate_policy)
@@ -32,7 +32,7 @@ def command(ctx: click.Context, skill: str, model_path: Optional[str],
     Exits 0 when there are no errors, 1 when there are (or warnings, with --strict), 2 when the
     skill or the model cannot be loaded.
     """
-    policy_cls = load_policy(skill)
+    policy_cls = skill_policy(skill)
     try:
         model = load_model(model_path) if model_path else None
     except ModelError as error:

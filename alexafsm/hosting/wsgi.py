@@ -9,12 +9,11 @@ booleans; a custom verifier is named as 'module:factory' and built in each worke
 from importlib import import_module
 from typing import Any, Callable, Optional
 
-import click
 import flask
 
-from alexafsm.cli.skill import load_policy
 from alexafsm.hosting.flask_app import create_app
 from alexafsm.hosting.verify import RequestVerifier
+from alexafsm.loader import PolicyLoadError, load_policy
 
 
 def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.Flask:
@@ -25,8 +24,8 @@ def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.
     """
     try:
         policy_cls = load_policy(skill)
-    except click.BadParameter as error:
-        raise RuntimeError(f"alexafsm.hosting.wsgi: {error.format_message()}") from None
+    except PolicyLoadError as error:
+        raise RuntimeError(f"alexafsm.hosting.wsgi: {error}") from None
     made = _import_factory(verifier)() if verifier is not None else None
     if made is not None and not isinstance(made, RequestVerifier):
         raise TypeError(f"alexafsm.hosting.wsgi: verifier factory {verifier!r} returned "

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, TextIO,
                     Tuple)
 
-from alexafsm.tools.interaction_model import Intent, InteractionModel
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
+from alexafsm.tools.interaction_model import Intent, InteractionModel
 
 FALLBACK = 'AMAZON.FallbackIntent'
 YES, NO = 'AMAZON.YesIntent', 'AMAZON.NoIntent'

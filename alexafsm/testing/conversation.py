@@ -15,14 +15,14 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from alexafsm.tools.interaction_model import Intent as IntentModel
-from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
                                        custom_type_resolution, describe_request, intent_request,
                                        launch_request, random_id, session_ended_request,
                                        utc_now)
+from alexafsm.tools.interaction_model import Intent as IntentModel
+from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 
 PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
 

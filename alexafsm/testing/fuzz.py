@@ -35,7 +35,6 @@ from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Se
                     Union)
 
 from alexafsm import response
-from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
@@ -48,6 +47,7 @@ from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SES
 from alexafsm.testing.response_checks import Problem, response_problems, ssml_problem
 from alexafsm.testing.stories import INTENT_ACTION, Story, dump_stories
 from alexafsm.testing.stories import Turn as StoryTurn
+from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
 
 EXCEPTION = 'exception'
 LOGGED_ERROR = 'logged-error'

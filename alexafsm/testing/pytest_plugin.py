@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
 import pytest
 
 if TYPE_CHECKING:
-    from alexafsm.tools.interaction_model import InteractionModel
     from alexafsm.testing.stories import Story, StoryResult
+    from alexafsm.tools.interaction_model import InteractionModel
 
 SUFFIXES = ('.story.yaml', '.story.yml')
 
@@ -30,11 +30,9 @@ class StoryCollector(pytest.File):
 
     def collect(self) -> Iterator['StoryItem']:
         """Fail collection with the file's own mistake, not a traceback into this plugin."""
-        import click
-
-        from alexafsm.cli.skill import load_policy
-        from alexafsm.tools.interaction_model import ModelError, load_model
+        from alexafsm.loader import PolicyLoadError, load_policy
         from alexafsm.testing.stories import StoryError, load_stories
+        from alexafsm.tools.interaction_model import ModelError, load_model
 
         try:
             stories = load_stories(self.path)
@@ -46,9 +44,8 @@ class StoryCollector(pytest.File):
                 f"'skill: package.module:PolicyClass'")
         try:
             policy_cls = load_policy(stories.skill)
-        except click.BadParameter as error:
-            raise self.CollectError(f"{self.path}: skill {stories.skill!r}: "
-                                    f"{error.format_message()}") from None
+        except PolicyLoadError as error:
+            raise self.CollectError(f"{self.path}: skill {stories.skill!r}: {error}") from None
         try:
             model = load_model(stories.model) if stories.model else None
         except ModelError as error:

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any, List, Mapping, NamedTuple, Optional
 
 from alexafsm import response
-from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
 from alexafsm.response import parse_ssml
+from alexafsm.tools.interaction_model import InteractionModel
 
 _SSML_TAGS = frozenset({
     'speak', 'p', 's', 'break', 'emphasis', 'lang', 'phoneme', 'prosody', 'say-as', 'sub',

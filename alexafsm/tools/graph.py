@@ -11,9 +11,9 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import graphviz
 
-from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
 
 ANY_STATE = '*'  # the node transitions declared from '*' start at
 TEXT_FORMATS = ('dot', 'gv')

@@ -18,10 +18,10 @@ from typing import (Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opt
                     Set, Tuple, Union)
 
 from alexafsm import amazon_intent
-from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
-from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
+from alexafsm.tools.interaction_model import InteractionModel, load_model
 
 ERROR = 'error'
 WARNING = 'warning'
