@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 
 from alexafsm.persistence import host_extensions
-from alexafsm.testing.conversation import respond, speech_of
-from alexafsm.testing.requests import describe_request
+from alexafsm.request import describe_request
+from alexafsm.response import speech_of
+from alexafsm.testing.conversation import respond
 
 PathLike = Union[str, 'os.PathLike[str]']
 _MISSING = object()

@@ -256,3 +256,19 @@ def parse(raw: Any) -> Request:
     """Accept an already parsed request so callers can pass either without checking."""
     return raw if isinstance(raw, Request) else Request(raw)
 
+
+def describe_request(request: Any) -> str:
+    """What the user did, in one line, for reports: 'launch', 'OrderIntent(size='large')'."""
+    parsed = parse(request)
+    if parsed.type == LAUNCH:
+        return 'launch'
+    if parsed.type in (INTENT, CAN_FULFILL):
+        slots = ', '.join(f'{name}={value!r}' for name, value in parsed.slot_values().items()
+                          if value is not None)
+        name = f'{parsed.intent_name or "?"}({slots})'
+        return name if parsed.type == INTENT else f'can fulfill {name}?'
+    if parsed.type == SESSION_ENDED:
+        return f'session ended ({parsed.reason or "no reason"})'
+    if parsed.type == EXCEPTION_ENCOUNTERED:
+        return f'exception encountered ({parsed.error.get("type")})'
+    return parsed.type or 'a request without a type'

@@ -426,6 +426,27 @@ def parse_ssml(markup: str) -> ElementTree.Element:
     return root
 
 
+def speech_of(envelope: Mapping[str, Any]) -> Optional[str]:
+    """The speech of a response envelope as sent: its text, or its SSML markup; None if silent.
+
+    Tests, playback diffs and coverage all compare speech, and must agree on what it is.
+    """
+    return _sent_speech((envelope.get('response') or {}).get('outputSpeech'))
+
+
+def reprompt_of(envelope: Mapping[str, Any]) -> Optional[str]:
+    """The reprompt of a response envelope as sent, read as :func:`speech_of` reads speech."""
+    reprompt = (envelope.get('response') or {}).get('reprompt') or {}
+    return _sent_speech(reprompt.get('outputSpeech') if isinstance(reprompt, dict) else None)
+
+
+def _sent_speech(output_speech: Any) -> Optional[str]:
+    if not isinstance(output_speech, dict):
+        return None
+    return output_speech.get('ssml') if output_speech.get('type') == 'SSML' \
+        else output_speech.get('text')
+
+
 def _output_speech(speech: str, where: str) -> Dict[str, str]:
     if type(speech) is str and '<speak' not in speech[:64] or not _is_ssml(speech):
         return {'type': 'PlainText', 'text': speech}

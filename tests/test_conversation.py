@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alexafsm.request import parse
+from alexafsm.request import describe_request, parse
 from alexafsm.testing import Conversation, ConversationError
 from alexafsm.testing.requests import (Caller, can_fulfill_request, custom_type_resolution,
-                                       describe_request, exception_encountered_request,
-                                       intent_request, launch_request, session_ended_request)
+                                       exception_encountered_request, intent_request,
+                                       launch_request, session_ended_request)
 from alexafsm.tools.interaction_model import load_model
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_request, assert_valid_response

@@ -22,10 +22,9 @@ from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore
 from alexafsm.recording import playback, read_turns
-from alexafsm.response import APOLOGY
-from alexafsm.testing.conversation import speech_of
+from alexafsm.request import describe_request
+from alexafsm.response import APOLOGY, speech_of
 from alexafsm.testing.fuzz import fuzz
-from alexafsm.testing.requests import describe_request
 from alexafsm.testing.stories import END_ACTION, Story, StoryResult, load_stories, run_story
 from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.tools.validation import ERROR, WARNING, counts, report_text, validate_policy

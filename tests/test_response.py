@@ -13,8 +13,8 @@ from collections import namedtuple
 import pytest
 
 from alexafsm.response import (APOLOGY, NOT_UNDERSTOOD, Card, Directive, Response, ResponseError,
-                               Ssml, apology, check_limits, empty, end, enforce_limits, ssml,
-                               updated_intent)
+                               Ssml, apology, check_limits, empty, end, enforce_limits,
+                               reprompt_of, speech_of, ssml, updated_intent)
 from alexafsm.session_attributes import SessionAttributes
 from tests.oracle import assert_valid_request, assert_valid_response
 
@@ -536,3 +536,13 @@ def test_session_attributes_whose_to_json_gives_no_dict_are_named():
 
     with pytest.raises(ResponseError, match='Listed that turns into list'):
         Response('s', session_attributes=Listed.from_request(None)).to_json()
+
+
+def test_speech_of_and_reprompt_of_read_an_envelope_as_it_was_sent():
+    plain = Response(speech='Hello & welcome', reprompt='Still there?').to_json()
+    assert (speech_of(plain), reprompt_of(plain)) == ('Hello & welcome', 'Still there?')
+    marked = Response(speech='<speak>Hi <break time="1s"/></speak>', reprompt=None).to_json()
+    assert speech_of(marked) == '<speak>Hi <break time="1s"/></speak>'
+    silent = empty().to_json()
+    assert (speech_of(silent), reprompt_of(silent)) == (None, None)
+    assert speech_of({}) is None and reprompt_of({'response': {'reprompt': 'garbage'}}) is None

@@ -16,7 +16,7 @@ _LAZY = {
     'ConversationError': (_CONVERSATION, 'ConversationError'),
     'Turn': (_CONVERSATION, 'Turn'),
     'respond': (_CONVERSATION, 'respond'),
-    'speech_of': (_CONVERSATION, 'speech_of'),
+    'speech_of': ('alexafsm.response', 'speech_of'),
     'Story': (_STORIES, 'Story'),
     'StoryTurn': (_STORIES, 'Turn'),
     'StoryError': (_STORIES, 'StoryError'),

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from alexafsm.persistence import host_extensions
-from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution
+from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution, describe_request
+from alexafsm.response import reprompt_of, speech_of
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
-                                       custom_type_resolution, describe_request, intent_request,
-                                       launch_request, random_id, session_ended_request,
-                                       utc_now)
+                                       custom_type_resolution, intent_request, launch_request,
+                                       random_id, session_ended_request, utc_now)
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 
@@ -51,8 +51,7 @@ class Turn:
     @property
     def reprompt(self) -> Optional[str]:
         """What Alexa says when the user stays silent."""
-        reprompt = (self.response.get('response') or {}).get('reprompt') or {}
-        return _spoken(reprompt.get('outputSpeech'))
+        return reprompt_of(self.response)
 
     @property
     def attributes(self) -> Dict[str, Any]:
@@ -225,14 +224,6 @@ def respond(policy_cls: type, request: Mapping[str, Any], *,
     return json.loads(json.dumps(envelope))
 
 
-def speech_of(envelope: Mapping[str, Any]) -> Optional[str]:
-    """The speech of a response envelope as sent: its text, or its SSML markup; None if silent.
-
-    Tests, playback diffs and coverage all compare speech, and must agree on what it is.
-    """
-    return _spoken((envelope.get('response') or {}).get('outputSpeech'))
-
-
 def _resolvable(slot_type: Optional[SlotType]) -> bool:
     """Alexa resolves entities for custom types and for built-in types the model extends."""
     return slot_type is not None and bool(slot_type.values)
@@ -245,10 +236,3 @@ def _slot_text(intent: str, name: str, value: Any) -> Optional[str]:
         return str(value)
     raise ConversationError(f"{intent}: slot {name!r} is {type(value).__name__} {value!r}, but "
                             f"Alexa sends slot values as the words it heard: pass a string")
-
-
-def _spoken(output_speech: Any) -> Optional[str]:
-    if not isinstance(output_speech, dict):
-        return None
-    return output_speech.get('ssml') if output_speech.get('type') == 'SSML' \
-        else output_speech.get('text')

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from alexafsm.request import (CAN_FULFILL, ER_SUCCESS_MATCH, EXCEPTION_ENCOUNTERED, INTENT,
-                              LAUNCH, SESSION_ENDED, Resolution, ResolvedValue, parse)
+                              LAUNCH, SESSION_ENDED, Resolution, ResolvedValue)
 
 APPLICATION_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-000000000000'
 USER_ID = 'amzn1.ask.account.TESTUSER'
@@ -174,23 +174,6 @@ def custom_type_resolution(type_name: str, value: Optional[str], value_id: Optio
     if value is None:
         return Resolution(authority, ER_SUCCESS_NO_MATCH, ())
     return Resolution(authority, ER_SUCCESS_MATCH, (ResolvedValue(value, value_id),))
-
-
-def describe_request(request: Any) -> str:
-    """What the user did, in one line, for reports: 'launch', 'OrderIntent(size='large')'."""
-    parsed = parse(request)
-    if parsed.type == LAUNCH:
-        return 'launch'
-    if parsed.type in (INTENT, CAN_FULFILL):
-        slots = ', '.join(f'{name}={value!r}' for name, value in parsed.slot_values().items()
-                          if value is not None)
-        name = f'{parsed.intent_name or "?"}({slots})'
-        return name if parsed.type == INTENT else f'can fulfill {name}?'
-    if parsed.type == SESSION_ENDED:
-        return f'session ended ({parsed.reason or "no reason"})'
-    if parsed.type == EXCEPTION_ENCOUNTERED:
-        return f'exception encountered ({parsed.error.get("type")})'
-    return parsed.type or 'a request without a type'
 
 
 def _envelope(caller: Caller, body: Dict[str, Any], *, session_id: Optional[str], new: bool,

@@ -19,8 +19,8 @@ from typing import Any, Dict, Iterable, List, Set, Tuple, Union
 from alexafsm.machine import Machine, Transition
 from alexafsm.recording import read_turns
 from alexafsm.request import INTENT, parse
+from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
-from alexafsm.testing.conversation import speech_of
 
 PathLike = Union[str, 'os.PathLike[str]']
 Step = Tuple[str, str, str]  # (source, trigger, dest)
