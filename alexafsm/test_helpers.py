@@ -25,7 +25,7 @@ import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
 from alexafsm.jsonable import jsonable
-from alexafsm.recording import read_turns
+from alexafsm.transcript import read_turns
 
 
 class MissingRecording(FileNotFoundError):

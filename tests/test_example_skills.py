@@ -21,14 +21,14 @@ from alexafsm.extensions import Extensions
 from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore
-from alexafsm.recording import playback, read_turns
 from alexafsm.request import describe_request
 from alexafsm.response import APOLOGY, speech_of
 from alexafsm.testing.fuzz import fuzz
+from alexafsm.testing.playback import playback
 from alexafsm.testing.stories import END_ACTION, Story, StoryResult, load_stories, run_story
 from alexafsm.tools.interaction_model import InteractionModel, load_model
 from alexafsm.tools.validation import ERROR, WARNING, counts, report_text, validate_policy
-from alexafsm.transcript import REDACTED
+from alexafsm.transcript import REDACTED, read_turns
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
 from tests.helpers import isolate_embedded_store

@@ -15,7 +15,7 @@ CORE = ('alexafsm', 'alexafsm.policy', 'alexafsm.states', 'alexafsm.session_attr
         'alexafsm.response', 'alexafsm.request', 'alexafsm.machine', 'alexafsm.amazon_intent',
         'alexafsm.make_json_serializable')
 AROUND = ('alexafsm.hosting', 'alexafsm.testing', 'alexafsm.persistence', 'alexafsm.analytics',
-          'alexafsm.cli', 'alexafsm.tools', 'alexafsm.recording')
+          'alexafsm.cli', 'alexafsm.tools')
 HEAVY = ('flask', 'click', 'werkzeug', 'cryptography', 'redis', 'yaml', 'graphviz', 'voicelabs')
 
 

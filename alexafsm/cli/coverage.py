@@ -5,8 +5,8 @@ from typing import Tuple
 import click
 
 from alexafsm.cli.skill import skill_policy
-from alexafsm.recording import RecordingError
 from alexafsm.tools.coverage import coverage
+from alexafsm.transcript import RecordingError
 
 
 @click.command('coverage')

@@ -4,7 +4,8 @@ from typing import Tuple
 import click
 
 from alexafsm.cli.skill import skill_policy
-from alexafsm.recording import RecordingError, playback
+from alexafsm.testing.playback import playback
+from alexafsm.transcript import RecordingError
 
 
 @click.command('playback')

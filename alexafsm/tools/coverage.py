@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Set, Tuple, Union
 
 from alexafsm.machine import Machine, Transition
-from alexafsm.recording import read_turns
 from alexafsm.request import INTENT, parse
 from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.transcript import PathLike, read_turns
 
-PathLike = Union[str, 'os.PathLike[str]']
 Step = Tuple[str, str, str]  # (source, trigger, dest)
 
 

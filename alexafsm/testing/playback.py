@@ -11,60 +11,15 @@ import difflib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from alexafsm.persistence import host_extensions
 from alexafsm.request import describe_request
 from alexafsm.response import speech_of
 from alexafsm.testing.conversation import respond
+from alexafsm.transcript import PathLike, RecordedTurn, read_turns
 
-PathLike = Union[str, 'os.PathLike[str]']
 _MISSING = object()
-
-
-class RecordingError(ValueError):
-    """A recording that cannot be read; the message names the file and line."""
-
-
-@dataclass(frozen=True)
-class RecordedTurn:
-    """One line of a recording: where it is, and the request and response it holds."""
-
-    path: str
-    line: int
-    request: Dict[str, Any]
-    response: Dict[str, Any]
-
-    @property
-    def session_id(self) -> Optional[str]:
-        """The session the turn belongs to; System.ExceptionEncountered requests have none."""
-        session = self.request.get('session')
-        return session.get('sessionId') if isinstance(session, dict) else None
-
-
-def read_turns(path: PathLike) -> List[RecordedTurn]:
-    """Every turn of a recording, in recorded order; blank lines are skipped."""
-    name = os.fspath(path)
-    try:
-        with open(name, encoding='utf-8') as file:
-            lines = file.readlines()
-    except OSError as error:
-        raise RecordingError(f"{name}: cannot read the recording: {error.strerror}") from None
-    turns = []
-    for number, text in enumerate(lines, 1):
-        if not text.strip():
-            continue
-        try:
-            pair = json.loads(text)
-        except ValueError as error:
-            raise RecordingError(f"{name}:{number}: not JSON ({error}); a recording holds one "
-                                 f"[request, response] JSON list per line") from None
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], dict)
-                and isinstance(pair[1], dict)):
-            raise RecordingError(f"{name}:{number}: not a [request, response] pair of JSON "
-                                 f"objects; is this a recording?")
-        turns.append(RecordedTurn(name, number, pair[0], pair[1]))
-    return turns
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from alexafsm.cli import main
-from alexafsm.recording import (RecordingError, diff_responses, playback, read_turns,
-                                word_diff)
 from alexafsm.testing import Conversation
+from alexafsm.testing.playback import diff_responses, playback, word_diff
+from alexafsm.transcript import RecordingError, read_turns
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.fixtures.conversation.pizza_changed import RewordedPolicy
 from tests.oracle import assert_valid_request, assert_valid_response
