@@ -17,11 +17,11 @@ prompt for the next required slot. Lines starting with ':' are commands (``COMMA
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, TextIO,
-                    Tuple)
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TextIO, Tuple
 
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
+from alexafsm.testing.dialogue import dialog_of, has_dialog_model
 from alexafsm.tools.interaction_model import Intent, InteractionModel
 
 FALLBACK = 'AMAZON.FallbackIntent'
@@ -222,51 +222,6 @@ def _spoken(element: ElementTree.Element) -> str:
     for child in element:
         parts += [_spoken(child), child.tail or '']
     return ''.join(parts)
-
-
-class Dialog(NamedTuple):
-    """A dialog a response keeps open: the directive, the intent with its slots so far, and
-    the slot the directive asks about (None for Dialog.Delegate and Dialog.ConfirmIntent)."""
-
-    directive: str
-    intent: str
-    slots: Dict[str, Optional[str]]
-    slot: Optional[str]
-
-
-def dialog_of(turn: Turn) -> Optional[Dialog]:
-    """The dialog the skill's answer keeps open, as Alexa reads it to build the next request.
-
-    The slots are those of the directive's ``updatedIntent``, else of the request, since
-    Alexa carries them into the next turn of the dialog.
-    """
-    body = turn.response.get('response') or {}
-    directive = next((d for d in body.get('directives') or []
-                      if isinstance(d, dict) and str(d.get('type', '')).startswith('Dialog.')
-                      and d.get('type') != 'Dialog.UpdateDynamicEntities'), None)
-    if directive is None or turn.should_end:
-        return None
-    asked = ((turn.request.get('request') or {}).get('intent') or {})
-    updated = directive.get('updatedIntent')
-    source = updated if isinstance(updated, dict) and updated.get('name') else asked
-    name = source.get('name') or asked.get('name')
-    if not isinstance(name, str):
-        return None
-    slots = {str(slot): (value or {}).get('value') if isinstance(value, dict) else None
-             for slot, value in (source.get('slots') or {}).items()}
-    slot = directive.get('slotToElicit') or directive.get('slotToConfirm')
-    return Dialog(directive['type'], name, slots, slot if isinstance(slot, str) else None)
-
-
-def has_dialog_model(intent: Optional[Intent]) -> bool:
-    """Whether Alexa runs a dialog for ``intent``, and so sends dialogState and confirmations.
-
-    Requests for other intents never carry them, so tools that build requests must not either.
-    """
-    return intent is not None and bool(
-        intent.delegation_strategy or intent.confirmation_required
-        or any(s.elicitation_required or s.confirmation_required or s.validations
-               for s in intent.slots))
 
 
 @dataclass
@@ -495,5 +450,5 @@ def run(policy_cls: type, model: InteractionModel, stdin: TextIO,
     console.finish()
 
 
-__all__ = ['BUILTIN_SAMPLES', 'COMMANDS', 'Console', 'Dialog', 'Match', 'UtteranceMatcher',
-           'dialog_of', 'has_dialog_model', 'normalize', 'parse_ssml', 'run', 'speech_text']
+__all__ = ['BUILTIN_SAMPLES', 'COMMANDS', 'Console', 'Match', 'UtteranceMatcher', 'normalize',
+           'parse_ssml', 'run', 'speech_text']

@@ -40,8 +40,8 @@ from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.testing import conversation, reduction
-from alexafsm.testing.chat import Dialog, dialog_of, has_dialog_model
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
+from alexafsm.testing.dialogue import Dialog, dialog_of, has_dialog_model
 from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
                                        can_fulfill_request)
 from alexafsm.testing.response_checks import Problem, response_problems, ssml_problem
