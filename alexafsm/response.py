@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ElementTree
 from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
-from xml.sax.saxutils import escape
 
 from alexafsm.jsonable import jsonable
 from alexafsm.session_attributes import SessionAttributes
@@ -26,7 +25,10 @@ _SMALLEST_LIMIT = min(MAX_SPEECH_CHARS, MAX_CARD_CHARS)  # an envelope this smal
 
 _SPEAK = re.compile(r'\s*<speak[\s>]')
 _SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTALL)
-_QUOTES = {'"': '&quot;', "'": '&apos;'}
+# XML's five escapes for text in SSML; xml.sax.saxutils.escape would import urllib.request,
+# and with it ssl, into every skill (a Lambda function has no use for either)
+_XML_ESCAPES = str.maketrans({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;',
+                              "'": '&apos;'})
 _CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
 _DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
                       'Dialog.ConfirmIntent')
@@ -55,7 +57,7 @@ def ssml(*parts: str) -> Ssml:
             wrapped = _SPEAK_WRAPPED.match(part)
             inner.append(wrapped.group(1) if wrapped else str(part))
         else:
-            inner.append(escape(str(part), _QUOTES))
+            inner.append(str(part).translate(_XML_ESCAPES))
     return Ssml('<speak>' + ''.join(inner) + '</speak>')
 
 
