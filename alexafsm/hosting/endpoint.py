@@ -8,16 +8,20 @@ failed, and a failure past verification becomes a spoken apology logged with the
 import difflib
 import json
 import logging
-from typing import (Any, Collection, Dict, FrozenSet, Iterable, Mapping, NamedTuple, Optional,
-                    Type, Union)
+from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Iterable, Mapping,
+                    NamedTuple, Optional, Type, Union)
 
 from alexafsm import response
-from alexafsm.hosting.verify import (MalformedRequestError, RequestVerifier, VerificationError,
-                                     normalize_application_ids, check_application_id, parse_request)
-from alexafsm.machine import Machine
 from alexafsm.extensions import Extensions
+from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
+                                     check_application_id, normalize_application_ids,
+                                     parse_request)
+from alexafsm.machine import Machine
 from alexafsm.policy import Policy, ResponseJSON, apology_envelope
 from alexafsm.transcript import append_turn
+
+if TYPE_CHECKING:  # verification needs cryptography, which a Lambda function never loads
+    from alexafsm.hosting.verify import RequestVerifier
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ class Reply(NamedTuple):
 
 def respond(policy_cls: Type[Policy], request: RequestInput, *,
             headers: Optional[Mapping[str, str]] = None,
-            verifier: Optional[RequestVerifier] = None,
+            verifier: Optional['RequestVerifier'] = None,
             application_ids: Optional[Collection[str]] = None,
             record_to: Optional[str] = None,
             extensions: Optional[Extensions] = None,
@@ -138,7 +142,7 @@ def check_record_to(record_to: Optional[str]) -> Optional[str]:
 
 
 def _read(request: RequestInput, headers: Optional[Mapping[str, str]],
-          verifier: Optional[RequestVerifier], application_ids: Optional[Collection[str]],
+          verifier: Optional['RequestVerifier'], application_ids: Optional[Collection[str]],
           max_body_bytes: int) -> Dict[str, Any]:
     if isinstance(request, str):
         request = request.encode('utf-8')

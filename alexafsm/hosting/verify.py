@@ -8,6 +8,8 @@ SDK for Python (``ask_sdk_webservice_support.verifier``), which since 2022
 reads only the SHA-256 ``Signature-256`` header; the legacy SHA-1
 ``Signature`` header is deliberately ignored so an attacker cannot pick the
 weaker algorithm.  Chain building uses ``cryptography``'s own X.509 verifier.
+The checks a Lambda host makes as well (JSON body, application id) and the errors live
+in ``alexafsm.hosting.checks`` and are re-exported here, so only HTTP hosts load this module.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import base64
 import binascii
 import functools
 import http.client
-import json
 import math
 import posixpath
 import re
@@ -38,6 +39,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
+
+from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
+                                     check_application_id, normalize_application_ids,
+                                     parse_request)
 
 __all__ = [
     "ChainCache",
@@ -78,21 +83,9 @@ SKILL_EVENT_TYPES = frozenset(
 MAX_CHAIN_BYTES = 64 * 1024
 FETCH_TIMEOUT = 5.0
 
-_APPLICATION_ID_PATHS = (
-    ("session", "application", "applicationId"),
-    ("context", "System", "application", "applicationId"),
-)
 _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
 )
-
-
-class VerificationError(Exception):
-    """The request must be rejected; the message names the check that failed."""
-
-
-class MalformedRequestError(VerificationError):
-    """The signed body is not a JSON object, so the web layer can answer 400 'malformed JSON'."""
 
 
 @dataclass(frozen=True)
@@ -430,23 +423,6 @@ def check_signature(certificate: x509.Certificate, signature: str, body: bytes) 
         ) from exc
 
 
-def parse_request(body: bytes) -> dict[str, Any]:
-    """Decode the body, with a distinct error so the web layer can answer 400 'malformed JSON'.
-
-    Raises MalformedRequestError (a VerificationError) unless the body is a
-    JSON object.
-    """
-    try:
-        request = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedRequestError(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(request, dict):
-        raise MalformedRequestError(
-            f"request body must be a JSON object, not a JSON {type(request).__name__}"
-        )
-    return request
-
-
 def check_timestamp(
     request: Mapping[str, Any], now: datetime, tolerance: float = DEFAULT_TOLERANCE
 ) -> None:
@@ -502,62 +478,6 @@ def _parse_timestamp(value: Any) -> datetime:
         "request.timestamp must be an ISO 8601 string or epoch milliseconds, "
         f"not {type(value).__name__}"
     )
-
-
-def check_application_id(request: Mapping[str, Any], application_ids: Iterable[str] | None) -> None:
-    """Refuse requests meant for another skill that share this endpoint.
-
-    The id is read from ``session.application.applicationId``, or from
-    ``context.System.application.applicationId`` for requests without a
-    session.  ``None`` disables the check.
-    """
-    allowed = normalize_application_ids(application_ids)
-    if allowed is None:
-        return
-    for path in _APPLICATION_ID_PATHS:
-        found = _lookup(request, path)
-        if found is not None:
-            break
-    else:
-        raise VerificationError(
-            "request has no application id (looked in session.application.applicationId "
-            "and context.System.application.applicationId)"
-        )
-    if not isinstance(found, str):
-        raise VerificationError(
-            f"application id at {'.'.join(path)} must be a string, not {type(found).__name__}"
-        )
-    if found not in allowed:
-        raise VerificationError(
-            f"application id {found!r} from {'.'.join(path)} is not one of the configured "
-            f"application_ids {sorted(allowed)}; add it there if this skill should answer it"
-        )
-
-
-def _lookup(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
-
-
-def normalize_application_ids(application_ids: Iterable[str] | str | None) -> frozenset[str] | None:
-    """One reading of configured skill ids for every host, failing at start-up on a slip."""
-    if application_ids is None:
-        return None
-    if isinstance(application_ids, str):
-        # A lone id is a common slip; iterating it would allow single characters.
-        return frozenset({application_ids})
-    ids = frozenset(application_ids)
-    if not ids:
-        raise ValueError(
-            "application_ids is empty, so every request would be refused; "
-            "pass None to skip the check"
-        )
-    if not all(isinstance(i, str) for i in ids):
-        raise TypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
-    return ids
 
 
 def fetch_https(
