@@ -15,13 +15,14 @@ Two checks, since each misses what the other sees:
   ``lambda_handler``, actually loads, third-party modules included.
 """
 import ast
+import functools
 import json
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / 'alexafsm'
@@ -63,8 +64,6 @@ PENDING = {
 }
 HEAVY = ('flask', 'click', 'werkzeug', 'cryptography', 'certifi', 'ssl', 'redis', 'yaml',
          'graphviz', 'voicelabs')
-
-Import = Tuple[str, str, int]  # (importing module, imported module, line)
 
 
 def module_files(package: Path = PACKAGE) -> Dict[str, Path]:
@@ -239,11 +238,17 @@ def test_docstrings_and_unrelated_strings_are_no_imports():
 # -- run time ----------------------------------------------------------------------------------
 
 def loaded_after(code: str) -> Set[str]:
-    """The modules a fresh interpreter has loaded after running ``code`` from the checkout."""
+    """The modules a fresh interpreter has loaded after running ``code`` from the checkout,
+    less those it loads before running anything (site hooks of the environment, not ours)."""
+    return _loaded(code) - _loaded('')
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(code: str) -> FrozenSet[str]:
     script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True,
                          text=True, check=True)
-    return set(json.loads(out.stdout.splitlines()[-1]))
+    return frozenset(json.loads(out.stdout.splitlines()[-1]))
 
 
 def test_the_core_loads_nothing_of_the_layers_around_it():
