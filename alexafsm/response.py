@@ -25,10 +25,6 @@ _SMALLEST_LIMIT = min(MAX_SPEECH_CHARS, MAX_CARD_CHARS)  # an envelope this smal
 
 _SPEAK = re.compile(r'\s*<speak[\s>]')
 _SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTALL)
-# XML's five escapes for text in SSML; xml.sax.saxutils.escape would import urllib.request,
-# and with it ssl, into every skill (a Lambda function has no use for either)
-_XML_ESCAPES = str.maketrans({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;',
-                              "'": '&apos;'})
 _CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
 _DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
                       'Dialog.ConfirmIntent')
@@ -57,8 +53,15 @@ def ssml(*parts: str) -> Ssml:
             wrapped = _SPEAK_WRAPPED.match(part)
             inner.append(wrapped.group(1) if wrapped else str(part))
         else:
-            inner.append(str(part).translate(_XML_ESCAPES))
+            inner.append(_escape(str(part)))
     return Ssml('<speak>' + ''.join(inner) + '</speak>')
+
+
+def _escape(text: str) -> str:
+    """XML's five escapes, '&' first. Not xml.sax.saxutils.escape: that module imports
+    urllib.request, and with it ssl, into every skill, which a Lambda function has no use for."""
+    return (text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+            .replace('"', '&quot;').replace("'", '&apos;'))
 
 
 def _is_ssml(speech: Optional[str]) -> bool:
