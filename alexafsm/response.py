@@ -26,8 +26,10 @@ _SMALLEST_LIMIT = min(MAX_SPEECH_CHARS, MAX_CARD_CHARS)  # an envelope this smal
 _SPEAK = re.compile(r'\s*<speak[\s>]')
 _SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTALL)
 _CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
-_DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
-                      'Dialog.ConfirmIntent')
+# The directives that run a step of Alexa's dialog model: they keep the session open and answer
+# only an IntentRequest. Response.to_json() and the fuzzer's response checks both go by this.
+DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
+                     'Dialog.ConfirmIntent')
 
 
 class ResponseError(ValueError):
@@ -284,7 +286,7 @@ class Response(namedtuple('Response', _FIELDS)):
             return
         types = [d.get('type') if isinstance(d, Mapping) else getattr(d, 'type', None)
                  for d in self.directives]
-        dialog = [t for t in types if t in _DIALOG_DIRECTIVES]
+        dialog = [t for t in types if t in DIALOG_DIRECTIVES]
         if dialog and self.should_end is True:
             raise ResponseError(f"{', '.join(dialog)} continues the dialog, so the session "
                                 f"cannot end in the same response: use should_end=False or None")
@@ -415,6 +417,13 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
 
 _AMAZON_PREFIX = re.compile(r'<(/?)(amazon|alexa):')
 
+# The tags Alexa speaks: the W3C ones it supports and its own amazon:/alexa: tags. Alexa refuses
+# a response with any other tag, so Response.to_json() and the fuzzer's checks both refuse it.
+SSML_TAGS = frozenset({
+    'speak', 'p', 's', 'break', 'emphasis', 'lang', 'phoneme', 'prosody', 'say-as', 'sub',
+    'voice', 'w', 'audio', 'mark', 'amazon:effect', 'amazon:emotion', 'amazon:domain',
+    'amazon:auto-breaths', 'amazon:breath', 'alexa:name'})
+
 
 def parse_ssml(markup: str) -> ElementTree.Element:
     """SSML as an element tree, with Amazon's own tags (``<amazon:effect>``, ``<amazon:emotion>``,
@@ -429,6 +438,32 @@ def parse_ssml(markup: str) -> ElementTree.Element:
         if name and prefix in ('amazon', 'alexa'):
             element.tag = f'{prefix}:{name}'
     return root
+
+
+def ssml_problem(markup: str) -> Optional[str]:
+    """Why Alexa would refuse this SSML, or None: well-formed, one <speak>, known tags only.
+
+    The one SSML rule of the package: ``Response.to_json()`` raises ``ResponseError`` with it,
+    and the fuzzer's response checks report it, so a skill's tests and the fuzzer never disagree
+    about what Alexa accepts. Amazon's ``amazon:`` and ``alexa:`` tags need no namespace
+    declaration, as on Alexa.
+    """
+    try:
+        root = parse_ssml(markup)
+    except ElementTree.ParseError as error:
+        return (f"not well-formed XML ({error}); build SSML with alexafsm.response.ssml(...), "
+                f"which escapes '&', '<' and quotes in plain text")
+    if root.tag != 'speak':
+        return (f"the root element is <{root.tag}>, not <speak>: put a single <speak> element "
+                f"around everything; ssml(...) wraps it for you")
+    for element in root.iter():
+        if element.tag not in SSML_TAGS:
+            return (f"<{element.tag}> is not an SSML tag Alexa knows; if it is meant as words, "
+                    f"build the speech with ssml(...), which escapes it")
+        if element.tag == 'speak' and element is not root:
+            return ("a <speak> inside <speak>: SSML has a single <speak> element around "
+                    "everything; ssml(...) unwraps nested SSML for you")
+    return None
 
 
 def speech_of(envelope: Mapping[str, Any]) -> Optional[str]:
@@ -456,15 +491,9 @@ def _output_speech(speech: str, where: str) -> Dict[str, str]:
     if type(speech) is str and '<speak' not in speech[:64] or not _is_ssml(speech):
         return {'type': 'PlainText', 'text': speech}
     markup = speech.strip()
-    try:
-        root = parse_ssml(markup)
-    except ElementTree.ParseError as error:
-        raise ResponseError(f"the {where} is SSML but not well-formed XML ({error}): {markup!r}; "
-                            f"build it with alexafsm.response.ssml(...), which escapes '&', '<' "
-                            f"and quotes in plain text") from None
-    if root.tag != 'speak' or root.find('.//speak') is not None:
-        raise ResponseError(f"the {where} must be SSML with a single <speak> element around "
-                            f"everything, got {markup!r}; ssml(...) wraps and unwraps it for you")
+    problem = ssml_problem(markup)
+    if problem is not None:
+        raise ResponseError(f"the {where} is SSML Alexa rejects: {problem}: {markup!r}")
     return {'type': 'SSML', 'ssml': markup}
 
 

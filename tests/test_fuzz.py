@@ -355,7 +355,9 @@ def test_each_rule_alexa_enforces_is_reported_with_its_code(code, request_json, 
 def test_ssml_problem_names_what_is_wrong():
     assert ssml_problem('<speak>fine <say-as interpret-as="digits">12</say-as></speak>') is None
     assert 'not well-formed XML' in ssml_problem('<speak>a < b</speak>')
-    assert ssml_problem('<p>no speak</p>') == 'the root element is <p>, not <speak>'
+    assert ssml_problem('<p>no speak</p>') == ('the root element is <p>, not <speak>: put a '
+                                              'single <speak> element around everything; '
+                                              'ssml(...) wraps it for you')
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -163,11 +163,56 @@ def test_card_defaults_to_the_words_of_ssml_speech():
     ('<speak>one</speak><speak>two</speak>', 'not well-formed'),
     ('<speak>outer <speak>inner</speak></speak>', 'single <speak>'),
     ('<p>no speak root</p>', 'single <speak>'),
+    ('<speak>hi <blink>x</blink></speak>', '<blink> is not an SSML tag Alexa knows'),
 ])
 def test_malformed_ssml_is_rejected_with_the_problem_named(markup, message):
     with pytest.raises(ResponseError, match=message) as raised:
         Response(Ssml(markup), "r").to_json()
     assert 'speech' in str(raised.value) and 'ssml(' in str(raised.value)
+
+
+# One SSML rule: what Response.to_json() refuses is exactly what the fuzzer's checks report.
+SSML_TABLE = [
+    ('<speak>hi</speak>', None),
+    ('  <speak>padded</speak>\n', None),
+    ('<speak>call <say-as interpret-as="digits">12</say-as><break time="1s"/></speak>', None),
+    ('<speak><p><s>one</s></p><prosody rate="slow">two</prosody> <sub alias="x">y</sub></speak>',
+     None),
+    ('<speak><amazon:effect name="whispered">psst</amazon:effect></speak>', None),
+    ('<speak><amazon:emotion name="excited" intensity="low">yes</amazon:emotion></speak>', None),
+    ('<speak>Hi <alexa:name type="first" personId="amzn1.ask.person.x"/></speak>', None),
+    ('<speak><audio src="https://x/a.mp3"/></speak>', None),
+    ('<speak>hi <blink>x</blink></speak>', 'not an SSML tag'),
+    ('<speak><amazon:sparkle>x</amazon:sparkle></speak>', 'not an SSML tag'),
+    ('<speak>Tom & Jerry</speak>', 'not well-formed'),
+    ('<speak>Hi <break time="1s"></speak>', 'not well-formed'),
+    ('<speak>one</speak><speak>two</speak>', 'not well-formed'),
+    ('<speak>outer <speak>inner</speak></speak>', 'inside <speak>'),
+    ('<p>no speak root</p>', 'not <speak>'),
+]
+
+
+@pytest.mark.parametrize('markup, problem', SSML_TABLE)
+def test_response_and_response_checks_agree_on_ssml(markup, problem):
+    from alexafsm.response import ssml_problem
+    from alexafsm.testing.response_checks import response_problems
+    said = {'version': '1.0', 'response': {'outputSpeech': {'type': 'SSML', 'ssml': markup}}}
+    checked = [p for p in response_problems({}, said) if p.code == 'ssml']
+    reprompted = Response("fine", Ssml(markup))
+    if problem is None:
+        assert ssml_problem(markup) is None and checked == []
+        assert envelope(Response(Ssml(markup), None))['response']['outputSpeech']['ssml'] == \
+            markup.strip()
+        assert reprompted.to_json()['response']['reprompt']['outputSpeech']['type'] == 'SSML'
+        return
+    assert problem in ssml_problem(markup)
+    assert [p.message for p in checked] == \
+        [f'outputSpeech is SSML Alexa rejects: {ssml_problem(markup)}: {markup!r}']
+    for resp, where in ((Response(Ssml(markup), None), 'speech'), (reprompted, 'reprompt')):
+        with pytest.raises(ResponseError) as raised:
+            resp.to_json()
+        assert str(raised.value) == \
+            f'the {where} is SSML Alexa rejects: {ssml_problem(markup)}: {markup.strip()!r}'
 
 
 def test_malformed_ssml_reprompt_names_the_reprompt():

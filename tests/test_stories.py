@@ -398,11 +398,12 @@ def test_a_response_alexa_would_reject_fails_the_story_even_without_checks():
     from alexafsm.states import States
 
     class Odd(States):
-        def initial(self):
-            return response.Response(speech=response.Ssml('<speak><blink>Hi</blink></speak>'))
+        def initial(self):  # Response builds it, but Alexa fetches no image over plain http
+            card = response.Card.standard('Hi', 'there', small_image_url='http://x/s.png')
+            return response.Response(speech='Hi', card=card)
 
     policy_cls = type('OddPolicy', (Policy,), {'states_cls': Odd})
     result = run_story(policy_cls, Story('odd', (StoryTurn.launch(),)))
     assert not result.passed and result.failed_turn == 1
     assert result.mismatches[0].expectation == 'response'
-    assert '<blink>' in result.mismatches[0].got
+    assert 'http://x/s.png' in result.mismatches[0].got

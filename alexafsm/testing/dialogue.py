@@ -8,6 +8,7 @@ the same way, and neither tool depends on the other.
 """
 from typing import Dict, NamedTuple, Optional
 
+from alexafsm.response import DIALOG_DIRECTIVES
 from alexafsm.testing.conversation import Turn
 from alexafsm.tools.interaction_model import Intent
 
@@ -32,8 +33,7 @@ def dialog_of(turn: Turn) -> Optional[Dialog]:
     """
     body = turn.response.get('response') or {}
     directive = next((d for d in body.get('directives') or []
-                      if isinstance(d, dict) and str(d.get('type', '')).startswith('Dialog.')
-                      and d.get('type') != 'Dialog.UpdateDynamicEntities'), None)
+                      if isinstance(d, dict) and d.get('type') in DIALOG_DIRECTIVES), None)
     if directive is None or turn.should_end:
         return None
     asked = ((turn.request.get('request') or {}).get('intent') or {})

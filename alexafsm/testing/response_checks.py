@@ -6,20 +6,13 @@ generic error, yet nothing in the skill's own tests fails. The fuzzer checks eve
 ``response_problems``; Amazon's SDK is a test-only dependency, so the rules are written out here.
 """
 import re
-import xml.etree.ElementTree as ElementTree
 from typing import Any, List, Mapping, NamedTuple, Optional
 
 from alexafsm import response
 from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
-from alexafsm.response import parse_ssml
+from alexafsm.response import DIALOG_DIRECTIVES, ssml_problem
 from alexafsm.tools.interaction_model import InteractionModel
 
-_SSML_TAGS = frozenset({
-    'speak', 'p', 's', 'break', 'emphasis', 'lang', 'phoneme', 'prosody', 'say-as', 'sub',
-    'voice', 'w', 'audio', 'mark', 'amazon:effect', 'amazon:emotion', 'amazon:domain',
-    'amazon:auto-breaths', 'amazon:breath'})
-_DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
-                      'Dialog.ConfirmIntent')
 _DIALOG_SLOT_KEYS = {'Dialog.ElicitSlot': 'slotToElicit', 'Dialog.ConfirmSlot': 'slotToConfirm'}
 _CARD_TYPES = ('Simple', 'Standard', 'LinkAccount', 'AskForPermissionsConsent')
 
@@ -88,27 +81,6 @@ def response_problems(request: Mapping[str, Any], envelope: Any,
     return problems
 
 
-def ssml_problem(markup: str) -> Optional[str]:
-    """Why Alexa would refuse this SSML, or None: well-formed, one <speak>, known tags only.
-
-    Unlike a plain XML parse it accepts Amazon's ``amazon:`` tags without a namespace
-    declaration, as Alexa does.
-    """
-    try:
-        root = parse_ssml(markup)
-    except ElementTree.ParseError as error:
-        return (f'not well-formed XML ({error}); build SSML with alexafsm.response.ssml(...), '
-                f'which escapes "&", "<" and quotes in text')
-    if root.tag != 'speak':
-        return f'the root element is <{root.tag}>, not <speak>'
-    for element in root.iter():
-        if element is not root and element.tag == 'speak':
-            return 'a <speak> inside <speak>; ssml(...) unwraps nested SSML for you'
-        if element.tag not in _SSML_TAGS:
-            return f'<{element.tag}> is not an SSML tag Alexa knows'
-    return None
-
-
 def _speech_problems(where: str, speech: Any) -> List[Problem]:
     if not isinstance(speech, dict):
         return [Problem('speech', f'{where} must be an object, got {speech!r}')]
@@ -140,7 +112,7 @@ def _directive_problems(body: Mapping[str, Any], kind: Optional[str],
         if not isinstance(directive, dict) or not isinstance(directive.get('type'), str):
             problems.append(Problem('directive', f'a directive must be an object with a "type", '
                                                  f'got {directive!r}'))
-        elif directive['type'] in _DIALOG_DIRECTIVES:
+        elif directive['type'] in DIALOG_DIRECTIVES:
             dialog.append(directive)
     if not dialog:
         return problems
