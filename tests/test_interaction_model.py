@@ -283,8 +283,8 @@ def test_model_is_immutable():
 
 def test_resolve_against_a_type_the_model_lacks():
     model = load_model(MODELS / 'petmatch.en-US.json')
-    with pytest.raises(ModelError, match=r"petmatch.en-US.json: there is no slot type 'sizetype'; "
-                                         r"did you mean 'sizeType'\?"):
+    with pytest.raises(ModelError, match=r"petmatch.en-US.json: there is no slot type 'sizetype' "
+                                         r"\(did you mean 'sizeType'\?\); its types are "):
         model.resolve('sizetype', 'tiny')
 
 
@@ -303,7 +303,7 @@ LM = 'interactionModel.languageModel'
      f"{LM}.intents[3].slots should be a list, not a string"),
     (lambda m: m['languageModel']['intents'][3]['slots'][1].update(type='sizeTyp'),
      f"{LM}.intents[3].slots[1] slot 'size' of intent 'PetMatchIntent' has type 'sizeTyp', which is neither "
-     f"built-in (AMAZON.*) nor defined in {LM}.types; did you mean 'sizeType'?"),
+     f"built-in (AMAZON.*) nor defined in {LM}.types (did you mean 'sizeType'?)"),
     (lambda m: m['languageModel']['intents'][3]['samples'].append('a {colour} dog'),
      f"{LM}.intents[3].samples[10] 'a {{colour}} dog' refers to slot {{colour}}, which intent 'PetMatchIntent' "
      f"does not have"),
@@ -322,8 +322,8 @@ LM = 'interactionModel.languageModel'
     (lambda m: m['languageModel'].update(intents={}), f"{LM}.intents should be a list, not an object"),
     (lambda m: m.pop('languageModel'), "interactionModel has no 'languageModel'"),
     (lambda m: m['dialog']['intents'][0].update(name='PetMatchIntnet'),
-     "dialog.intents[0] configures intent 'PetMatchIntnet', which the language model does not define; "
-     "did you mean 'PetMatchIntent'?"),
+     "dialog.intents[0] configures intent 'PetMatchIntnet', which the language model does not define "
+     "(did you mean 'PetMatchIntent'?)"),
     (lambda m: m['dialog']['intents'][0]['slots'][1].update(name='sizes'),
      "dialog.intents[0].slots[1] configures slot 'sizes', which intent 'PetMatchIntent' does not have"),
     (lambda m: m['dialog']['intents'][0]['slots'][1].update(type='energyType'),
@@ -380,8 +380,8 @@ def legacy_dir(tmp_path):
 @pytest.mark.parametrize('utterances, message', [
     ('DialogTideIntent {City}\nFooIntent tell me\n', "SampleUtterances.txt line 2: intent 'FooIntent' is not in "
                                                      "IntentSchema.json"),
-    ('\n\nOneshotTideIntnet when is high tide\n', "line 3: intent 'OneshotTideIntnet' is not in IntentSchema.json; "
-                                                  "did you mean 'OneshotTideIntent'?"),
+    ('\n\nOneshotTideIntnet when is high tide\n', "line 3: intent 'OneshotTideIntnet' is not in IntentSchema.json "
+                                                  "(did you mean 'OneshotTideIntent'?)"),
     ('OneshotTideIntent tides for {Town}\n', "line 1: utterance 'tides for {Town}' refers to slot {Town}, which "
                                              "intent 'OneshotTideIntent' does not have"),
     ('SupportedCitiesIntent cities in {State}\n', "which intent 'SupportedCitiesIntent' does not have; "

@@ -36,7 +36,7 @@ MODULES = {
     'alexafsm.machine': CORE, 'alexafsm.make_json_serializable': CORE,
     'alexafsm.policy': CORE, 'alexafsm.request': CORE, 'alexafsm.response': CORE,
     'alexafsm.session_attributes': CORE, 'alexafsm.states': CORE,
-    'alexafsm.transcript': CORE, 'alexafsm.turn': CORE,
+    'alexafsm.transcript': CORE, 'alexafsm.turn': CORE, 'alexafsm._hints': CORE,
     'alexafsm.loader': 'loader',
     'alexafsm.analytics': 'analytics',
     # 0.1.11's modules of tool functions: they re-export the tools by design

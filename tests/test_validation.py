@@ -63,7 +63,7 @@ def test_unknown_dest():
     f = only(problems(broken('unknown_dest')), 'unknown-dest')
     assert (f.severity, f.state, f.trigger) == (ERROR, 'confirming', amazon_intent.NO)
     assert "goes to 'exitting', which is not a state" in f.message
-    assert "Did you mean 'exiting'?" in f.hint
+    assert "Did you mean 'exiting'?" in f.hint and 'add a method' not in f.hint
 
 
 def test_missing_condition_suggests_the_closest_policy_method():
@@ -72,6 +72,9 @@ def test_missing_condition_suggests_the_closest_policy_method():
         (ERROR, 'confirming', amazon_intent.YES, 'm_has_fod')
     assert "names condition 'm_has_fod', which Policy does not define" in f.message
     assert "Did you mean 'm_has_food'?" in f.hint
+    # a typo is fixed by correcting it, not by adding the misspelt method as a second name
+    assert f.hint == ("Did you mean 'm_has_food'? Correct 'm_has_fod' to 'm_has_food' in the "
+                      "transition's 'conditions'")
 
 
 @pytest.mark.parametrize('role, words', [('conditions', 'condition'),
@@ -192,7 +195,9 @@ def test_slots_the_model_sends_and_fields_it_never_fills():
         ('slot-dropped', WARNING, base.ORDER, 'count'),
         ('slot-unfilled', WARNING, None, 'amount')]
     assert 'fields: food, amount' in found[0].message
-    assert "Did you mean 'count'?" in found[1].hint
+    # 'amount' is no typo of 'count', so no "did you mean": the hint names the slot left over
+    assert found[1].hint == ("Rename the field after the model's slot (without a field: "
+                             "'count'), or remove it")
 
 
 def test_a_trigger_that_is_no_intent_of_the_model():

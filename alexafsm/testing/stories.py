@@ -46,7 +46,6 @@ the fields it must have (``[]``: none)::
 
 Speech is compared as sent: SSML speech includes its markup.
 """
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from alexafsm._hints import did_you_mean
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
@@ -314,7 +314,7 @@ def parse_stories(document: Any, source: Optional[str] = None) -> StoryFile:
         unknown = sorted(set(map(str, document)) - set(FILE_KEYS))
         if unknown:
             raise StoryError(f"{where}: unknown top-level keys {unknown}"
-                             f"{_guess(unknown, FILE_KEYS)}; a story file has "
+                             f"{did_you_mean(unknown, FILE_KEYS)}; a story file has "
                              f"{', '.join(FILE_KEYS)}")
         if 'stories' not in document:
             raise StoryError(f"{where}: no 'stories': list the stories under 'stories:'")
@@ -402,7 +402,7 @@ def _parse_turn(data: Any) -> Turn:
     unknown = sorted(set(keys) - set(ACTIONS) - set(INTENT_OPTIONS) - set(EXPECTATIONS))
     if unknown:
         allowed = ACTIONS + INTENT_OPTIONS + EXPECTATIONS
-        raise StoryError(f"unknown keys {unknown}{_guess(unknown, allowed)}; a turn takes one of "
+        raise StoryError(f"unknown keys {unknown}{did_you_mean(unknown, allowed)}; a turn takes one of "
                          f"{', '.join(ACTIONS)}, then {', '.join(INTENT_OPTIONS)} for an intent, "
                          f"and the checks {', '.join(EXPECTATIONS)}")
     actions = [key for key in keys if key in ACTIONS]
@@ -458,7 +458,7 @@ def _check_turn(turn: Turn) -> None:
                          f"got {turn.reason!r}")
     for name, expected in turn.expect.items():
         if name not in _CHECKS:
-            raise StoryError(f"unknown check {name!r}{_guess([name], EXPECTATIONS)}; checks are "
+            raise StoryError(f"unknown check {name!r}{did_you_mean([name], EXPECTATIONS)}; checks are "
                              f"{', '.join(EXPECTATIONS)}")
         _validate_expectation(name, expected)
 
@@ -545,12 +545,6 @@ _CHECKS = {
     'card_title': _equal('card_title', lambda got: (got.card or {}).get('title')),
     'directives': _directives,
 }
-
-
-def _guess(unknown: Sequence[str], known: Iterable[str]) -> str:
-    known = list(known)
-    guesses = [match for name in unknown for match in difflib.get_close_matches(name, known, 1)]
-    return f" (did you mean {', '.join(repr(g) for g in guesses)}?)" if guesses else ''
 
 
 def _plain(value: Any) -> Any:

@@ -7,12 +7,11 @@ original ``IntentSchema.json`` + ``SampleUtterances.txt`` + ``customSlotTypes/``
 alexafsm 0.1.11 skills shipped. Every consumer (validator, chat console, fuzzer) wants the same
 answers from them, so they all become one immutable :class:`InteractionModel`.
 
-This module is a leaf: it imports nothing else from alexafsm.
+This module is a leaf: it imports nothing else from alexafsm but the core's did-you-mean rule.
 """
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
+
+from alexafsm._hints import did_you_mean
 
 __all__ = [
     'InteractionModel', 'Intent', 'ModelError', 'Prompt', 'PromptVariation', 'Slot', 'SlotType',
@@ -206,16 +207,9 @@ class InteractionModel:
         slot_type = self.types.get(type_name)
         if slot_type is None:
             known = ', '.join(self.types) or 'none'
-            raise ModelError(f"{self.source}: there is no slot type {type_name!r}{_did_you_mean(type_name, self.types)}"
-                             f" (types: {known})")
+            raise ModelError(f"{self.source}: there is no slot type {type_name!r}{did_you_mean(type_name, self.types)}"
+                             f"; its types are {known}")
         return slot_type.resolve(spoken)
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    known = list(known)
-    folded = [k for k in known if k.casefold() == name.casefold()]
-    close = folded or difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-    return f"; did you mean {close[0]!r}?" if close else ''
 
 
 def _at(where: str, key: str) -> str:
@@ -282,7 +276,7 @@ def _check_sample(sample: str, intent: str, slot_names: Iterable[str], fail: Cal
         if not name:
             fail("has an empty slot reference '{}'")
         if name not in names:
-            hint = _did_you_mean(name, names) if names else '; it has no slots'
+            hint = did_you_mean(name, names) if names else '; it has no slots'
             fail(f"refers to slot {{{name}}}, which intent {intent!r} does not have{hint}")
         return '{' + name + '}'
 
@@ -352,7 +346,7 @@ def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: dict[str
                 continue
             doc.fail(f"{where}[{i}].slots[{j}]",
                      f"slot {slot.name!r} of intent {intent.name!r} has type {slot.type!r}, which is neither "
-                     f"built-in (AMAZON.*) nor defined in {defined_in}{_did_you_mean(slot.type, types)}")
+                     f"built-in (AMAZON.*) nor defined in {defined_in}{did_you_mean(slot.type, types)}")
 
 
 def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, Prompt]:
@@ -377,7 +371,7 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
             return None
         if id_ not in prompts:
             doc.fail(f"{at}.{key}", f"refers to prompt {id_!r}, which is not in {prompts_where}"
-                                    f"{_did_you_mean(id_, prompts)}")
+                                    f"{did_you_mean(id_, prompts)}")
         return prompts[id_]
 
     for at, raw in doc.items(dialog, 'intents', where):
@@ -385,7 +379,7 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
         intent = intents.get(name)
         if intent is None:
             doc.fail(at, f"configures intent {name!r}, which the language model does not define"
-                         f"{_did_you_mean(name, intents)}")
+                         f"{did_you_mean(name, intents)}")
         intent_prompts = doc.get(raw, 'prompts', at, dict, default={})
         slots = {s.name: s for s in intent.slots}
         for slot_at, raw_slot in doc.items(raw, 'slots', at):
@@ -393,7 +387,7 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
             slot = slots.get(slot_name)
             if slot is None:
                 doc.fail(slot_at, f"configures slot {slot_name!r}, which intent {name!r} does not have"
-                                  f"{_did_you_mean(slot_name, slots)}")
+                                  f"{did_you_mean(slot_name, slots)}")
             type_ = doc.get(raw_slot, 'type', slot_at, str, default=slot.type)
             if type_ != slot.type:
                 doc.fail(f"{slot_at}.type", f"is {type_!r} but slot {slot_name!r} of intent {name!r} "
@@ -527,7 +521,7 @@ def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) ->
         intent = model.intents.get(name)
         if intent is None:
             raise ModelError(f"{where} intent {name!r} is not in {schema_name}"
-                             f"{_did_you_mean(name, model.intents)}")
+                             f"{did_you_mean(name, model.intents)}")
 
         def fail(problem: str) -> NoReturn:
             raise ModelError(f"{where} utterance {utterance!r} {problem}")

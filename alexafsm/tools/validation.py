@@ -9,7 +9,6 @@ sends that nothing handles, a transition that can never fire); ``warning`` means
 mistake or a certification failure; ``info`` is a fact worth seeing, such as which intents fall
 through to "I did not understand" in which state.
 """
-import difflib
 import inspect
 import pkgutil
 from dataclasses import asdict, dataclass
@@ -18,6 +17,7 @@ from typing import (Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Opt
                     Set, Tuple, Union)
 
 from alexafsm import amazon_intent
+from alexafsm._hints import closest
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
@@ -82,11 +82,16 @@ def _finding(code: str, message: str, hint: Optional[str] = None,
                    hint=hint[:1].upper() + hint[1:] if hint else None, **where)
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    known = list(known)
-    close = [k for k in known if k.casefold() == name.casefold()] or \
-        difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"Did you mean '{close[0]}'? " if close else ''
+def _fix(name: str, known: Iterable[str], correct: str, otherwise: str) -> str:
+    """The hint for a name that is not what it should be.
+
+    When a known name is close, the name is a typo: the fix is to correct it (``correct`` says
+    where), not the ``otherwise`` fix, which would make the misspelling a second name.
+    """
+    meant = closest(name, known)
+    if meant is None:
+        return otherwise
+    return f"did you mean '{meant}'? Correct '{name}' to '{meant}' {correct}"
 
 
 def _some(names: Sequence[str], every: Optional[FrozenSet[str]] = None) -> str:
@@ -158,14 +163,16 @@ def _check_states_named(skill: _Skill) -> Iterator[Finding]:
                 yield _finding(
                     'unknown-source', f"the transition on '{t.trigger}' into '{t.dest}' declared "
                     f"on state '{t.declared_on}' comes from '{source}', which is not a state, so "
-                    f"it never fires", f"{_did_you_mean(source, states)}Sources name States "
-                    f"methods, a list of them or '*'", state=t.declared_on, trigger=t.trigger)
+                    f"it never fires", _fix(source, states, "in the transition's 'source'",
+                                            "sources name States methods, a list of them or "
+                                            "'*'"), state=t.declared_on, trigger=t.trigger)
         if t.dest not in states:
             yield _finding(
                 'unknown-dest', f"the transition on '{t.trigger}' out of '{t.declared_on}' goes "
                 f"to '{t.dest}', which is not a state: firing it answers with an apology",
-                f"{_did_you_mean(t.dest, states)}Name a state, or add a method '{t.dest}' to "
-                f"{skill.states_cls.__name__}", state=t.declared_on, trigger=t.trigger)
+                _fix(t.dest, states, "in the transition's 'dest'", f"name a state, or add a "
+                     f"method '{t.dest}' to {skill.states_cls.__name__}"),
+                state=t.declared_on, trigger=t.trigger)
 
 
 def _defined_on(cls: type, name: str) -> bool:
@@ -217,8 +224,8 @@ def _check_callbacks(skill: _Skill) -> Iterator[Finding]:
                     yield _finding(
                         'missing-callback', f"{where} names {role} '{name}', which {policy} does "
                         f"not define: the transition fails when it is tried",
-                        f"{_did_you_mean(name, public)}Add 'def {name}(self)' to {policy}",
-                        **located)
+                        _fix(name, public, f"in the transition's '{field}'",
+                             f"add 'def {name}(self)' to {policy}"), **located)
 
 
 def _check_order(skill: _Skill) -> Iterator[Finding]:
@@ -281,7 +288,8 @@ def _check_reachability(skill: _Skill) -> Iterator[Finding]:
     for name in sorted(skill.named_ending - fsm.state_set):
         yield _finding('unknown-ending-state', f"'{name}' is listed as a state that ends the "
                        f"session, but {skill.states_cls.__name__} has no such state",
-                       f"{_did_you_mean(name, fsm.states)}Fix ENDING_STATES", state=name)
+                       _fix(name, fsm.states, "in ENDING_STATES", f"remove '{name}' from "
+                            f"ENDING_STATES, or add the state"), state=name)
 
 
 def _check_required_intents(skill: _Skill) -> Iterator[Finding]:
@@ -313,9 +321,9 @@ def _check_intents(skill: _Skill) -> Iterator[Finding]:
         if trigger not in model.intents and trigger not in skill.ignored:
             yield _finding('unknown-trigger', f"trigger '{trigger}' is not an intent of the "
                            f"model ({model.source}), so Alexa never sends it and its "
-                           f"transitions never fire", f"{_did_you_mean(trigger, model.intents)}"
-                           f"Rename the trigger after an intent, or add the intent to the "
-                           f"model", trigger=trigger)
+                           f"transitions never fire", _fix(trigger, model.intents, "in the "
+                           f"transitions' 'trigger'", "rename the trigger after an intent, or "
+                           "add the intent to the model"), trigger=trigger)
 
 
 def _check_slots(skill: _Skill) -> Iterator[Finding]:
@@ -335,12 +343,16 @@ def _check_slots(skill: _Skill) -> Iterator[Finding]:
                                f"{owner}", trigger=intent.name, slot=slot.name)
     model_slots = {s.name for i in skill.model.intents.values() for s in i.slots}
     filled = {s.casefold() for s in model_slots}
+    fieldless = sorted(s for s in model_slots if s.casefold() not in folded)
+    rename = "rename the field after the model's slot" + \
+        (f" (without a field: {', '.join(repr(s) for s in fieldless)})" if fieldless else '') + \
+        ", or remove it"
     for field in fields:
         if field.casefold() not in filled:
             yield _finding('slot-unfilled', f"field '{field}' of {owner} is no slot of any "
                            f"intent in the model, so it is always None",
-                           f"{_did_you_mean(field, model_slots)}Rename the field after the "
-                           f"model's slot, or remove it", slot=field)
+                           _fix(field, model_slots, f"in the fields of {owner}", rename),
+                           slot=field)
 
 
 def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
