@@ -47,6 +47,7 @@ from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SES
 from alexafsm.testing.response_checks import Problem, response_problems, ssml_problem
 from alexafsm.testing.stories import INTENT_ACTION, Story, dump_stories
 from alexafsm.testing.stories import Turn as StoryTurn
+from alexafsm.tools.describe import machine_of
 from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
 
 EXCEPTION = 'exception'
@@ -732,8 +733,9 @@ def _story(policy_cls: type, model: InteractionModel, machine: Machine, reductio
 
 
 def _machine(policy_cls: type) -> Machine:
+    """The machine every tool reads, with a Policy unfit to run reported as the fuzzer's error."""
     try:
-        return Machine.of(policy_cls)
+        return machine_of(policy_cls)
     except TypeError as error:
         raise FuzzError(str(error)) from None
 

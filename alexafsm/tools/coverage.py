@@ -20,6 +20,7 @@ from alexafsm.machine import Machine, Transition
 from alexafsm.request import INTENT, parse
 from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.tools.describe import machine_of
 from alexafsm.transcript import PathLike, read_turns
 
 Step = Tuple[str, str, str]  # (source, trigger, dest)
@@ -42,7 +43,7 @@ def events_states_transitions(policy: Any) -> Tuple[Set[str], Set[str], Set[Tupl
     As in 0.1.11, 'initial' and 'exiting' are left out of the states: a session always starts
     in the one and may end in the other.
     """
-    machine = _machine(policy)
+    machine = machine_of(policy)
     states = set(machine.states) - {INITIAL_STATE, 'exiting'}
     transitions = {(t.source, t.dest) for t in machine.transitions}
     return set(machine.events), states, transitions
@@ -195,7 +196,7 @@ def coverage(policy_cls: type, recording_paths: Union[PathLike, Iterable[PathLik
     """Read the recordings and match every turn against the machine of ``policy_cls``."""
     paths = [recording_paths] if isinstance(recording_paths, (str, os.PathLike)) \
         else list(recording_paths)
-    machine = Machine.of(policy_cls)
+    machine = machine_of(policy_cls)
     report = CoverageReport(machine, [os.fspath(p) for p in paths])
     report.steps.update({(t.source, t.trigger, t.dest): 0 for t in machine.transitions})
     sessions = set()
@@ -232,7 +233,3 @@ def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:
     return {'used': {name: counts[name] for name in names if counts[name]},
             'unused': [name for name in names if not counts[name]]}
-
-
-def _machine(policy: Any) -> Machine:
-    return Machine.of(policy if isinstance(policy, type) else type(policy))
