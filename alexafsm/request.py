@@ -161,8 +161,26 @@ class Request:
     @property
     def application_id(self) -> Optional[str]:
         """The skill id the request is for; hosting checks it against the configured ids."""
-        return (_str(_dict(self.session.get('application')).get('applicationId'))
-                or _str(_dict(self._system.get('application')).get('applicationId')))
+        return self._application[0]
+
+    @property
+    def application_id_from(self) -> Optional[str]:
+        """The field ``application_id`` was read from, so a refusal can send the operator there.
+
+        ``session.application.applicationId``, or ``context.System.application.applicationId``
+        for a request without a session; None when neither holds one.
+        """
+        return self._application[1]
+
+    @cached_property
+    def _application(self) -> Tuple[Optional[str], Optional[str]]:
+        in_session = _str(_dict(self.session.get('application')).get('applicationId'))
+        if in_session:
+            return in_session, 'session.application.applicationId'
+        in_context = _str(_dict(self._system.get('application')).get('applicationId'))
+        if in_context:
+            return in_context, 'context.System.application.applicationId'
+        return None, None
 
     @property
     def user_id(self) -> Optional[str]:

@@ -489,6 +489,34 @@ def test_session_application_id_wins_over_context() -> None:
     check_application_id(request, [APP_ID])
 
 
+@pytest.mark.parametrize("where", ["session", "context", "both", "neither", "garbage"])
+def test_the_host_checks_the_application_id_the_skill_reads(where: str) -> None:
+    from alexafsm.request import Request
+    request = envelope(application_id=None)
+    if where in ("session", "both"):
+        request["session"]["application"]["applicationId"] = APP_ID
+    if where in ("context", "both"):
+        request["context"]["System"]["application"]["applicationId"] = APP_ID
+    if where == "garbage":  # no string in the session: the context's id is the one
+        request["session"]["application"]["applicationId"] = ["x"]
+        request["context"]["System"]["application"]["applicationId"] = APP_ID
+    read = Request(request)
+    if read.application_id is None:
+        with pytest.raises(VerificationError, match="request has no application id"):
+            check_application_id(request, [APP_ID])
+        assert read.application_id_from is None
+        return
+    assert read.application_id == APP_ID
+    check_application_id(request, [APP_ID])
+    with pytest.raises(VerificationError) as refused:
+        check_application_id(request, [OTHER_APP_ID])
+    assert f"application id '{APP_ID}' from {read.application_id_from} is not" in \
+        str(refused.value)
+    assert read.application_id_from == ("context.System.application.applicationId"
+                                        if where in ("context", "garbage")
+                                        else "session.application.applicationId")
+
+
 def test_request_without_application_id_is_refused_when_ids_are_configured() -> None:
     with pytest.raises(VerificationError, match="request has no application id"):
         check_application_id(envelope(application_id=None), [APP_ID])

@@ -7,15 +7,12 @@ skill's own, so those checks and the exceptions all refusals share live here, ap
 signature machinery: the Lambda path imports this module and never loads ``verify``.
 """
 import json
-from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Union
+
+from alexafsm.request import Request
 
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',
            'check_application_id', 'normalize_application_ids']
-
-_APPLICATION_ID_PATHS = (
-    ('session', 'application', 'applicationId'),
-    ('context', 'System', 'application', 'applicationId'),
-)
 
 
 class VerificationError(Exception):
@@ -47,39 +44,26 @@ def check_application_id(request: Mapping[str, Any],
                          application_ids: Optional[Iterable[str]]) -> None:
     """Refuse requests meant for another skill that share this endpoint.
 
-    The id is read from ``session.application.applicationId``, or from
-    ``context.System.application.applicationId`` for requests without a
-    session.  ``None`` disables the check.
+    The id is the one the skill sees, ``alexafsm.request.Request.application_id``: from
+    ``session.application.applicationId``, or from ``context.System.application.applicationId``
+    for requests without a session.  ``None`` disables the check.
     """
     allowed = normalize_application_ids(application_ids)
     if allowed is None:
         return
-    for path in _APPLICATION_ID_PATHS:
-        found = _lookup(request, path)
-        if found is not None:
-            break
-    else:
+    parsed = Request(request)
+    found = parsed.application_id
+    if found is None:
         raise VerificationError(
             "request has no application id (looked in session.application.applicationId "
             "and context.System.application.applicationId)"
         )
-    if not isinstance(found, str):
-        raise VerificationError(
-            f"application id at {'.'.join(path)} must be a string, not {type(found).__name__}"
-        )
     if found not in allowed:
         raise VerificationError(
-            f"application id {found!r} from {'.'.join(path)} is not one of the configured "
-            f"application_ids {sorted(allowed)}; add it there if this skill should answer it"
+            f"application id {found!r} from {parsed.application_id_from} is not one of the "
+            f"configured application_ids {sorted(allowed)}; add it there if this skill should "
+            f"answer it"
         )
-
-
-def _lookup(data: Any, path: Tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def normalize_application_ids(application_ids: Union[Iterable[str], str, None]
