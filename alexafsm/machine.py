@@ -79,10 +79,6 @@ def _listify(value: Any) -> Tuple[Any, ...]:
     return (value,)
 
 
-def _callback_name(callback: Callback) -> str:
-    return callback if isinstance(callback, str) else getattr(callback, '__name__', repr(callback))
-
-
 def _resolver(policy_cls: type, callback: Callback, role: str,
               transition: Transition) -> Callable[[Any], Any]:
     """Turn a callback name into a function of the policy, the way ``transitions`` resolves it.

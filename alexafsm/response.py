@@ -366,23 +366,16 @@ def check_limits(envelope: Mapping[str, Any], size: Optional[int] = None) -> Lis
     return problems
 
 
-def enforce_limits(envelope: Dict[str, Any], logger: logging.Logger,
-                   request_id: Optional[str] = None) -> Dict[str, Any]:
-    """Swap an envelope Alexa would reject for an apology, and tell the author why in the log.
-
-    The apology keeps the session attributes, so the conversation goes on where it was, unless
-    the attributes alone would push the apology over the size limit; then they are dropped and
-    the next turn starts from the initial state, which beats Alexa ending the session.
-    Envelopes above 24 KB pass unchanged with a warning, as a hint before they hit the limit.
-    """
-    return render(envelope, logger, request_id)[0]
-
-
 def render(envelope: Dict[str, Any], logger: logging.Logger,
            request_id: Optional[str] = None) -> Tuple[Dict[str, Any], str]:
-    """``enforce_limits`` that also returns the envelope's JSON text, serialized only once.
+    """The envelope to send and its JSON text; one Alexa would reject is swapped for an apology.
 
-    The size check needs the text anyway; hosts send it as is instead of encoding again.
+    The author is told why in the log. The apology keeps the session attributes, so the
+    conversation goes on where it was, unless the attributes alone would push the apology over
+    the size limit; then they are dropped and the next turn starts from the initial state, which
+    beats Alexa ending the session. Envelopes above 24 KB pass unchanged with a warning, as a
+    hint before they hit the limit. The size check needs the JSON text anyway, so it is
+    serialized only once: hosts send it as is instead of encoding again.
     """
     try:
         text = ''.join(_encode(envelope, 0))

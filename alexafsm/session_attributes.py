@@ -142,11 +142,6 @@ class SessionAttributes:
                        request.request_id, unknown, cls.__name__)
         return known
 
-    @classmethod
-    def empty_slots(cls) -> Any:
-        """All-None slots, for turns without an intent and for tests."""
-        return _info(cls).none_slots
-
     def to_json(self) -> dict:
         """The fields sent back to Alexa: all but ``not_sent_fields``, None values and ``_private``.
 

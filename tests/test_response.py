@@ -13,8 +13,8 @@ from collections import namedtuple
 import pytest
 
 from alexafsm.response import (APOLOGY, NOT_UNDERSTOOD, Card, Directive, Response, ResponseError,
-                               Ssml, apology, check_limits, empty, end, enforce_limits,
-                               reprompt_of, speech_of, ssml, updated_intent)
+                               Ssml, apology, check_limits, empty, end, render, reprompt_of,
+                               speech_of, ssml, updated_intent)
 from alexafsm.session_attributes import SessionAttributes
 from tests.oracle import assert_valid_request, assert_valid_response
 
@@ -470,12 +470,19 @@ def big_attributes(kilobytes: int) -> dict:
     return {'cache': 'x' * (kilobytes * 1024)}
 
 
+def rendered(envelope_: dict, request_id=None) -> dict:
+    """What a host sends: render()'s envelope, whose JSON text must be the text it returns."""
+    answer, text = render(envelope_, LOGGER, request_id)
+    assert json.loads(text) == answer
+    return answer
+
+
 def test_oversized_response_is_replaced_by_an_apology_that_keeps_the_session(caplog):
     huge = envelope(Response("Here you go", "More?", session_attributes=big_attributes(130)))
     problems = check_limits(huge)
     assert len(problems) == 1 and '120 KB' in problems[0] and 'sessionAttributes' in problems[0]
     with caplog.at_level(logging.ERROR, logger=LOGGER.name):
-        answer = enforce_limits(huge, LOGGER, request_id='req-42')
+        answer = rendered(huge, request_id='req-42')
     assert_valid_response(answer)
     assert answer['response'] == APOLOGY.to_json()['response']
     assert answer['response']['shouldEndSession'] is False
@@ -491,7 +498,7 @@ def test_apology_keeps_the_session_attributes_when_they_fit(caplog):
     attributes = {'state': 'reading', 'page': 3}
     too_long = envelope(Response("a" * 8001, "r", session_attributes=attributes))
     with caplog.at_level(logging.ERROR, logger=LOGGER.name):
-        answer = enforce_limits(too_long, LOGGER, 'req-7')
+        answer = rendered(too_long, 'req-7')
     assert answer == apology(attributes).to_json()
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
     assert 'outputSpeech is 8,001 characters' in caplog.records[0].getMessage()
@@ -501,7 +508,7 @@ def test_large_response_warns_and_passes_unchanged(caplog):
     large = envelope(Response("s", "r", session_attributes=big_attributes(30)))
     assert check_limits(large) == []
     with caplog.at_level(logging.WARNING, logger=LOGGER.name):
-        assert enforce_limits(large, LOGGER, 'req-9') is large
+        assert rendered(large, 'req-9') is large
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert '24 KB' in caplog.records[0].getMessage() and 'req-9' in caplog.records[0].getMessage()
 
@@ -517,7 +524,7 @@ def test_an_envelope_json_cannot_carry_becomes_the_apology_with_the_cause_logged
     broken = envelope(Response('s', 'r', session_attributes={'state': 'x'}))
     make(broken)
     with caplog.at_level(logging.ERROR, logger=LOGGER.name):
-        answer = enforce_limits(broken, LOGGER, 'req-3')
+        answer = rendered(broken, 'req-3')
     assert answer == APOLOGY.to_json()
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
     assert named in caplog.records[0].getMessage() and 'req-3' in caplog.records[0].getMessage()
@@ -526,7 +533,7 @@ def test_an_envelope_json_cannot_carry_becomes_the_apology_with_the_cause_logged
 def test_small_response_passes_silently(caplog):
     small = envelope(NOT_UNDERSTOOD)
     with caplog.at_level(logging.DEBUG, logger=LOGGER.name):
-        assert enforce_limits(small, LOGGER) is small
+        assert rendered(small) is small
     assert caplog.records == []
 
 

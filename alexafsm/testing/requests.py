@@ -69,11 +69,6 @@ def new_session_id() -> str:
     return random_id('session')
 
 
-def new_request_id() -> str:
-    """A request id shaped like Alexa's; unique, as logs and transcripts rely on."""
-    return random_id('request')
-
-
 def timestamp(clock: Callable[[], datetime] = utc_now) -> str:
     """The clock's time as Alexa writes it ('2024-05-01T12:00:00Z'); naive datetimes are UTC."""
     now = clock()
