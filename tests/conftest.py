@@ -1,10 +1,14 @@
-"""Fixtures shared by the test modules: a real redis-server on a free loopback port."""
+"""Fixtures shared by the test modules: a real redis-server on a free loopback port.
+
+Tests that use it are marked ``integration`` here (see pytest_collection_modifyitems), so that
+``pytest -m "not integration"`` stays a quick loop without a redis-server process per test.
+"""
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional
 
 import pytest
 
@@ -99,3 +103,19 @@ def start_redis(tmp_path_factory) -> Iterator:
     finally:
         for server in servers:
             server.kill()
+
+
+#: Fixtures that start a redis-server: every test that uses one, directly or through another
+#: fixture, is an integration test.
+SERVER_FIXTURES = frozenset({'redis_process', 'start_redis'})
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Marks ``integration`` each test that starts a redis-server through a fixture above.
+
+    The mark follows the fixture rather than being written on each test, so a new test that
+    asks for a server cannot slip into the quick loop unmarked.
+    """
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, 'fixturenames', ())):
+            item.add_marker(pytest.mark.integration)

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OLD = ROOT / '.cache' / 'alexafsm-0.1.11' / 'alexafsm'
 NUMBER = r'\s+([\d.]+) us/'
 
+pytestmark = pytest.mark.integration  # runs benchmarks/core.py and 0.1.11 in other processes
+
 
 def run_core(*args):
     out = subprocess.run([sys.executable, str(ROOT / 'benchmarks' / 'core.py'), '--seconds',

@@ -25,7 +25,7 @@ NOON = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def sample(name: str) -> dict:
-    return json.loads((SAMPLES / 'requests' / name).read_text())
+    return json.loads(SAMPLES.path('requests', name).read_text())
 
 
 def checked(conversation: Conversation) -> Conversation:

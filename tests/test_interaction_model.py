@@ -12,13 +12,23 @@ from alexafsm.tools.interaction_model import (
 )
 from tests.paths import SAMPLES
 
-MODELS = SAMPLES / 'models'
-CURRENT = sorted(MODELS.glob('*.json'))
-LEGACY = MODELS / 'legacy'
+CURRENT = SAMPLES.params('models/*.json')
+
+
+def models(name: str) -> Path:
+    """A shared sample model; the calling test skips when ../shared/alexa-samples lacks it."""
+    __tracebackhide__ = True
+    return SAMPLES.path('models', name)
+
+
+def legacy_model(*parts: str) -> Path:
+    """A file or folder of the legacy models; skips the calling test when it is absent."""
+    __tracebackhide__ = True
+    return SAMPLES.path('models', 'legacy', *parts)
 
 
 def raw_model(name: str) -> dict:
-    return json.loads((MODELS / name).read_text())['interactionModel']
+    return json.loads(models(name).read_text())['interactionModel']
 
 
 def lines(path: Path) -> list[str]:
@@ -32,10 +42,10 @@ def write(path: Path, content) -> Path:
 
 
 def test_shared_models_are_the_documented_copies():
-    for line in (MODELS / 'SHA256SUMS').read_text().splitlines():
+    for line in models('SHA256SUMS').read_text().splitlines():
         digest, name = line.split()
-        assert hashlib.sha256((MODELS / name).read_bytes()).hexdigest() == digest, name
-    assert len(CURRENT) == 5
+        assert hashlib.sha256(models(name).read_bytes()).hexdigest() == digest, name
+    assert len(SAMPLES.files('models/*.json')) == 5
 
 
 @pytest.mark.parametrize('path', CURRENT, ids=lambda p: p.name)
@@ -62,7 +72,7 @@ def test_current_models_match_their_json(path):
 
 
 def test_petmatch_slots_synonyms_and_extended_builtin_type():
-    model = load_model(MODELS / 'petmatch.en-US.json')
+    model = load_model(models('petmatch.en-US.json'))
     intent = model.intent('PetMatchIntent')
 
     assert intent.slot_names == ('pet', 'size', 'temperament', 'I_Want', 'energy', 'article', 'at_the')
@@ -85,7 +95,7 @@ def test_petmatch_dialog_required_slots_and_prompts():
     raw = raw_model('petmatch.en-US.json')
     raw_slots = raw['dialog']['intents'][0]['slots']
     prompts = {p['id']: [v['value'] for v in p['variations']] for p in raw['prompts']}
-    intent = load_model(MODELS / 'petmatch.en-US.json').intent('PetMatchIntent')
+    intent = load_model(models('petmatch.en-US.json')).intent('PetMatchIntent')
 
     assert [s.name for s in intent.required_slots] == [s['name'] for s in raw_slots if s['elicitationRequired']]
     assert [s.name for s in intent.required_slots] == ['size', 'temperament', 'energy']
@@ -103,7 +113,7 @@ def test_petmatch_dialog_required_slots_and_prompts():
 
 
 def test_sauce_boss_ids_delegation_and_validations():
-    model = load_model(MODELS / 'sauce-boss.en-US.json')
+    model = load_model(models('sauce-boss.en-US.json'))
     intent = model.intent('RecipeIntent')
 
     assert model.resolve('LIST_OF_ITEMS', 'B. B. Q.') == SlotValue('BBQ', 'barbecue', ('b. b. q.',))
@@ -122,7 +132,7 @@ def test_sauce_boss_ids_delegation_and_validations():
 
 def test_quiz_game_builtin_intents_and_types():
     raw = raw_model('quiz-game.en-US.json')['languageModel']
-    model = load_model(MODELS / 'quiz-game.en-US.json')
+    model = load_model(models('quiz-game.en-US.json'))
 
     assert len(model.intents) == 20
     assert sum(i.is_builtin for i in model.intents.values()) == 18
@@ -140,21 +150,21 @@ def test_quiz_game_builtin_intents_and_types():
 
 
 def test_howto_large_type_and_empty_types_list():
-    howto = load_model(MODELS / 'howto.en-US.json')
+    howto = load_model(models('howto.en-US.json'))
     items = howto.slot_type('LIST_OF_ITEMS')
     assert len(items.values) == 516
     assert all(v.id is None and v.synonyms == () for v in items.values)
     assert howto.resolve('LIST_OF_ITEMS', 'Steak') == SlotValue(None, 'steak')  # stored as "steak "
     assert 'AMAZON.RepeatIntent' in howto.intents
 
-    highlow = load_model(MODELS / 'highlowgame.en-US.json')
+    highlow = load_model(models('highlowgame.en-US.json'))
     assert list(highlow.types) == ['AMAZON.NUMBER']
     assert highlow.intent('NumberGuessIntent').samples == ('{number}', 'is it {number}', 'how about {number}',
                                                           'could be {number}')
 
 
 def test_legacy_tide_pooler_attaches_utterances_and_types():
-    folder = LEGACY / 'tidePooler'
+    folder = legacy_model('tidePooler')
     model = load_model(folder)
     utterances = lines(folder / 'SampleUtterances.txt')
 
@@ -180,9 +190,9 @@ def test_legacy_tide_pooler_attaches_utterances_and_types():
 
 
 def test_legacy_minecraft_helper_matches_its_modern_descendant():
-    folder = LEGACY / 'minecraftHelper'
+    folder = legacy_model('minecraftHelper')
     legacy = load_legacy(folder / 'IntentSchema.json', folder / 'SampleUtterances.txt', folder / 'customSlotTypes')
-    modern = load_model(MODELS / 'howto.en-US.json')
+    modern = load_model(models('howto.en-US.json'))
 
     assert legacy == load_model(folder)
     assert legacy.intent('RecipeIntent').slots == modern.intent('RecipeIntent').slots
@@ -192,13 +202,13 @@ def test_legacy_minecraft_helper_matches_its_modern_descendant():
 
 
 def test_legacy_schema_without_utterances_or_types():
-    model = load_legacy(LEGACY / 'tidePooler' / 'IntentSchema.json', None, LEGACY / 'tidePooler' / 'customSlotTypes')
+    model = load_legacy(legacy_model('tidePooler', 'IntentSchema.json'), None, legacy_model('tidePooler', 'customSlotTypes'))
     assert all(i.samples == () for i in model.intents.values())
     assert len(model.slot_type('LIST_OF_STATES').values) == 10
 
     with pytest.raises(ModelError, match=r"type 'LIST_OF_CITIES', which is neither built-in .* "
                                          r"custom slot types directory \(none was given\)"):
-        load_legacy(LEGACY / 'tidePooler' / 'IntentSchema.json')
+        load_legacy(legacy_model('tidePooler', 'IntentSchema.json'))
 
 
 def test_alexafsm_0_1_11_layout_with_literal_syntax(tmp_path):
@@ -223,31 +233,31 @@ def test_directory_layouts_and_locale_choice(tmp_path):
     write(package / 'skill-package' / 'skill.json', {'manifest': {'publishingInformation': {}}})
     custom = package / 'skill-package' / 'interactionModels' / 'custom'
     custom.mkdir(parents=True)
-    shutil.copy(MODELS / 'quiz-game.en-US.json', custom / 'en-GB.json')
-    shutil.copy(MODELS / 'highlowgame.en-US.json', custom / 'en-US.json')
+    shutil.copy(models('quiz-game.en-US.json'), custom / 'en-GB.json')
+    shutil.copy(models('highlowgame.en-US.json'), custom / 'en-US.json')
     assert load_model(package).invocation_name == 'high low game'
     assert load_model(package / 'skill-package').invocation_name == 'high low game'
 
     (custom / 'en-US.json').unlink()
     assert load_model(package).invocation_name == 'united states quiz game'
 
-    shutil.copy(MODELS / 'petmatch.en-US.json', custom / 'de-DE.json')
+    shutil.copy(models('petmatch.en-US.json'), custom / 'de-DE.json')
     with pytest.raises(ModelError, match=r"several interaction models \(de-DE.json, en-GB.json\)"):
         load_model(package)
 
     repo = tmp_path / 'repo'
     write(repo / 'package.json', {'name': 'not a model'})
-    shutil.copy(MODELS / 'petmatch.en-US.json', write(repo / 'models' / 'en-US.json', ''))
+    shutil.copy(models('petmatch.en-US.json'), write(repo / 'models' / 'en-US.json', ''))
     assert load_model(repo).invocation_name == 'pet match'
 
 
 def test_format_is_detected_from_content_not_name(tmp_path):
-    schema = json.loads((LEGACY / 'tidePooler' / 'IntentSchema.json').read_text())
+    schema = json.loads(legacy_model('tidePooler', 'IntentSchema.json').read_text())
     write(tmp_path / 'legacy' / 'en-US.json', schema)
-    shutil.copytree(LEGACY / 'tidePooler' / 'customSlotTypes', tmp_path / 'legacy' / 'customSlotTypes')
+    shutil.copytree(legacy_model('tidePooler', 'customSlotTypes'), tmp_path / 'legacy' / 'customSlotTypes')
     assert len(load_model(tmp_path / 'legacy' / 'en-US.json').slot_type('LIST_OF_CITIES').values) == 17
 
-    current = write(tmp_path / 'current' / 'IntentSchema.json', (MODELS / 'sauce-boss.en-US.json').read_text())
+    current = write(tmp_path / 'current' / 'IntentSchema.json', models('sauce-boss.en-US.json').read_text())
     assert load_model(current).intent('RecipeIntent').slot('Item').elicitation_required
 
 
@@ -255,7 +265,7 @@ def test_skill_builder_json_shapes(tmp_path):
     raw = raw_model('petmatch.en-US.json')
     bare = load_model(write(tmp_path / 'bare.json', raw))
     assert bare.intent('PetMatchIntent').slot('size').elicitation_prompt.text.startswith('There are dogs')
-    assert bare == dataclasses.replace(load_model(MODELS / 'petmatch.en-US.json'), source=str(tmp_path / 'bare.json'))
+    assert bare == dataclasses.replace(load_model(models('petmatch.en-US.json')), source=str(tmp_path / 'bare.json'))
 
     oldest = load_model(write(tmp_path / 'old.json', {
         'intents': [{'name': 'ColorIntent', 'samples': ['my color is {Color}'],
@@ -266,7 +276,7 @@ def test_skill_builder_json_shapes(tmp_path):
 
 
 def test_model_is_immutable():
-    model = load_model(MODELS / 'sauce-boss.en-US.json')
+    model = load_model(models('sauce-boss.en-US.json'))
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.invocation_name = 'x'
     with pytest.raises(TypeError):
@@ -282,14 +292,14 @@ def test_model_is_immutable():
 
 
 def test_resolve_against_a_type_the_model_lacks():
-    model = load_model(MODELS / 'petmatch.en-US.json')
+    model = load_model(models('petmatch.en-US.json'))
     with pytest.raises(ModelError, match=r"petmatch.en-US.json: there is no slot type 'sizetype' "
                                          r"\(did you mean 'sizeType'\?\); its types are "):
         model.resolve('sizetype', 'tiny')
 
 
 def _petmatch(mutate) -> dict:
-    data = json.loads((MODELS / 'petmatch.en-US.json').read_text())
+    data = json.loads(models('petmatch.en-US.json').read_text())
     mutate(data['interactionModel'])
     return data
 
@@ -368,12 +378,12 @@ def test_broken_json_files(tmp_path, text, message):
 
 def test_utterances_file_passed_as_model_gets_a_hint():
     with pytest.raises(ModelError, match=r"SampleUtterances.txt: invalid JSON at line 1 column 1: .*load"):
-        load_model(LEGACY / 'tidePooler' / 'SampleUtterances.txt')
+        load_model(legacy_model('tidePooler', 'SampleUtterances.txt'))
 
 
 @pytest.fixture
 def legacy_dir(tmp_path):
-    shutil.copytree(LEGACY / 'tidePooler', tmp_path / 'tide')
+    shutil.copytree(legacy_model('tidePooler'), tmp_path / 'tide')
     return tmp_path / 'tide'
 
 
@@ -465,7 +475,7 @@ def _mutations(node, path=()):
 
 @pytest.mark.parametrize('name', ['petmatch.en-US.json', 'sauce-boss.en-US.json'])
 def test_any_damage_raises_model_error_or_loads(tmp_path, name):
-    original = json.loads((MODELS / name).read_text())
+    original = json.loads(models(name).read_text())
     path = tmp_path / name
     failures = 0
     for keys, action in _mutations(original):

@@ -14,7 +14,7 @@ from tests.fixtures.echo_skill import BREAK_INTENT, ECHO_INTENT, EchoPolicy
 from tests.oracle import assert_valid_response
 from tests.paths import SAMPLES
 
-ENVELOPES = sorted((SAMPLES / 'requests').glob('*.json'))
+ENVELOPES = SAMPLES.params('requests/*.json')
 OTHER_APP_ID = 'amzn1.ask.skill.99999999-8888-7777-6666-555555555555'
 
 
@@ -29,7 +29,7 @@ def application_id(event):
 
 
 def test_there_are_envelopes_of_every_kind():
-    kinds = {load(path)['request']['type'] for path in ENVELOPES}
+    kinds = {load(path)['request']['type'] for path in SAMPLES.files('requests/*.json')}
     assert kinds >= {'LaunchRequest', 'IntentRequest', 'SessionEndedRequest',
                      'CanFulfillIntentRequest', 'System.ExceptionEncountered'}
 
@@ -70,7 +70,7 @@ def test_an_event_for_another_skill_raises_and_is_logged(path, caplog):
 
 def test_a_conversation_over_lambda():
     handler = lambda_handler(EchoPolicy)
-    event = load(SAMPLES / 'requests' / 'jovo.LaunchRequest.json')
+    event = load(SAMPLES.path('requests', 'jovo.LaunchRequest.json'))
     attributes = handler(event, None)['sessionAttributes']
     for turn, phrase in enumerate(['one', 'two'], start=1):
         event = dict(event, session=dict(event['session'], new=False, attributes=attributes),
@@ -87,7 +87,7 @@ def test_a_conversation_over_lambda():
 
 
 def test_skill_exception_is_an_apology_not_a_failed_invocation():
-    event = load(SAMPLES / 'requests' / 'jovo.IntentRequest1.json')
+    event = load(SAMPLES.path('requests', 'jovo.IntentRequest1.json'))
     event['request']['intent']['name'] = BREAK_INTENT
 
     envelope = lambda_handler(EchoPolicy)(event, None)
@@ -108,7 +108,7 @@ def test_malformed_events_raise(event, kind):
 
 
 def test_a_json_string_event_is_parsed():
-    event = (SAMPLES / 'requests' / 'jovo.LaunchRequest.json').read_text()
+    event = SAMPLES.path('requests', 'jovo.LaunchRequest.json').read_text()
 
     envelope = lambda_handler(EchoPolicy)(event, None)
 
@@ -117,7 +117,7 @@ def test_a_json_string_event_is_parsed():
 
 def test_record_to_on_lambda(tmp_path):
     record = tmp_path / 'turns.jsonl'
-    event = load(SAMPLES / 'requests' / 'jovo.IntentRequestWithSlotResolution.json')
+    event = load(SAMPLES.path('requests', 'jovo.IntentRequestWithSlotResolution.json'))
 
     envelope = lambda_handler(EchoPolicy, record_to=str(record))(event, None)
 

@@ -24,6 +24,8 @@ MAX_REQUESTS = 20_000
 #: request over thousands of requests exceeds it.
 RSS_TOLERANCE_KB = 1024
 
+pytestmark = pytest.mark.integration  # gunicorn workers under seconds of load
+
 
 @pytest.fixture(scope='module')
 def pki():

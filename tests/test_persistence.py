@@ -340,6 +340,7 @@ def _count_in_process(path: str, turns: int, results) -> None:
     results.put((apologies, CounterPolicy.runs))
 
 
+@pytest.mark.integration
 def test_sqlite_loses_no_update_with_several_processes_on_one_file(tmp_path):
     path = str(tmp_path / 'shared.sqlite3')
     SqliteStore(path)

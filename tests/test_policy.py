@@ -173,7 +173,7 @@ def test_session_ended_and_exception_encountered_answer_empty_and_log(caplog):
     ended['request'].update(reason='ERROR', error={'type': 'INVALID_RESPONSE', 'message': 'bad'})
     with caplog.at_level(logging.INFO):
         assert handle(ended) == {'version': '1.0', 'response': {}}
-        exception = json.loads((SAMPLES / 'requests/jovo.System.ExceptionEncountered.json')
+        exception = json.loads(SAMPLES.path('requests', 'jovo.System.ExceptionEncountered.json')
                                .read_text())
         assert handle(exception) == {'version': '1.0', 'response': {}}
     assert 'reason ERROR, error INVALID_RESPONSE: bad' in caplog.text
@@ -205,8 +205,7 @@ def test_can_fulfill_answers_from_the_machine_without_side_effects():
     assert calls == []
 
 
-@pytest.mark.parametrize('path', sorted((SAMPLES / 'requests').glob('*.json')),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize('path', SAMPLES.params('requests/*.json'), ids=lambda p: p.name)
 def test_shared_request_envelopes_are_answered_without_error(path, caplog):
     with caplog.at_level(logging.WARNING, logger='alexafsm.policy'):
         out = handle(json.loads(path.read_text()))

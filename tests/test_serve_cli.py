@@ -77,6 +77,7 @@ def test_the_sample_launch_request_is_one_alexa_could_send():
     assert_valid_request(json.loads(LAUNCH.read_text()))
 
 
+@pytest.mark.integration
 def test_dev_mode_answers_curl_style_requests_and_records(tmp_path):
     record = tmp_path / 'turns.jsonl'
     with serving('--dev', '--record', str(record)) as (port, output):
@@ -92,6 +93,7 @@ def test_dev_mode_answers_curl_style_requests_and_records(tmp_path):
         assert recorded_request == json.loads(LAUNCH.read_text())
 
 
+@pytest.mark.integration
 def test_without_dev_every_request_is_verified():
     with serving() as (port, output):
         status, error = post(port, LAUNCH.read_bytes())
@@ -102,6 +104,7 @@ def test_without_dev_every_request_is_verified():
         assert error['error'] == 'verification_failed'
 
 
+@pytest.mark.integration
 def test_application_ids_are_checked():
     mine = json.loads(LAUNCH.read_text())['session']['application']['applicationId']
     other = 'amzn1.ask.skill.99999999-8888-7777-6666-555555555555'
@@ -146,6 +149,7 @@ def test_busy_port_says_so():
 
 # -- production recipe: gunicorn with the wsgi factory ------------------------------------------
 
+@pytest.mark.integration
 def test_the_gunicorn_recipe_serves_and_verifies():
     spec = f'alexafsm.hosting.wsgi:app("{SKILL}", application_ids=["amzn1.ask.skill.mine"])'
     with Gunicorn(spec, workers=2, threads=2) as server:
@@ -156,6 +160,7 @@ def test_the_gunicorn_recipe_serves_and_verifies():
         assert (status, error['error']) == (400, 'verification_failed')
 
 
+@pytest.mark.integration
 def test_the_gunicorn_recipe_in_dev_mode_answers():
     with Gunicorn(f'alexafsm.hosting.wsgi:app("{SKILL}", dev=True)', workers=1,
                   threads=2) as server:
@@ -179,6 +184,7 @@ def test_wsgi_factory_errors_name_the_mistake(kwargs, error, words):
         wsgi.app(kwargs.pop('skill'), **kwargs)
 
 
+@pytest.mark.integration
 def test_a_sqlite_store_keeps_users_memory_across_server_runs(tmp_path):
     database = tmp_path / 'users.sqlite3'
     url = f'sqlite:///{database}'

@@ -567,15 +567,11 @@ def test_unreadable_skills_in_the_session_start_afresh_instead_of_failing(talk, 
     assert any('could not be rebuilt' in r.getMessage() for r in caplog.records)
 
 
-def _sample_requests() -> List[Path]:
-    return sorted((SAMPLES / 'requests').glob('*.json'))
-
-
 def test_there_are_sample_requests():
-    assert len(_sample_requests()) >= 15
+    assert len(SAMPLES.files('requests/*.json')) >= 15
 
 
-@pytest.mark.parametrize('path', _sample_requests(), ids=lambda p: p.name)
+@pytest.mark.parametrize('path', SAMPLES.params('requests/*.json'), ids=lambda p: p.name)
 def test_real_request_envelopes_are_handled_without_an_exception(path, memory, caplog):
     request = json.loads(path.read_text(encoding='utf-8'))
     with caplog.at_level(logging.INFO):

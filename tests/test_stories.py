@@ -260,6 +260,7 @@ def pytest_run(directory: Path, *args: str) -> subprocess.CompletedProcess:
          str(directory)], capture_output=True, text=True, env=env, cwd=directory, timeout=60)
 
 
+@pytest.mark.integration
 def test_the_plugin_collects_one_item_per_story_and_reports_failures(tmp_path):
     (tmp_path / 'pizza.story.yaml').write_text(
         STORIES.read_text().replace('model: pizza.model.json', f'model: {MODEL}'))
@@ -292,6 +293,7 @@ def test_the_plugin_collects_one_item_per_story_and_reports_failures(tmp_path):
     assert 'Traceback' not in ran.stdout
 
 
+@pytest.mark.integration
 def test_the_plugin_says_when_a_file_names_no_skill_or_a_wrong_one(tmp_path):
     write(tmp_path / 'anonymous.story.yaml', """\
         stories:

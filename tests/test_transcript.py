@@ -2,6 +2,8 @@
 import json
 import multiprocessing
 
+import pytest
+
 from alexafsm.transcript import REDACTED, append_turn, redact
 from tests.helpers import intent_request
 
@@ -14,6 +16,7 @@ def _writer(path, worker, turns):
         append_turn(path, request, {'version': '1.0', 'response': {}, 'padding': BIG})
 
 
+@pytest.mark.integration
 def test_worker_processes_recording_to_one_file_lose_and_mix_no_line(tmp_path):
     path = str(tmp_path / 'turns.jsonl')
     context = multiprocessing.get_context('spawn')  # forking a threaded pytest may deadlock

@@ -243,7 +243,7 @@ class HighLow(Policy):
 
 
 def test_a_skill_against_a_shared_model_reports_its_unhandled_intents():
-    model = load_model(SAMPLES / 'models' / 'highlowgame.en-US.json')
+    model = load_model(SAMPLES.path('models', 'highlowgame.en-US.json'))
     found = validate_policy(HighLow, model)
     handled = {t['trigger'] for _, t in HighLow.States.declared_transitions()}
     unhandled = [f for f in found if f.code == 'unhandled-intent']
@@ -255,8 +255,7 @@ def test_a_skill_against_a_shared_model_reports_its_unhandled_intents():
     assert [f.trigger for f in ignored if f.code == 'unhandled-intent'] == ['NumberGuessIntent']
 
 
-@pytest.mark.parametrize('path', sorted((SAMPLES / 'models').glob('*.json'))
-                         + sorted((SAMPLES / 'models' / 'legacy').iterdir()),
+@pytest.mark.parametrize('path', SAMPLES.params('models/*.json', 'models/legacy/*'),
                          ids=lambda p: p.name)
 def test_every_shared_model_loads_and_validates(path):
     model = load_model(path)
@@ -312,7 +311,7 @@ def test_utils_validate_keeps_to_the_checks_of_0_1_11():
 
 
 def test_utils_validate_reads_every_model_format():
-    legacy = SAMPLES / 'models' / 'legacy' / 'minecraftHelper'
+    legacy = SAMPLES.path('models', 'legacy', 'minecraftHelper')
     with pytest.raises(ValidationError, match="intent 'RecipeIntent' of the model"):
         validate(base.Policy, legacy / 'IntentSchema.json')
     with pytest.raises(ValidationError, match="intent 'RecipeIntent' of the model"):

@@ -36,7 +36,6 @@ from tests.paths import SAMPLES
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 APP_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 OTHER_APP_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
-AMAZON_CHAIN = SAMPLES / "requests" / "echo-api-cert-7.pem"
 
 
 class Fetcher:
@@ -748,7 +747,7 @@ def test_redirects_are_refused() -> None:
 
 @pytest.fixture(scope="module")
 def amazon_chain() -> bytes:
-    return AMAZON_CHAIN.read_bytes()
+    return SAMPLES.path("requests", "echo-api-cert-7.pem").read_bytes()
 
 
 def test_amazon_chain_parses_with_echo_api_in_san(amazon_chain: bytes) -> None:
