@@ -13,7 +13,7 @@ from alexafsm.request import describe_request, parse
 from alexafsm.testing import Conversation, ConversationError
 from alexafsm.testing.requests import (Caller, can_fulfill_request, custom_type_resolution,
                                        exception_encountered_request, intent_request,
-                                       launch_request, session_ended_request)
+                                       launch_request, session_ended_request, slot_words)
 from alexafsm.tools.interaction_model import load_model
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_request, assert_valid_response
@@ -263,6 +263,26 @@ def test_numbers_are_sent_as_the_words_alexa_heard():
     assert turn.request['request']['intent']['slots']['size']['value'] == '12'
     with pytest.raises(ConversationError, match="slot 'size' is list"):
         chat.say('OrderIntent', size=['large'])
+
+
+@pytest.mark.parametrize('value, words', [
+    (None, None), ('large', 'large'), ('', ''), (12, '12'), (2.5, '2.5'),
+    (True, TypeError), (['large'], TypeError), ({'value': 'x'}, TypeError)])
+def test_slot_words_is_the_one_rule_conversations_and_stories_send_slots_by(value, words):
+    from alexafsm.testing.stories import StoryError, parse_stories
+    story = {'skill': 'tests.fixtures.conversation.pizza:PizzaPolicy',
+             'stories': [{'name': 's',
+                          'turns': [{'intent': 'OrderIntent', 'slots': {'n': value}}]}]}
+    if words is TypeError:
+        with pytest.raises(TypeError):
+            slot_words(value)
+        with pytest.raises(ConversationError, match="slot 'n' is"):
+            Conversation(PizzaPolicy).say('OrderIntent', n=value)
+        with pytest.raises(StoryError, match="slot 'n' is"):
+            parse_stories(story)
+        return
+    assert slot_words(value) == words
+    assert parse_stories(story).stories[0].turns[0].slots == {'n': words}
 
 
 def test_an_intent_the_model_lacks_is_refused_with_the_models_intents():

@@ -20,7 +20,7 @@ from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution, describe
 from alexafsm.response import reprompt_of, speech_of
 from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
                                        custom_type_resolution, intent_request, launch_request,
-                                       random_id, session_ended_request, utc_now)
+                                       random_id, session_ended_request, slot_words, utc_now)
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 
@@ -230,9 +230,9 @@ def _resolvable(slot_type: Optional[SlotType]) -> bool:
 
 
 def _slot_text(intent: str, name: str, value: Any) -> Optional[str]:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise ConversationError(f"{intent}: slot {name!r} is {type(value).__name__} {value!r}, but "
-                            f"Alexa sends slot values as the words it heard: pass a string")
+    try:
+        return slot_words(value)
+    except TypeError:
+        raise ConversationError(f"{intent}: slot {name!r} is {type(value).__name__} {value!r}, "
+                                f"but Alexa sends slot values as the words it heard: pass a "
+                                f"string") from None

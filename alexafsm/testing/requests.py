@@ -69,6 +69,21 @@ def new_session_id() -> str:
     return random_id('session')
 
 
+def slot_words(value: Any) -> Optional[str]:
+    """A slot value as Alexa sends it: the words it heard, as a string; None for no value.
+
+    Tests and stories may write a number (``Count: 2``): it becomes its digits, as Alexa
+    writes them. Anything else (a bool, a list) is no utterance: TypeError, which the caller
+    turns into its own error naming the slot.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"a slot value is the words Alexa heard, got {type(value).__name__} "
+                    f"{value!r}")
+
+
 def timestamp(clock: Callable[[], datetime] = utc_now) -> str:
     """The clock's time as Alexa writes it ('2024-05-01T12:00:00Z'); naive datetimes are UTC."""
     now = clock()

@@ -57,7 +57,8 @@ from alexafsm._hints import did_you_mean
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
-from alexafsm.testing.requests import CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS
+from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
+                                       slot_words)
 from alexafsm.testing.response_checks import response_problems
 
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
@@ -402,8 +403,8 @@ def _parse_turn(data: Any) -> Turn:
     unknown = sorted(set(keys) - set(ACTIONS) - set(INTENT_OPTIONS) - set(EXPECTATIONS))
     if unknown:
         allowed = ACTIONS + INTENT_OPTIONS + EXPECTATIONS
-        raise StoryError(f"unknown keys {unknown}{did_you_mean(unknown, allowed)}; a turn takes one of "
-                         f"{', '.join(ACTIONS)}, then {', '.join(INTENT_OPTIONS)} for an intent, "
+        raise StoryError(f"unknown keys {unknown}{did_you_mean(unknown, allowed)}; a turn takes "
+                         f"one of {', '.join(ACTIONS)}, then {', '.join(INTENT_OPTIONS)} for an intent, "
                          f"and the checks {', '.join(EXPECTATIONS)}")
     actions = [key for key in keys if key in ACTIONS]
     if len(actions) != 1:
@@ -432,12 +433,11 @@ def _parse_turn(data: Any) -> Turn:
 
 
 def _slot_words(name: str, value: Any) -> Optional[str]:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise StoryError(f"slot {name!r} is {value!r}; Alexa sends the words it heard: quote it, "
-                     f"as in {name}: \"{value}\"")
+    try:
+        return slot_words(value)
+    except TypeError:
+        raise StoryError(f"slot {name!r} is {value!r}; Alexa sends the words it heard: quote "
+                         f"it, as in {name}: \"{value}\"") from None
 
 
 def _check_turn(turn: Turn) -> None:
@@ -458,8 +458,8 @@ def _check_turn(turn: Turn) -> None:
                          f"got {turn.reason!r}")
     for name, expected in turn.expect.items():
         if name not in _CHECKS:
-            raise StoryError(f"unknown check {name!r}{did_you_mean([name], EXPECTATIONS)}; checks are "
-                             f"{', '.join(EXPECTATIONS)}")
+            raise StoryError(f"unknown check {name!r}{did_you_mean(name, EXPECTATIONS)}; checks "
+                             f"are {', '.join(EXPECTATIONS)}")
         _validate_expectation(name, expected)
 
 
