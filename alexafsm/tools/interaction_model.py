@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from alexafsm._hints import did_you_mean
 
@@ -28,6 +28,7 @@ __all__ = [
     'SlotValue', 'Validation', 'load_legacy', 'load_model',
 ]
 
+_T = TypeVar('_T')
 BUILTIN_PREFIX = 'AMAZON.'
 _SLOT_REF = re.compile(r'\{([^{}]*)\}')
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -259,6 +260,24 @@ class _Doc:
             out.append((f"{at}[{i}]", item))
         return out
 
+    def named(self, obj: Mapping[str, Any], key: str, where: str, name_key: str, what: str, fix: str,
+              *, required: bool = False) -> Iterator[tuple[str, dict, str]]:
+        """Each definition of a list with its location and name; a name defined twice fails."""
+        seen: set[str] = set()
+        for at, raw in self.items(obj, key, where, required=required):
+            name = self.get(raw, name_key, at, str)
+            if name in seen:
+                self.fail(at, f"defines {what} {name!r} a second time; {fix}")
+            seen.add(name)
+            yield at, raw, name
+
+    def defined(self, table: Mapping[str, _T], name: str, where: str, problem: str) -> _T:
+        """What ``name`` refers to in ``table``; an undefined name fails with the closest one."""
+        found = table.get(name)
+        if found is None:
+            self.fail(where, f"{problem}{did_you_mean(name, table)}")
+        return found
+
     def strings(self, obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
         values = self.get(obj, key, where, list, default=[])
         for i, value in enumerate(values):
@@ -289,10 +308,8 @@ def _check_sample(sample: str, intent: str, slot_names: Iterable[str], fail: Cal
 
 def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, SlotType]:
     types: dict[str, SlotType] = {}
-    for at, raw in doc.items(container, 'types', where):
-        name = doc.get(raw, 'name', at, str)
-        if name in types:
-            doc.fail(at, f"defines slot type {name!r} a second time; merge the two definitions")
+    for at, raw, name in doc.named(container, 'types', where, 'name', 'slot type',
+                                   'merge the two definitions'):
         if 'values' not in raw and 'valueSupplier' in raw:
             types[name] = SlotType(name)  # catalog-backed: values live outside the model
             continue
@@ -311,10 +328,8 @@ def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[st
 
 def _parse_intents(doc: _Doc, container: Mapping[str, Any], where: str, name_key: str) -> dict[str, Intent]:
     intents: dict[str, Intent] = {}
-    for at, raw in doc.items(container, 'intents', where, required=True):
-        name = doc.get(raw, name_key, at, str)
-        if name in intents:
-            doc.fail(at, f"defines intent {name!r} a second time; merge the two definitions")
+    for at, raw, name in doc.named(container, 'intents', where, name_key, 'intent',
+                                   'merge the two definitions', required=True):
         slots: list[Slot] = []
         for slot_at, raw_slot in doc.items(raw, 'slots', at):
             slot_name = doc.get(raw_slot, 'name', slot_at, str)
@@ -351,10 +366,8 @@ def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: dict[str
 
 def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, Prompt]:
     prompts: dict[str, Prompt] = {}
-    for at, raw in doc.items(container, 'prompts', where):
-        id_ = doc.get(raw, 'id', at, str)
-        if id_ in prompts:
-            doc.fail(at, f"defines prompt {id_!r} a second time; prompt ids must be unique")
+    for at, raw, id_ in doc.named(container, 'prompts', where, 'id', 'prompt',
+                                  'prompt ids must be unique'):
         variations = tuple(PromptVariation(doc.get(v, 'type', v_at, str), doc.get(v, 'value', v_at, str))
                            for v_at, v in doc.items(raw, 'variations', at, required=True))
         if not variations:
@@ -369,25 +382,19 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
         id_ = doc.get(obj, key, at, str, default=None)
         if id_ is None:
             return None
-        if id_ not in prompts:
-            doc.fail(f"{at}.{key}", f"refers to prompt {id_!r}, which is not in {prompts_where}"
-                                    f"{did_you_mean(id_, prompts)}")
-        return prompts[id_]
+        return doc.defined(prompts, id_, f"{at}.{key}",
+                           f"refers to prompt {id_!r}, which is not in {prompts_where}")
 
     for at, raw in doc.items(dialog, 'intents', where):
         name = doc.get(raw, 'name', at, str)
-        intent = intents.get(name)
-        if intent is None:
-            doc.fail(at, f"configures intent {name!r}, which the language model does not define"
-                         f"{did_you_mean(name, intents)}")
+        intent = doc.defined(intents, name, at, f"configures intent {name!r}, which the language "
+                                                f"model does not define")
         intent_prompts = doc.get(raw, 'prompts', at, dict, default={})
         slots = {s.name: s for s in intent.slots}
         for slot_at, raw_slot in doc.items(raw, 'slots', at):
             slot_name = doc.get(raw_slot, 'name', slot_at, str)
-            slot = slots.get(slot_name)
-            if slot is None:
-                doc.fail(slot_at, f"configures slot {slot_name!r}, which intent {name!r} does not have"
-                                  f"{did_you_mean(slot_name, slots)}")
+            slot = doc.defined(slots, slot_name, slot_at, f"configures slot {slot_name!r}, which "
+                                                          f"intent {name!r} does not have")
             type_ = doc.get(raw_slot, 'type', slot_at, str, default=slot.type)
             if type_ != slot.type:
                 doc.fail(f"{slot_at}.type", f"is {type_!r} but slot {slot_name!r} of intent {name!r} "
