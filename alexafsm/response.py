@@ -12,7 +12,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 from alexafsm.jsonable import jsonable
 from alexafsm.session_attributes import SessionAttributes
@@ -385,7 +386,7 @@ def render(envelope: Dict[str, Any], logger: logging.Logger,
     serialized only once: hosts send it as is instead of encoding again.
     """
     try:
-        text = _text(envelope)
+        text = ''.join(_json_chunks(envelope, 0))  # _text() without its call: once a turn
     except ValueError as error:
         logger.error("request %s: the response holds a number JSON cannot carry (%s), so Alexa "
                      "would reject it and the user hears an apology instead: keep NaN and "
@@ -532,8 +533,11 @@ def _check_choice(what: str, value: Any, choices: Tuple[str, ...]) -> None:
         raise ResponseError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
 
 
-def _compact_json() -> Callable[[Any], str]:
-    """The function that writes an envelope's JSON text: compact, ASCII, NaN refused.
+def _compact_json() -> Callable[[Any, int], Sequence[str]]:
+    """The function that writes an envelope's JSON text, in chunks: compact, ASCII, NaN refused.
+
+    Called as ``''.join(_json_chunks(value, 0))``, the C encoder's own signature, so the hot
+    path (render(), once a turn) pays no Python call of ours around it.
 
     ASCII, so the text's length is its size in bytes: the larger of the encodings a host may
     send, so what passes the size check fits either way. No circular-reference markers:
@@ -551,17 +555,16 @@ def _compact_json() -> Callable[[Any], str]:
     encoder = json.JSONEncoder(separators=(',', ':'), allow_nan=False, check_circular=False)
     make_encoder = getattr(json.encoder, 'c_make_encoder', None)
     if make_encoder is None:
-        return encoder.encode
-    iterencode = make_encoder(None, encoder.default, json.encoder.encode_basestring_ascii, None,
-                              ':', ',', False, False, False)
-
-    def text(value: Any) -> str:
-        return ''.join(iterencode(value, 0))
-
-    return text
+        return lambda value, _level: (encoder.encode(value),)
+    return make_encoder(None, encoder.default, json.encoder.encode_basestring_ascii, None,
+                        ':', ',', False, False, False)
 
 
-_text = _compact_json()
+_json_chunks = _compact_json()
+
+
+def _text(value: Any) -> str:
+    return ''.join(_json_chunks(value, 0))
 
 
 def _size(value: Any) -> int:
