@@ -16,8 +16,7 @@ import threading
 from types import FunctionType
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from transitions import MachineError
-
+from alexafsm.errors import CallbackError, NotHandled
 from alexafsm.session_attributes import INITIAL_STATE
 
 logger = logging.getLogger(__name__)
@@ -27,19 +26,6 @@ WILDCARD_SAME = '='
 CALLBACK_KINDS = ('prepare', 'conditions', 'unless', 'before', 'after')
 
 Callback = Union[str, Callable[..., Any]]
-
-
-class NotHandled(MachineError):
-    """The current state has no transition for the trigger (0.1.11 answered NOT_UNDERSTOOD)."""
-
-    def __init__(self, trigger: str, state: str) -> None:
-        super().__init__(f"Can't trigger event {trigger} from state {state}!")
-        self.trigger = trigger
-        self.state = state
-
-
-class CallbackError(AttributeError):
-    """A transition names a callback the Policy does not have; the message says where."""
 
 
 class Transition(NamedTuple):

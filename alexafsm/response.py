@@ -14,6 +14,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from alexafsm.errors import ResponseError
 from alexafsm.jsonable import jsonable
 from alexafsm.session_attributes import SessionAttributes
 
@@ -28,10 +29,6 @@ _SPEAK_WRAPPED = re.compile(r'\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*\Z', re.DOTAL
 _CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
 _DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
                       'Dialog.ConfirmIntent')
-
-
-class ResponseError(ValueError):
-    """A response Alexa would reject; the message says what to change in the skill."""
 
 
 class Ssml(str):

@@ -24,12 +24,9 @@ import os
 import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
+from alexafsm.errors import MissingRecording
 from alexafsm.jsonable import jsonable
 from alexafsm.transcript import read_turns
-
-
-class MissingRecording(FileNotFoundError):
-    """Playback needs a result that was never recorded for these arguments."""
 
 
 def _identity(value: Any) -> Any:

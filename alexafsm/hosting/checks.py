@@ -9,6 +9,8 @@ signature machinery: the Lambda path imports this module and never loads ``verif
 import json
 from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
 
+from alexafsm.errors import MalformedRequestError, VerificationError
+
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',
            'check_application_id', 'normalize_application_ids']
 
@@ -16,14 +18,6 @@ _APPLICATION_ID_PATHS = (
     ('session', 'application', 'applicationId'),
     ('context', 'System', 'application', 'applicationId'),
 )
-
-
-class VerificationError(Exception):
-    """The request must be rejected; the message names the check that failed."""
-
-
-class MalformedRequestError(VerificationError):
-    """The signed body is not a JSON object, so the web layer can answer 400 'malformed JSON'."""
 
 
 def parse_request(body: bytes) -> Dict[str, Any]:

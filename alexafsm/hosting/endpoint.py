@@ -12,6 +12,7 @@ from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Iterable, M
                     NamedTuple, Optional, Type, Union)
 
 from alexafsm import response
+from alexafsm.errors import RejectedRequest
 from alexafsm.extensions import Extensions
 from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
                                      check_application_id, normalize_application_ids,
@@ -29,19 +30,6 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 RequestInput = Union[bytes, bytearray, str, Mapping[str, Any]]
-
-
-class RejectedRequest(VerificationError):
-    """A request refused before the skill saw it; ``status`` is the HTTP status it maps to.
-
-    A VerificationError, so hosts without status codes (AWS Lambda) raise it and callers that
-    already catch verification failures need nothing new.
-    """
-
-    def __init__(self, message: str, status: int = 400, kind: str = 'verification_failed'):
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
 
 
 class Reply(NamedTuple):

@@ -35,6 +35,7 @@ from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Se
                     Union)
 
 from alexafsm import response
+from alexafsm.errors import FuzzError
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
@@ -85,10 +86,6 @@ _HANDLED_INTENT = 0.75
 _NO_VALUE, _ODD_VALUE = 0.3, 0.25
 _DIALOG, _CONFIRMATION = 0.5, 0.3
 _FOLLOW_DIALOG = 0.7
-
-
-class FuzzError(ValueError):
-    """The fuzzer cannot do what was asked; the message says what to change."""
 
 
 @dataclass(frozen=True)

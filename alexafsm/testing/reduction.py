@@ -9,6 +9,8 @@ with ``slots`` and, for intents, ``dialog_state`` and ``confirmation_status``.
 import dataclasses
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from alexafsm.errors import Exhausted
+
 #: Replays the candidate; returns the steps that failed (cut where the failure came), or None.
 Test = Callable[[Sequence[Any]], Optional[List[Any]]]
 #: The values a user would say for a step's slot, plainest first after sorting.
@@ -16,10 +18,6 @@ PlainValues = Callable[[Any, str], Tuple[str, ...]]
 
 ROUNDS = 3  # drop, then simplify, until nothing changes or this many times
 SIMPLER_VALUES = 5  # plain values tried per slot before trimming characters
-
-
-class Exhausted(Exception):
-    """Raised by a ``test`` that may replay no more: ``shrink`` keeps the best session so far."""
 
 
 def shrink(steps: List[Any], test: Test, plain_values: PlainValues) -> List[Any]:

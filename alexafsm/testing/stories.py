@@ -54,6 +54,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from alexafsm.errors import StoryError
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
@@ -66,10 +67,6 @@ EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'repromp
                 'should_end', 'card_title', 'directives')
 INTENT_OPTIONS = ('slots', 'dialog_state', 'confirmation_status')
 FILE_KEYS = ('skill', 'model', 'stories')
-
-
-class StoryError(ValueError):
-    """A story file that cannot be run; the message names the file, story, turn and fix."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import graphviz
 
+from alexafsm.errors import GraphError
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
@@ -32,10 +33,6 @@ _UNUSED = {'color': '#bbbbbb', 'fontcolor': '#aaaaaa'}
 # straight edges and capped optimisation, which lay out 400 edges in under a second.
 LARGE_GRAPH_EDGES = 200
 _QUICK_LAYOUT = {'nslimit': '0.5', 'nslimit1': '0.5', 'mclimit': '0.01', 'splines': 'false'}
-
-
-class GraphError(RuntimeError):
-    """The drawing cannot be made as asked; the message says what to install or change."""
 
 
 def _edge_key(t: Transition) -> Transition:

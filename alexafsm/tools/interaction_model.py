@@ -22,6 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from alexafsm.errors import ModelError
+
 __all__ = [
     'InteractionModel', 'Intent', 'ModelError', 'Prompt', 'PromptVariation', 'Slot', 'SlotType',
     'SlotValue', 'Validation', 'load_legacy', 'load_model',
@@ -30,10 +32,6 @@ __all__ = [
 BUILTIN_PREFIX = 'AMAZON.'
 _SLOT_REF = re.compile(r'\{([^{}]*)\}')
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class ModelError(ValueError):
-    """A broken interaction model: the message names the file, the place in it and the fix."""
 
 
 def _norm(text: str) -> str:
