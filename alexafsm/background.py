@@ -28,6 +28,8 @@ import weakref
 from collections import deque
 from typing import Any, Callable, Deque, NamedTuple, Optional, Tuple
 
+from alexafsm.errors import ArgumentValueError
+
 logger = logging.getLogger(__name__)
 
 #: How long interpreter exit waits for queued events, so a JSON-lines sink gets its last lines.
@@ -110,11 +112,14 @@ class Worker:
     def __init__(self, name: str = 'alexafsm-background', max_queue: int = 1000,
                  deadline: float = 2.0, max_stuck: int = 4) -> None:
         if not isinstance(max_queue, int) or max_queue < 1:
-            raise ValueError(f"max_queue must be a positive number of events, got {max_queue!r}")
+            raise ArgumentValueError(
+                f"max_queue must be a positive number of events, got {max_queue!r}")
         if not isinstance(deadline, (int, float)) or not deadline > 0:
-            raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
+            raise ArgumentValueError(
+                f"deadline must be a positive number of seconds, got {deadline!r}")
         if not isinstance(max_stuck, int) or max_stuck < 1:
-            raise ValueError(f"max_stuck must be a positive number of threads, got {max_stuck!r}")
+            raise ArgumentValueError(
+                f"max_stuck must be a positive number of threads, got {max_stuck!r}")
         self.name = name
         self.max_queue = max_queue
         self.deadline = float(deadline)

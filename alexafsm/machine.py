@@ -16,7 +16,8 @@ import threading
 from types import FunctionType
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from alexafsm.errors import CallbackError, NotHandled
+from alexafsm.errors import (CallbackError, MissingStateError, NotHandled, SkillClassError,
+                             TransitionError)
 from alexafsm.session_attributes import INITIAL_STATE
 
 logger = logging.getLogger(__name__)
@@ -122,8 +123,9 @@ class Machine:
     def __init__(self, policy_cls: type) -> None:
         states_cls = policy_cls.states_cls
         if states_cls is None:
-            raise TypeError(f"{policy_cls.__name__}.states_cls is not set: give it your States "
-                            f"subclass, e.g. states_cls = MyStates")
+            raise SkillClassError(
+                f"{policy_cls.__name__}.states_cls is not set: give it your States "
+                f"subclass, e.g. states_cls = MyStates")
         self.policy_cls = policy_cls
         self.states_cls = states_cls
         self.states: Tuple[str, ...] = state_order(states_cls)
@@ -219,9 +221,10 @@ class Machine:
             else:
                 dest = compiled.transition.dest
                 if dest not in self.state_set:
-                    raise ValueError(f"{compiled.transition.describe()} goes to '{dest}', which "
-                                     f"is not a state: add a method '{dest}' to "
-                                     f"{self.states_cls.__name__} or fix the name")
+                    raise TransitionError(
+                        f"{compiled.transition.describe()} goes to '{dest}', which "
+                        f"is not a state: add a method '{dest}' to "
+                        f"{self.states_cls.__name__} or fix the name")
                 for before in compiled.before:
                     before(policy)
                 on_exit = self._on_exit.get(state)
@@ -241,9 +244,9 @@ class Machine:
         try:
             return self.responders[state]
         except KeyError:
-            raise AttributeError(f"{self.states_cls.__name__} has no method '{state}', so the "
-                                 f"machine cannot answer in state '{state}': add "
-                                 f"'def {state}(self) -> Response'") from None
+            raise MissingStateError(f"{self.states_cls.__name__} has no method '{state}', so the "
+                                    f"machine cannot answer in state '{state}': add "
+                                    f"'def {state}(self) -> Response'") from None
 
     @property
     def transitions_machine(self) -> Any:

@@ -24,7 +24,7 @@ import os
 import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
-from alexafsm.errors import MissingRecording
+from alexafsm.errors import MissingRecording, NotSerializableError, RecordingError
 from alexafsm.jsonable import jsonable
 from alexafsm.transcript import read_turns
 
@@ -89,7 +89,7 @@ def _arguments(function: Callable, signature: inspect.Signature, args: Tuple[Any
         try:
             converted[name] = jsonable(value)
         except TypeError:
-            raise TypeError(
+            raise NotSerializableError(
                 f"{function.__qualname__}(): argument {name!r} is a {type(value).__name__}, "
                 f"which has no JSON form, and recordings are keyed by the arguments' JSON: "
                 f"give {type(value).__name__} a to_json() method, or pass a plain value "
@@ -115,15 +115,15 @@ def _load(path: str, function: Callable, arguments: Dict[str, Any]) -> Any:
     try:
         return json.loads(text)['result']
     except (ValueError, KeyError, TypeError):
-        raise ValueError(f"{path} is not a recording of {function.__qualname__}: expected a "
-                         f"JSON object with a 'result'; delete it and record again") from None
+        raise RecordingError(f"{path} is not a recording of {function.__qualname__}: expected a "
+                             f"JSON object with a 'result'; delete it and record again") from None
 
 
 def _save(path: str, function: Callable, arguments: Dict[str, Any], result: Any) -> None:
     try:
         stored = jsonable(result)
     except TypeError:
-        raise TypeError(
+        raise NotSerializableError(
             f"{function.__qualname__}() returned a {type(result).__name__}, which has no JSON "
             f"form, so it cannot be recorded: give it a to_json() method, and pass "
             f"decode={type(result).__name__}.from_json (or another function) to recordable() "

@@ -9,7 +9,8 @@ signature machinery: the Lambda path imports this module and never loads ``verif
 import json
 from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
 
-from alexafsm.errors import MalformedRequestError, VerificationError
+from alexafsm.errors import (ArgumentTypeError, ArgumentValueError, MalformedRequestError,
+                             VerificationError)
 
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',
            'check_application_id', 'normalize_application_ids']
@@ -86,10 +87,10 @@ def normalize_application_ids(application_ids: Union[Iterable[str], str, None]
         return frozenset({application_ids})
     ids = frozenset(application_ids)
     if not ids:
-        raise ValueError(
+        raise ArgumentValueError(
             "application_ids is empty, so every request would be refused; "
             "pass None to skip the check"
         )
     if not all(isinstance(i, str) for i in ids):
-        raise TypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
+        raise ArgumentTypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
     return ids

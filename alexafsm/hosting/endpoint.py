@@ -12,7 +12,7 @@ from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Iterable, M
                     NamedTuple, Optional, Type, Union)
 
 from alexafsm import response
-from alexafsm.errors import RejectedRequest
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError, RejectedRequest
 from alexafsm.extensions import Extensions
 from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
                                      check_application_id, normalize_application_ids,
@@ -89,8 +89,8 @@ def check_policy(policy_cls: Any) -> Type[Policy]:
     states) when the server starts, where the skill author sees them.
     """
     if not (isinstance(policy_cls, type) and issubclass(policy_cls, Policy)):
-        raise TypeError(f"expected your Policy subclass (the class, not an instance), "
-                        f"got {policy_cls!r}")
+        raise ArgumentTypeError(f"expected your Policy subclass (the class, not an instance), "
+                                f"got {policy_cls!r}")
     Machine.of(policy_cls)
     return policy_cls
 
@@ -124,8 +124,8 @@ def check_record_to(record_to: Optional[str]) -> Optional[str]:
         with open(record_to, 'a', encoding='utf-8'):
             pass
     except OSError as error:
-        raise ValueError(f"cannot record turns to {record_to!r}: {error.strerror}; pass a "
-                         f"path in an existing, writable directory") from None
+        raise ArgumentValueError(f"cannot record turns to {record_to!r}: {error.strerror}; pass a "
+                                 f"path in an existing, writable directory") from None
     return record_to
 
 

@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional, Type
 import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from alexafsm.errors import ArgumentValueError
 from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_ids,
                                        check_options, check_policy, check_record_to, error_body,
                                        rejected, respond, too_large)
@@ -42,11 +43,13 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
     record_to = check_record_to(record_to)
     if not isinstance(path, str) or not path.startswith('/') or path == HEALTH_PATH:
-        raise ValueError(f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
+        raise ArgumentValueError(
+            f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
     if dev:
         if verifier is not None:
-            raise ValueError("dev=True turns verification off, so the verifier would never be "
-                             "used: pass one or the other")
+            raise ArgumentValueError(
+                "dev=True turns verification off, so the verifier would never be "
+                "used: pass one or the other")
         logger.warning("DEV MODE: requests to %s are NOT verified. Anyone who can reach this "
                        "server can talk to %s as any user. Use dev mode for local work only, "
                        "never where Alexa or the internet can reach it.", path,

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from alexafsm.errors import ArgumentValueError
 from alexafsm.extensions import Record, StoreUnavailable
 
 DEFAULT_TIMEOUT = 0.5
@@ -36,14 +37,16 @@ class SqliteStore:
                  timeout: float = DEFAULT_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
         self.path = os.fspath(path)
         if ttl is not None and not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+            raise ArgumentValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
         if not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ArgumentValueError(
+                f"timeout must be a positive number of seconds, got {timeout!r}")
         folder = Path(self.path).resolve().parent
         if not folder.is_dir():
-            raise ValueError(f"cannot keep persistent attributes in {self.path}: the folder "
-                             f"{folder} does not exist (in a URL, sqlite:///name is relative to "
-                             f"the working folder and sqlite:////abs/path is absolute)")
+            raise ArgumentValueError(
+                f"cannot keep persistent attributes in {self.path}: the folder "
+                f"{folder} does not exist (in a URL, sqlite:///name is relative to "
+                f"the working folder and sqlite:////abs/path is absolute)")
         self.ttl = ttl
         self.timeout = timeout
         self.clock = clock
@@ -62,9 +65,10 @@ class SqliteStore:
             finally:
                 conn.close()
         except sqlite3.Error as error:
-            raise ValueError(f"cannot keep persistent attributes in {self.path}: {error}; give "
-                             f"the path of a new or alexafsm-made SQLite file in a writable "
-                             f"folder") from None
+            raise ArgumentValueError(
+                f"cannot keep persistent attributes in {self.path}: {error}; give "
+                f"the path of a new or alexafsm-made SQLite file in a writable "
+                f"folder") from None
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection; a forked child opens its own, as SQLite requires."""

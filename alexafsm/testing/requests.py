@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError
 from alexafsm.request import (CAN_FULFILL, ER_SUCCESS_MATCH, EXCEPTION_ENCOUNTERED, INTENT,
                               LAUNCH, SESSION_ENDED, Resolution, ResolvedValue)
 
@@ -111,9 +112,10 @@ def intent_request(intent: str, slots: Optional[Mapping[str, Optional[str]]] = N
                         ('resolutions', resolutions)):
         stray = sorted(set(names) - set(slots))
         if stray:
-            raise ValueError(f"{what} names slots {stray} that are not among the slots of "
-                             f"{intent} in this request ({sorted(slots) or 'none'}): add them "
-                             f"to slots (with None for an unfilled slot)")
+            raise ArgumentValueError(
+                f"{what} names slots {stray} that are not among the slots of "
+                f"{intent} in this request ({sorted(slots) or 'none'}): add them "
+                f"to slots (with None for an unfilled slot)")
     wire_slots = {}
     for name, value in slots.items():
         status = slot_confirmations.get(name, 'NONE')
@@ -199,8 +201,8 @@ def _envelope(caller: Caller, body: Dict[str, Any], *, session_id: Optional[str]
 def _slot(name: str, value: Optional[str], confirmation_status: Optional[str],
           resolutions: Optional[SlotResolutions]) -> Dict[str, Any]:
     if value is not None and not isinstance(value, str):
-        raise TypeError(f"slot {name!r}: Alexa sends slot values as strings, got "
-                        f"{type(value).__name__} {value!r}: write it as {str(value)!r}")
+        raise ArgumentTypeError(f"slot {name!r}: Alexa sends slot values as strings, got "
+                                f"{type(value).__name__} {value!r}: write it as {str(value)!r}")
     slot: Dict[str, Any] = {'name': name}
     if value is not None:
         slot['value'] = value
@@ -214,9 +216,9 @@ def _slot(name: str, value: Optional[str], confirmation_status: Optional[str],
 def _resolutions(slot: str, resolutions: SlotResolutions) -> Dict[str, Any]:
     if isinstance(resolutions, Mapping):
         if not isinstance(resolutions.get('resolutionsPerAuthority'), list):
-            raise ValueError(f"resolutions of slot {slot!r} must be Resolution values or "
-                             f"Alexa's {{'resolutionsPerAuthority': [...]}} object, got "
-                             f"{dict(resolutions)!r}")
+            raise ArgumentValueError(f"resolutions of slot {slot!r} must be Resolution values or "
+                                     f"Alexa's {{'resolutionsPerAuthority': [...]}} object, got "
+                                     f"{dict(resolutions)!r}")
         return dict(resolutions)
     items: Iterable[Resolution] = ([resolutions] if isinstance(resolutions, Resolution)
                                    else resolutions)
@@ -241,11 +243,12 @@ def _error(error: Mapping[str, str]) -> Dict[str, str]:
 
 def _intent_name(intent: Any) -> str:
     if not isinstance(intent, str) or not intent:
-        raise ValueError(f"an intent name such as 'AMAZON.HelpIntent' is needed, got {intent!r}")
+        raise ArgumentValueError(
+            f"an intent name such as 'AMAZON.HelpIntent' is needed, got {intent!r}")
     return intent
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str], optional: bool = False) -> None:
     if (value is None and optional) or value in choices:
         return
-    raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+    raise ArgumentValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
