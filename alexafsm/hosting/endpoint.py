@@ -5,10 +5,9 @@ the application id check, recording and the last-resort apology behave the same 
 No request makes ``respond`` raise: a refused one becomes a 4xx reply naming the check that
 failed, and a failure past verification becomes a spoken apology logged with the request id.
 """
-import difflib
 import json
 import logging
-from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Iterable, Mapping,
+from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Mapping,
                     NamedTuple, Optional, Type, Union)
 
 from alexafsm import response
@@ -93,22 +92,6 @@ def check_policy(policy_cls: Any) -> Type[Policy]:
                                 f"got {policy_cls!r}")
     Machine.of(policy_cls)
     return policy_cls
-
-
-def check_options(caller: str, options: Mapping[str, Any], accepted: Iterable[str]) -> None:
-    """Refuse option names a host does not know, since a silently ignored typo disables a feature.
-
-    A misspelt ``aplication_ids`` would otherwise leave the application id unchecked.
-    """
-    accepted = sorted(accepted)
-    problems = []
-    for name in (n for n in options if n not in accepted):
-        close = difflib.get_close_matches(name, accepted, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ''
-        problems.append(f"unknown option '{name}'{hint}")
-    if problems:
-        raise TypeError(f"{caller}(): {'; '.join(problems)}; the options it accepts are "
-                        f"{', '.join(accepted)}")
 
 
 def check_application_ids(application_ids: Any) -> Optional[FrozenSet[str]]:

@@ -1,15 +1,16 @@
 """create_app: a Flask app that serves one skill to Alexa, verifying every request by default."""
 import logging
 import re
-from typing import Any, Dict, Optional, Type
+from typing import Collection, Dict, Optional, Sequence, Type, Union
 
 import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from alexafsm.errors import ArgumentValueError
+from alexafsm.extensions import AttributesStore, Tracker
 from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_ids,
-                                       check_options, check_policy, check_record_to, error_body,
-                                       rejected, respond, too_large)
+                                       check_policy, check_record_to, error_body, rejected,
+                                       respond, too_large)
 from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
                                      RequestVerifier)
 from alexafsm.persistence import host_extensions
@@ -18,14 +19,16 @@ from alexafsm.policy import Policy
 logger = logging.getLogger('alexafsm.hosting')
 
 HEALTH_PATH = '/health'
-_KEYWORDS = ('verifier', 'dev', 'path', 'record_to', 'application_ids', 'store', 'analytics')
 # the legacy header is passed too, so a request carrying only it is told why it fails
 SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
 
 
 def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] = None,
-               dev: bool = False, path: str = '/', record_to: Optional[str] = None,
-               **options: Any) -> flask.Flask:
+               dev: bool = False, path: str = '/',
+               application_ids: Optional[Collection[str]] = None,
+               record_to: Optional[str] = None,
+               store: Union[str, AttributesStore, None] = None,
+               analytics: Union[Tracker, Sequence[Tracker], None] = None) -> flask.Flask:
     """A WSGI app answering Alexa at POST ``path``, and 200 at GET /health for load balancers.
 
     Amazon rejects skills whose endpoint acts on unsigned requests, so every request is
@@ -35,12 +38,11 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     ``application_ids`` refuses requests meant for other skills. ``store`` (a URL such as
     ``sqlite:///skill.sqlite3`` or ``redis://host:6379/0``, or a store object) keeps each
     user's ``persistent_attributes``; ``analytics`` (a back end, or a list) tracks each turn
-    off the request path.
+    off the request path. ``lambda_handler`` takes the last four under the same names.
     """
-    check_options('create_app', options, _KEYWORDS)
     policy_cls = check_policy(policy_cls)
-    application_ids = check_application_ids(options.get('application_ids'))
-    extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
+    ids = check_application_ids(application_ids)
+    extensions = host_extensions(store=store, analytics=analytics)
     record_to = check_record_to(record_to)
     if not isinstance(path, str) or not path.startswith('/') or path == HEALTH_PATH:
         raise ArgumentValueError(
@@ -67,7 +69,7 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
         except RequestEntityTooLarge:
             return _send(rejected(too_large()))
         return _send(respond(policy_cls, body, headers=_signature_headers(), verifier=verifier,
-                             application_ids=application_ids, record_to=record_to,
+                             application_ids=ids, record_to=record_to,
                              extensions=extensions))
 
     @app.get(HEALTH_PATH)
