@@ -28,6 +28,8 @@ from alexafsm.policy import track_voice_insights
 from alexafsm.request import SESSION_ENDED, Request
 from alexafsm.transcript import append_turn
 
+__all__ = ['API_KEY_VARIABLE', 'Analytics', 'JsonLines', 'VoiceLabs']
+
 API_KEY_VARIABLE = 'VOICELABS_API_KEY'
 
 

@@ -30,13 +30,15 @@ from typing import Any, Callable, Deque, NamedTuple, Optional, Tuple
 
 from alexafsm.errors import ArgumentValueError
 
+__all__ = ['EXIT_TIMEOUT', 'Event', 'Stats', 'Worker', 'shared']
+
 logger = logging.getLogger(__name__)
 
 #: How long interpreter exit waits for queued events, so a JSON-lines sink gets its last lines.
 EXIT_TIMEOUT = 1.0
 
 #: How often a failing or hanging event is logged in full; the others in between are counted.
-LOG_INTERVAL = 60.0
+_LOG_INTERVAL = 60.0
 
 Event = Tuple[Callable[..., Any], Tuple[Any, ...]]
 
@@ -142,7 +144,7 @@ class Worker:
         self._stuck: list = []
         self._submitted = self._completed = self._failed = self._timed_out = self._dropped = 0
         self._cut = 0  # queued events dropped by close(), as opposed to refused by submit()
-        self._logged_at = -LOG_INTERVAL
+        self._logged_at = -_LOG_INTERVAL
         self._unlogged = 0
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
@@ -295,12 +297,12 @@ class Worker:
             self._stuck = [r for r in self._stuck if r.thread.is_alive()]
 
     def _report(self, event: Event, error: Optional[BaseException], what: str) -> None:
-        """Log the first problem in full and then one line per LOG_INTERVAL, not one per event.
+        """Log the first problem in full and then one line per _LOG_INTERVAL, not one per event.
 
         A dead service fails every event; a log line for each would bury everything else.
         """
         now = time.monotonic()
-        if now - self._logged_at < LOG_INTERVAL:
+        if now - self._logged_at < _LOG_INTERVAL:
             self._unlogged += 1
             return
         fn = event[0]

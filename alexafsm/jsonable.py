@@ -8,6 +8,8 @@ from typing import Any
 
 from alexafsm.errors import NotSerializableError
 
+__all__ = ['jsonable', 'plain_dict', 'plain_list', 'SCALARS']
+
 #: The types JSON encoders take as they are; ``type(v) in SCALARS`` is the cheap test.
 SCALARS = frozenset({str, int, float, bool, type(None)})
 

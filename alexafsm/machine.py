@@ -20,11 +20,13 @@ from alexafsm.errors import (CallbackError, MissingStateError, NotHandled, Skill
                              TransitionError)
 from alexafsm.session_attributes import INITIAL_STATE
 
+__all__ = ['Machine', 'Transition', 'Callback', 'NotHandled', 'CallbackError', 'state_order',
+           'build_transitions_machine', 'WILDCARD_ALL', 'WILDCARD_SAME']
+
 logger = logging.getLogger(__name__)
 
 WILDCARD_ALL = '*'
 WILDCARD_SAME = '='
-CALLBACK_KINDS = ('prepare', 'conditions', 'unless', 'before', 'after')
 
 Callback = Union[str, Callable[..., Any]]
 

@@ -18,6 +18,11 @@ from alexafsm.errors import ResponseError
 from alexafsm.jsonable import jsonable
 from alexafsm.session_attributes import SessionAttributes
 
+__all__ = ['Response', 'ResponseError', 'Card', 'Directive', 'Ssml', 'ssml', 'updated_intent',
+           'empty', 'end', 'apology', 'NOT_UNDERSTOOD', 'APOLOGY', 'render', 'check_limits',
+           'enforce_limits', 'parse_ssml', 'speech_of', 'reprompt_of', 'MAX_SPEECH_CHARS',
+           'MAX_CARD_CHARS', 'MAX_RESPONSE_BYTES', 'WARN_RESPONSE_BYTES']
+
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
 MAX_RESPONSE_BYTES = 120 * 1024

@@ -13,6 +13,8 @@ from alexafsm.errors import SkillClassError
 from alexafsm.jsonable import SCALARS, plain_list, jsonable
 from alexafsm.request import Request, parse
 
+__all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots']
+
 INITIAL_STATE = 'initial'
 
 logger = logging.getLogger(__name__)

@@ -28,6 +28,8 @@ from alexafsm.errors import MissingRecording, NotSerializableError, RecordingErr
 from alexafsm.jsonable import jsonable
 from alexafsm.transcript import read_turns
 
+__all__ = ['recordable', 'recording_name', 'get_requests_responses', 'MissingRecording']
+
 
 def _identity(value: Any) -> Any:
     return value

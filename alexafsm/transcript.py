@@ -17,6 +17,9 @@ from typing import Any, Dict, List, Optional, Union
 
 from alexafsm.errors import RecordingError
 
+__all__ = ['append_turn', 'read_turns', 'RecordedTurn', 'RecordingError', 'redact', 'turn_line',
+           'REDACTED', 'PathLike']
+
 PathLike = Union[str, 'os.PathLike[str]']
 
 REDACTED = 'REDACTED'

@@ -11,6 +11,8 @@ from alexafsm.errors import ValidationError
 from alexafsm.tools.describe import PolicyLike, machine_text, policy_class
 from alexafsm.tools.validation import ERROR, validate_policy
 
+__all__ = ['validate', 'print_machine', 'graph', 'ValidationError', 'COMPAT_CHECKS']
+
 # The problems 0.1.11's validate asserted against; newer checks are validate_policy's alone,
 # so that a skill whose tests passed on 0.1.11 still passes them.
 COMPAT_CHECKS = frozenset({'unhandled-intent', 'unknown-trigger', 'unknown-source',

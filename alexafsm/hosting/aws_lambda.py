@@ -55,4 +55,4 @@ def lambda_handler(policy_cls: Type[Policy], *,
     return handler
 
 
-__all__ = ['lambda_handler', 'RejectedRequest']
+__all__ = ['lambda_handler', 'LambdaHandler', 'RejectedRequest']

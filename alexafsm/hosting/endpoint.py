@@ -23,6 +23,9 @@ from alexafsm.transcript import append_turn
 if TYPE_CHECKING:  # verification needs cryptography, which a Lambda function never loads
     from alexafsm.hosting.verify import RequestVerifier
 
+__all__ = ['respond', 'Reply', 'RequestInput', 'RejectedRequest', 'MAX_BODY_BYTES', 'rejected',
+           'error_body', 'too_large', 'check_policy', 'check_application_ids', 'check_record_to']
+
 logger = logging.getLogger(__name__)
 
 #: Alexa requests are a few KB; anything this big is not one and is refused before parsing.

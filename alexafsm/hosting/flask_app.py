@@ -16,11 +16,13 @@ from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, S
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
+__all__ = ['create_app', 'HEALTH_PATH']
+
 logger = logging.getLogger('alexafsm.hosting')
 
 HEALTH_PATH = '/health'
 # the legacy header is passed too, so a request carrying only it is told why it fails
-SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
+_SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
 
 
 def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] = None,
@@ -84,7 +86,7 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
 def _signature_headers() -> Dict[str, str]:
     """Only the headers verification reads: looking them up is far cheaper than iterating all."""
     headers = flask.request.headers
-    return {name: headers[name] for name in SIGNATURE_HEADERS if name in headers}
+    return {name: headers[name] for name in _SIGNATURE_HEADERS if name in headers}
 
 
 def _send(reply: Reply) -> flask.Response:

@@ -45,22 +45,13 @@ from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
                                      check_application_id, normalize_application_ids,
                                      parse_request)
 
-__all__ = [
-    "ChainCache",
-    "MalformedRequestError",
-    "RequestVerifier",
-    "VerificationError",
-    "VerifiedChain",
-    "certifi_roots",
-    "check_application_id",
-    "check_cert_url",
-    "check_signature",
-    "check_timestamp",
-    "fetch_https",
-    "parse_request",
-    "signature_headers",
-    "verify_chain",
-]
+__all__ = ['RequestVerifier', 'VerificationError', 'MalformedRequestError', 'ChainCache',
+           'VerifiedChain', 'parse_request', 'signature_headers', 'check_application_id',
+           'check_cert_url', 'check_signature', 'check_timestamp', 'verify_chain', 'fetch_https',
+           'certifi_roots', 'CERT_URL_HEADER', 'SIGNATURE_HEADER', 'LEGACY_SIGNATURE_HEADER',
+           'CERT_URL_HOST', 'CERT_URL_PATH_PREFIX', 'CERT_URL_PORT', 'ECHO_API_DOMAIN',
+           'DEFAULT_TOLERANCE', 'SKILL_EVENT_TOLERANCE', 'SKILL_EVENT_TYPES', 'MAX_CHAIN_BYTES',
+           'FETCH_TIMEOUT']
 
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"

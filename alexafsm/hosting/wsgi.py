@@ -16,6 +16,8 @@ from alexafsm.hosting.flask_app import create_app
 from alexafsm.hosting.verify import RequestVerifier
 from alexafsm.loader import PolicyLoadError, load_policy
 
+__all__ = ['app']
+
 
 def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.Flask:
     """The Flask app of ``skill`` ('package.module:PolicyClass' or a module with one Policy).

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from alexafsm.errors import ArgumentValueError, MissingPackageError
 from alexafsm.extensions import Record, StoreUnavailable
 
+__all__ = ['RedisStore', 'DEFAULT_TIMEOUT', 'DEFAULT_PREFIX']
+
 try:
     import redis
     from redis.backoff import NoBackoff

@@ -19,9 +19,11 @@ from typing import Any, Callable, Optional, Union
 from alexafsm.errors import ArgumentValueError
 from alexafsm.extensions import Record, StoreUnavailable
 
+__all__ = ['SqliteStore', 'DEFAULT_TIMEOUT', 'TABLE']
+
 DEFAULT_TIMEOUT = 0.5
-SETUP_TIMEOUT = 10.0
-PURGE_EVERY = 1000
+_SETUP_TIMEOUT = 10.0
+_PURGE_EVERY = 1000
 TABLE = 'alexafsm_attributes'
 
 
@@ -54,7 +56,7 @@ class SqliteStore:
         self._local = threading.local()
         self._saves = 0
         try:
-            conn = sqlite3.connect(self.path, timeout=SETUP_TIMEOUT, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=_SETUP_TIMEOUT, isolation_level=None)
             try:
                 conn.execute('PRAGMA journal_mode=WAL')
                 conn.execute(f'CREATE TABLE IF NOT EXISTS {TABLE} ('
@@ -112,7 +114,7 @@ class SqliteStore:
             raise StoreUnavailable(f"{self.description}: {error}") from None
         if self.ttl:
             self._saves += 1
-            if self._saves % PURGE_EVERY == 0:
+            if self._saves % _PURGE_EVERY == 0:
                 try:
                     self.purge()
                 except sqlite3.Error:

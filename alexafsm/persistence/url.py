@@ -20,7 +20,9 @@ from alexafsm.extensions import AttributesStore, Extensions
 from alexafsm.persistence.memory import MemoryStore
 from alexafsm.persistence.sqlite import SqliteStore
 
-EXAMPLES = "memory://, sqlite:///skill.sqlite3, sqlite:////abs/path.sqlite3 or redis://host:6379/0"
+__all__ = ['store_from_url', 'open_store', 'host_extensions']
+
+_EXAMPLES = "memory://, sqlite:///skill.sqlite3, sqlite:////abs/path.sqlite3 or redis://host:6379/0"
 _OURS = {'memory': {'ttl'}, 'sqlite': {'ttl', 'timeout'}, 'redis': {'ttl', 'timeout', 'prefix'}}
 
 
@@ -31,12 +33,12 @@ def store_from_url(url: str) -> AttributesStore:
     created at once, a Redis server is contacted on the first turn.
     """
     if not isinstance(url, str):
-        raise ArgumentValueError(f"a store URL is a string such as {EXAMPLES}, got {url!r}")
+        raise ArgumentValueError(f"a store URL is a string such as {_EXAMPLES}, got {url!r}")
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     family = 'redis' if scheme in ('redis', 'rediss', 'unix') else scheme
     if family not in _OURS:
-        raise ArgumentValueError(f"unknown store URL {url!r}: use {EXAMPLES}")
+        raise ArgumentValueError(f"unknown store URL {url!r}: use {_EXAMPLES}")
     ours, theirs = _split_query(parts.query, _OURS[family], family, url)
     if family == 'memory':
         if parts.netloc or parts.path.strip('/'):
@@ -59,7 +61,7 @@ def open_store(store: Any) -> Optional[AttributesStore]:
     if callable(getattr(store, 'load', None)) and callable(getattr(store, 'save', None)):
         return store
     raise ArgumentTypeError(
-        f"store must be a URL such as {EXAMPLES}, or a store object with load() "
+        f"store must be a URL such as {_EXAMPLES}, or a store object with load() "
         f"and save(), got {store!r}")
 
 

@@ -25,6 +25,8 @@ from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Calle
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 
+__all__ = ['Conversation', 'Turn', 'respond', 'ConversationError', 'PathOrModel']
+
 PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
 
 

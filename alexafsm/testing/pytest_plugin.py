@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from alexafsm.testing.stories import Story
     from alexafsm.tools.interaction_model import InteractionModel
 
+__all__ = ['pytest_collect_file', 'StoryCollector', 'StoryItem', 'StoryFailed', 'SUFFIXES']
+
 SUFFIXES = ('.story.yaml', '.story.yml')
 
 

@@ -15,6 +15,13 @@ from alexafsm.errors import ArgumentTypeError, ArgumentValueError
 from alexafsm.request import (CAN_FULFILL, ER_SUCCESS_MATCH, EXCEPTION_ENCOUNTERED, INTENT,
                               LAUNCH, SESSION_ENDED, Resolution, ResolvedValue)
 
+__all__ = ['launch_request', 'intent_request', 'session_ended_request', 'can_fulfill_request',
+           'exception_encountered_request', 'custom_type_resolution', 'Caller', 'DEFAULT_CALLER',
+           'SlotResolutions', 'new_session_id', 'new_request_id', 'random_id', 'timestamp',
+           'utc_now', 'APPLICATION_ID', 'USER_ID', 'DEVICE_ID', 'API_ENDPOINT',
+           'ER_SUCCESS_NO_MATCH', 'SESSION_END_REASONS', 'ERROR_TYPES', 'DIALOG_STATES',
+           'CONFIRMATION_STATUSES']
+
 APPLICATION_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-000000000000'
 USER_ID = 'amzn1.ask.account.TESTUSER'
 DEVICE_ID = 'amzn1.ask.device.TESTDEVICE'

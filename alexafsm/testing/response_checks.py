@@ -14,6 +14,8 @@ from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
 from alexafsm.response import parse_ssml
 from alexafsm.tools.interaction_model import InteractionModel
 
+__all__ = ['response_problems', 'ssml_problem', 'Problem']
+
 _SSML_TAGS = frozenset({
     'speak', 'p', 's', 'break', 'emphasis', 'lang', 'phoneme', 'prosody', 'say-as', 'sub',
     'voice', 'w', 'audio', 'mark', 'amazon:effect', 'amazon:emotion', 'amazon:domain',

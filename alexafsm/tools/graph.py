@@ -16,6 +16,9 @@ from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
 
+__all__ = ['render', 'to_dot', 'digraph', 'output_format', 'GraphError', 'Usage', 'ANY_STATE',
+           'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']
+
 ANY_STATE = '*'  # the node transitions declared from '*' start at
 TEXT_FORMATS = ('dot', 'gv')
 IMAGE_FORMATS = ('svg', 'png', 'pdf')

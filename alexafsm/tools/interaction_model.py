@@ -24,10 +24,8 @@ from typing import Any, NoReturn
 
 from alexafsm.errors import ModelError
 
-__all__ = [
-    'InteractionModel', 'Intent', 'ModelError', 'Prompt', 'PromptVariation', 'Slot', 'SlotType',
-    'SlotValue', 'Validation', 'load_legacy', 'load_model',
-]
+__all__ = ['load_model', 'load_legacy', 'InteractionModel', 'Intent', 'Slot', 'SlotType',
+           'SlotValue', 'Prompt', 'PromptVariation', 'Validation', 'ModelError', 'BUILTIN_PREFIX']
 
 BUILTIN_PREFIX = 'AMAZON.'
 _SLOT_REF = re.compile(r'\{([^{}]*)\}')
