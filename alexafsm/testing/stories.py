@@ -62,8 +62,8 @@ from alexafsm.testing.requests import CONFIRMATION_STATUSES, DIALOG_STATES, SESS
 from alexafsm.testing.response_checks import response_problems
 
 __all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story', 'StoryFile',
-           'StoryResult', 'Turn', 'Mismatch', 'StoryError', 'ACTIONS', 'EXPECTATIONS',
-           'INTENT_OPTIONS', 'FILE_KEYS']
+           'StoryResult', 'Turn', 'Mismatch', 'StoryError', 'ACTIONS', 'LAUNCH_ACTION',
+           'INTENT_ACTION', 'END_ACTION', 'EXPECTATIONS', 'INTENT_OPTIONS', 'FILE_KEYS']
 
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
