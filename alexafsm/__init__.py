@@ -6,6 +6,7 @@ testing (``alexafsm.testing``) and the rest are imported by name where they are 
 skill on AWS Lambda loads neither Flask nor the tools.
 """
 from alexafsm import amazon_intent
+from alexafsm.errors import AlexafsmError
 from alexafsm.policy import Policy
 from alexafsm.request import Request
 from alexafsm.response import Response
@@ -15,4 +16,4 @@ from alexafsm.states import States, with_transitions
 __version__ = '0.2.0'
 
 __all__ = ['Policy', 'States', 'SessionAttributes', 'Response', 'Request', 'with_transitions',
-           'amazon_intent', 'INITIAL_STATE']
+           'amazon_intent', 'INITIAL_STATE', 'AlexafsmError']

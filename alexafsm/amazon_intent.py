@@ -1,5 +1,10 @@
 """Names of Amazon's built-in intents, for triggers: ``{'trigger': amazon_intent.HELP, ...}``."""
 
+__all__ = ['YES', 'NO', 'HELP', 'STOP', 'CANCEL', 'FALLBACK', 'NAVIGATE_HOME', 'REPEAT',
+           'START_OVER', 'NEXT', 'PREVIOUS', 'PAUSE', 'RESUME', 'MORE', 'LOOP_ON', 'LOOP_OFF',
+           'SHUFFLE_ON', 'SHUFFLE_OFF', 'SCROLL_UP', 'SCROLL_DOWN', 'SCROLL_LEFT', 'SCROLL_RIGHT',
+           'PAGE_UP', 'PAGE_DOWN', 'NAVIGATE_SETTINGS', 'SELECT', 'REQUIRED']
+
 YES = 'AMAZON.YesIntent'
 NO = 'AMAZON.NoIntent'
 HELP = 'AMAZON.HelpIntent'

@@ -23,9 +23,12 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional
 
+from alexafsm.errors import ArgumentValueError, MissingPackageError
 from alexafsm.policy import track_voice_insights
 from alexafsm.request import SESSION_ENDED, Request
 from alexafsm.transcript import append_turn
+
+__all__ = ['API_KEY_VARIABLE', 'Analytics', 'JsonLines', 'VoiceLabs']
 
 API_KEY_VARIABLE = 'VOICELABS_API_KEY'
 
@@ -50,8 +53,9 @@ class JsonLines(Analytics):
             with open(self.path, 'a', encoding='utf-8'):
                 pass
         except OSError as error:
-            raise ValueError(f"cannot write analytics to {self.path!r}: {error.strerror}; pass "
-                             f"a path in an existing, writable folder") from None
+            raise ArgumentValueError(
+                f"cannot write analytics to {self.path!r}: {error.strerror}; pass "
+                f"a path in an existing, writable folder") from None
 
     def track(self, request: Request, response: Dict[str, Any]) -> None:
         """Append the turn; ``append_turn`` redacts tokens, as a recording must."""
@@ -72,14 +76,14 @@ class VoiceLabs(Analytics):
                  insights_factory: Optional[Callable[[], Any]] = None) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_VARIABLE)
         if not api_key or not api_key.strip():
-            raise ValueError(f"VoiceLabs needs its app token: set the environment variable "
-                             f"{API_KEY_VARIABLE} or pass VoiceLabs(api_key=...)")
+            raise ArgumentValueError(f"VoiceLabs needs its app token: set the environment variable "
+                                     f"{API_KEY_VARIABLE} or pass VoiceLabs(api_key=...)")
         if insights_factory is None:
             try:
                 from voicelabs import VoiceInsights
             except ImportError:
-                raise ImportError("VoiceLabs analytics need the voicelabs package: "
-                                  "pip install voicelabs") from None
+                raise MissingPackageError("VoiceLabs analytics need the voicelabs package: "
+                                          "pip install voicelabs") from None
             insights_factory = VoiceInsights
         self.api_key = api_key
         self.max_sessions = max_sessions

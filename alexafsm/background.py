@@ -28,13 +28,17 @@ import weakref
 from collections import deque
 from typing import Any, Callable, Deque, NamedTuple, Optional, Tuple
 
+from alexafsm.errors import ArgumentValueError
+
+__all__ = ['EXIT_TIMEOUT', 'Event', 'Stats', 'Worker', 'shared']
+
 logger = logging.getLogger(__name__)
 
 #: How long interpreter exit waits for queued events, so a JSON-lines sink gets its last lines.
 EXIT_TIMEOUT = 1.0
 
 #: How often a failing or hanging event is logged in full; the others in between are counted.
-LOG_INTERVAL = 60.0
+_LOG_INTERVAL = 60.0
 
 Event = Tuple[Callable[..., Any], Tuple[Any, ...]]
 
@@ -110,11 +114,14 @@ class Worker:
     def __init__(self, name: str = 'alexafsm-background', max_queue: int = 1000,
                  deadline: float = 2.0, max_stuck: int = 4) -> None:
         if not isinstance(max_queue, int) or max_queue < 1:
-            raise ValueError(f"max_queue must be a positive number of events, got {max_queue!r}")
+            raise ArgumentValueError(
+                f"max_queue must be a positive number of events, got {max_queue!r}")
         if not isinstance(deadline, (int, float)) or not deadline > 0:
-            raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
+            raise ArgumentValueError(
+                f"deadline must be a positive number of seconds, got {deadline!r}")
         if not isinstance(max_stuck, int) or max_stuck < 1:
-            raise ValueError(f"max_stuck must be a positive number of threads, got {max_stuck!r}")
+            raise ArgumentValueError(
+                f"max_stuck must be a positive number of threads, got {max_stuck!r}")
         self.name = name
         self.max_queue = max_queue
         self.deadline = float(deadline)
@@ -137,7 +144,7 @@ class Worker:
         self._stuck: list = []
         self._submitted = self._completed = self._failed = self._timed_out = self._dropped = 0
         self._cut = 0  # queued events dropped by close(), as opposed to refused by submit()
-        self._logged_at = -LOG_INTERVAL
+        self._logged_at = -_LOG_INTERVAL
         self._unlogged = 0
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
@@ -290,12 +297,12 @@ class Worker:
             self._stuck = [r for r in self._stuck if r.thread.is_alive()]
 
     def _report(self, event: Event, error: Optional[BaseException], what: str) -> None:
-        """Log the first problem in full and then one line per LOG_INTERVAL, not one per event.
+        """Log the first problem in full and then one line per _LOG_INTERVAL, not one per event.
 
         A dead service fails every event; a log line for each would bury everything else.
         """
         now = time.monotonic()
-        if now - self._logged_at < LOG_INTERVAL:
+        if now - self._logged_at < _LOG_INTERVAL:
             self._unlogged += 1
             return
         fn = event[0]

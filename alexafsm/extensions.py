@@ -54,6 +54,7 @@ from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, P
                     runtime_checkable)
 
 from alexafsm import background
+from alexafsm.errors import PersistenceError, StoreUnavailable
 from alexafsm.jsonable import jsonable
 from alexafsm.request import Request
 
@@ -66,14 +67,6 @@ class Record(NamedTuple):
     """What a store keeps for one key: the attributes as JSON text, and a version to check."""
     text: str
     version: Any
-
-
-class StoreUnavailable(Exception):
-    """The store did not answer in time or failed; the turn goes on without persistence."""
-
-
-class PersistenceError(RuntimeError):
-    """Skill code used persistent attributes in a way that cannot work; the message says why."""
 
 
 @runtime_checkable

@@ -6,6 +6,10 @@ skill objects with a ``to_json()`` method. The core converts them itself, once, 
 from itertools import islice
 from typing import Any
 
+from alexafsm.errors import NotSerializableError
+
+__all__ = ['jsonable', 'plain_dict', 'plain_list', 'SCALARS']
+
 #: The types JSON encoders take as they are; ``type(v) in SCALARS`` is the cheap test.
 SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -38,8 +42,9 @@ def jsonable(value: Any) -> Any:
         return plain_list(list(value))
     if isinstance(value, (set, frozenset)):
         return sorted((jsonable(v) for v in value), key=repr)
-    raise TypeError(f"{kind.__name__} is not JSON serializable: give it a to_json() method "
-                    f"or keep it out of the response with not_sent_fields")
+    raise NotSerializableError(
+        f"{kind.__name__} is not JSON serializable: give it a to_json() method "
+        f"or keep it out of the response with not_sent_fields")
 
 
 def plain_dict(value: dict) -> dict:

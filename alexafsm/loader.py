@@ -11,13 +11,10 @@ import sys
 from importlib import import_module
 from typing import Type
 
+from alexafsm.errors import PolicyLoadError
 from alexafsm.policy import Policy
 
 __all__ = ['PolicyLoadError', 'load_policy']
-
-
-class PolicyLoadError(ValueError):
-    """A skill spec that names no usable Policy; the message says what was found and the fix."""
 
 
 def load_policy(spec: str) -> Type[Policy]:

@@ -16,30 +16,19 @@ import threading
 from types import FunctionType
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from transitions import MachineError
-
+from alexafsm.errors import (CallbackError, MissingStateError, NotHandled, SkillClassError,
+                             TransitionError)
 from alexafsm.session_attributes import INITIAL_STATE
+
+__all__ = ['Machine', 'Transition', 'Callback', 'NotHandled', 'CallbackError', 'state_order',
+           'build_transitions_machine', 'WILDCARD_ALL', 'WILDCARD_SAME']
 
 logger = logging.getLogger(__name__)
 
 WILDCARD_ALL = '*'
 WILDCARD_SAME = '='
-CALLBACK_KINDS = ('prepare', 'conditions', 'unless', 'before', 'after')
 
 Callback = Union[str, Callable[..., Any]]
-
-
-class NotHandled(MachineError):
-    """The current state has no transition for the trigger (0.1.11 answered NOT_UNDERSTOOD)."""
-
-    def __init__(self, trigger: str, state: str) -> None:
-        super().__init__(f"Can't trigger event {trigger} from state {state}!")
-        self.trigger = trigger
-        self.state = state
-
-
-class CallbackError(AttributeError):
-    """A transition names a callback the Policy does not have; the message says where."""
 
 
 class Transition(NamedTuple):
@@ -132,8 +121,9 @@ class Machine:
     def __init__(self, policy_cls: type) -> None:
         states_cls = policy_cls.states_cls
         if states_cls is None:
-            raise TypeError(f"{policy_cls.__name__}.states_cls is not set: give it your States "
-                            f"subclass, e.g. states_cls = MyStates")
+            raise SkillClassError(
+                f"{policy_cls.__name__}.states_cls is not set: give it your States "
+                f"subclass, e.g. states_cls = MyStates")
         self.policy_cls = policy_cls
         self.states_cls = states_cls
         self.states: Tuple[str, ...] = state_order(states_cls)
@@ -229,9 +219,10 @@ class Machine:
             else:
                 dest = compiled.transition.dest
                 if dest not in self.state_set:
-                    raise ValueError(f"{compiled.transition.describe()} goes to '{dest}', which "
-                                     f"is not a state: add a method '{dest}' to "
-                                     f"{self.states_cls.__name__} or fix the name")
+                    raise TransitionError(
+                        f"{compiled.transition.describe()} goes to '{dest}', which "
+                        f"is not a state: add a method '{dest}' to "
+                        f"{self.states_cls.__name__} or fix the name")
                 for before in compiled.before:
                     before(policy)
                 on_exit = self._on_exit.get(state)
@@ -251,9 +242,9 @@ class Machine:
         try:
             return self.responders[state]
         except KeyError:
-            raise AttributeError(f"{self.states_cls.__name__} has no method '{state}', so the "
-                                 f"machine cannot answer in state '{state}': add "
-                                 f"'def {state}(self) -> Response'") from None
+            raise MissingStateError(f"{self.states_cls.__name__} has no method '{state}', so the "
+                                    f"machine cannot answer in state '{state}': add "
+                                    f"'def {state}(self) -> Response'") from None
 
     @property
     def transitions_machine(self) -> Any:

@@ -7,6 +7,8 @@ from json import JSONEncoder
 
 from alexafsm.jsonable import jsonable
 
+__all__ = []
+
 _original_default = JSONEncoder.default
 _original_iterencode = JSONEncoder.iterencode
 

@@ -7,6 +7,10 @@ are kept in ``Request.problems`` for the policy to log.
 from functools import cached_property
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
+__all__ = ['Request', 'parse', 'describe_request', 'Slot', 'Resolution', 'ResolvedValue',
+           'Resolved', 'LAUNCH', 'INTENT', 'SESSION_ENDED', 'CAN_FULFILL', 'EXCEPTION_ENCOUNTERED',
+           'ER_SUCCESS_MATCH']
+
 LAUNCH = 'LaunchRequest'
 INTENT = 'IntentRequest'
 SESSION_ENDED = 'SessionEndedRequest'

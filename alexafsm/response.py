@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
                     Union)
 
+from alexafsm.errors import ResponseError
 from alexafsm.jsonable import jsonable
 from alexafsm.session_attributes import SessionAttributes
+
+__all__ = ['Response', 'ResponseError', 'Card', 'Directive', 'Ssml', 'ssml', 'updated_intent',
+           'empty', 'end', 'apology', 'NOT_UNDERSTOOD', 'APOLOGY', 'render', 'check_limits',
+           'parse_ssml', 'ssml_problem', 'SSML_TAGS', 'DIALOG_DIRECTIVES', 'speech_of', 'reprompt_of', 'MAX_SPEECH_CHARS',
+           'MAX_CARD_CHARS', 'MAX_RESPONSE_BYTES', 'WARN_RESPONSE_BYTES']
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
@@ -31,10 +37,6 @@ _CONFIRMATION_STATUSES = ('NONE', 'CONFIRMED', 'DENIED')
 # only an IntentRequest. Response.to_json() and the fuzzer's response checks both go by this.
 DIALOG_DIRECTIVES = ('Dialog.Delegate', 'Dialog.ElicitSlot', 'Dialog.ConfirmSlot',
                      'Dialog.ConfirmIntent')
-
-
-class ResponseError(ValueError):
-    """A response Alexa would reject; the message says what to change in the skill."""
 
 
 class Ssml(str):

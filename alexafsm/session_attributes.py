@@ -9,8 +9,11 @@ import logging
 from collections import namedtuple
 from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
 
+from alexafsm.errors import SkillClassError
 from alexafsm.jsonable import SCALARS, plain_list, jsonable
 from alexafsm.request import Request, parse
+
+__all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots']
 
 INITIAL_STATE = 'initial'
 
@@ -26,8 +29,8 @@ class _ClassInfo:
         slots_cls = cls.slots_cls if cls.slots_cls is not None else NoSlots
         fields = getattr(slots_cls, '_fields', None)
         if fields is None:
-            raise TypeError(f"{cls.__name__}.slots_cls must be a namedtuple class, e.g. "
-                            f"slots_cls = namedtuple('Slots', ['query']); got {slots_cls!r}")
+            raise SkillClassError(f"{cls.__name__}.slots_cls must be a namedtuple class, e.g. "
+                                  f"slots_cls = namedtuple('Slots', ['query']); got {slots_cls!r}")
         self.slots_cls = slots_cls
         self.fields: Tuple[str, ...] = tuple(fields)
         self.index: Dict[str, int] = {name.lower(): i for i, name in enumerate(fields)}

@@ -12,6 +12,7 @@ higher decorator's dicts before a lower one's). The first candidate whose condit
 import inspect
 from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
+from alexafsm.errors import TransitionError
 from alexafsm.extensions import PersistentAttributes, not_configured
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 
@@ -21,10 +22,6 @@ F = TypeVar('F', bound=Callable[..., Any])
 
 TRANSITION_KEYS = frozenset(
     {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after'})
-
-
-class TransitionError(ValueError):
-    """A transition declared on a state cannot be understood; the message says which and why."""
 
 
 def _check(state: str, transition: Any) -> Dict[str, Any]:

@@ -24,12 +24,11 @@ import os
 import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
+from alexafsm.errors import MissingRecording, NotSerializableError, RecordingError
 from alexafsm.jsonable import jsonable
 from alexafsm.transcript import read_turns
 
-
-class MissingRecording(FileNotFoundError):
-    """Playback needs a result that was never recorded for these arguments."""
+__all__ = ['recordable', 'recording_name', 'get_requests_responses', 'MissingRecording']
 
 
 def _identity(value: Any) -> Any:
@@ -92,7 +91,7 @@ def _arguments(function: Callable, signature: inspect.Signature, args: Tuple[Any
         try:
             converted[name] = jsonable(value)
         except TypeError:
-            raise TypeError(
+            raise NotSerializableError(
                 f"{function.__qualname__}(): argument {name!r} is a {type(value).__name__}, "
                 f"which has no JSON form, and recordings are keyed by the arguments' JSON: "
                 f"give {type(value).__name__} a to_json() method, or pass a plain value "
@@ -118,15 +117,15 @@ def _load(path: str, function: Callable, arguments: Dict[str, Any]) -> Any:
     try:
         return json.loads(text)['result']
     except (ValueError, KeyError, TypeError):
-        raise ValueError(f"{path} is not a recording of {function.__qualname__}: expected a "
-                         f"JSON object with a 'result'; delete it and record again") from None
+        raise RecordingError(f"{path} is not a recording of {function.__qualname__}: expected a "
+                             f"JSON object with a 'result'; delete it and record again") from None
 
 
 def _save(path: str, function: Callable, arguments: Dict[str, Any], result: Any) -> None:
     try:
         stored = jsonable(result)
     except TypeError:
-        raise TypeError(
+        raise NotSerializableError(
             f"{function.__qualname__}() returned a {type(result).__name__}, which has no JSON "
             f"form, so it cannot be recorded: give it a to_json() method, and pass "
             f"decode={type(result).__name__}.from_json (or another function) to recordable() "

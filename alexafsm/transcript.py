@@ -15,6 +15,11 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Union
 
+from alexafsm.errors import RecordingError
+
+__all__ = ['append_turn', 'read_turns', 'RecordedTurn', 'RecordingError', 'redact', 'turn_line',
+           'REDACTED', 'PathLike']
+
 PathLike = Union[str, 'os.PathLike[str]']
 
 REDACTED = 'REDACTED'
@@ -63,10 +68,6 @@ def append_turn(path: PathLike, request: Any, response: Dict[str, Any]) -> None:
             written += os.write(fd, data[written:])
     finally:
         os.close(fd)
-
-
-class RecordingError(ValueError):
-    """A recording that cannot be read; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,13 @@ exception), :func:`alexafsm.tools.describe.describe` and :mod:`alexafsm.tools.gr
 """
 from importlib import import_module
 from os import PathLike
-from typing import Any, Iterable, List, Union
+from typing import Any, Iterable, Union
 
+from alexafsm.errors import ValidationError
 from alexafsm.tools.describe import PolicyLike, machine_text, policy_class
-from alexafsm.tools.validation import ERROR, Finding, validate_policy
+from alexafsm.tools.validation import ERROR, validate_policy
+
+__all__ = ['validate', 'print_machine', 'graph', 'ValidationError', 'COMPAT_CHECKS']
 
 # The problems 0.1.11's validate asserted against; newer checks are validate_policy's alone,
 # so that a skill whose tests passed on 0.1.11 still passes them.
@@ -19,15 +22,6 @@ COMPAT_CHECKS = frozenset({'unhandled-intent', 'unknown-trigger', 'unknown-sourc
 # 0.1.11 recording helpers, which belong with the coverage tool now.
 _FROM_COVERAGE = ('get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
                   'unused_events_states_transitions')
-
-
-class ValidationError(AssertionError):
-    """0.1.11 tests expect an AssertionError; this one carries every problem, not the first."""
-
-    def __init__(self, policy_name: str, findings: List[Finding]) -> None:
-        lines = '\n'.join(f"  - {finding}" for finding in findings)
-        super().__init__(f"{policy_name} has {len(findings)} problem(s):\n{lines}")
-        self.findings = findings
 
 
 def validate(policy: PolicyLike, schema_file: Union[str, 'PathLike[str]'],

@@ -1,4 +1,5 @@
 """AWS Lambda: real request envelopes through lambda_handler, application ids, refusals."""
+import inspect
 import json
 import logging
 import subprocess
@@ -129,11 +130,25 @@ def test_record_to_on_lambda(tmp_path):
 
 
 def test_unknown_options_are_refused():
-    with pytest.raises(TypeError, match=r"unknown option 'application_id' \(did you mean "
-                                        r"'application_ids'"):
+    with pytest.raises(TypeError, match=r"lambda_handler\(\) got an unexpected keyword "
+                                        r"argument 'application_id'"):
         lambda_handler(EchoPolicy, application_id='amzn1.ask.skill.x')
     with pytest.raises(TypeError, match="store must be a URL"):
         lambda_handler(EchoPolicy, store=42)
+
+
+def test_lambda_handler_takes_create_app_s_options_under_the_same_names():
+    from alexafsm.hosting.flask_app import create_app
+
+    def options(function):
+        return {name: (parameter.kind, parameter.default, parameter.annotation)
+                for name, parameter in inspect.signature(function).parameters.items()
+                if name != 'policy_cls'}
+
+    on_lambda, on_flask = options(lambda_handler), options(create_app)
+    assert sorted(on_lambda) == ['analytics', 'application_ids', 'record_to', 'store']
+    assert {name: on_flask[name] for name in on_lambda} == on_lambda
+    assert {kind for kind, _, _ in on_flask.values()} == {inspect.Parameter.KEYWORD_ONLY}
 
 
 def test_a_store_keeps_persistent_attributes_between_invocations():

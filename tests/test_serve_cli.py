@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from alexafsm.cli import main
+from alexafsm.errors import PolicyLoadError
 from alexafsm.hosting import wsgi
 from benchmarks.endpoint import Gunicorn
 from tests.oracle import assert_valid_request, assert_valid_response
@@ -171,13 +172,14 @@ def test_the_gunicorn_recipe_in_dev_mode_answers():
 
 
 @pytest.mark.parametrize('kwargs, error, words', [
-    ({'skill': 'tests.fixtures.no_such_skill'}, RuntimeError, "cannot import module"),
+    ({'skill': 'tests.fixtures.no_such_skill'}, PolicyLoadError,
+     "alexafsm.hosting.wsgi: cannot import module"),
     ({'skill': SKILL, 'verifier': 'tests.certs'}, ValueError, "must be 'module:factory'"),
     ({'skill': SKILL, 'verifier': 'tests.certs:nothing'}, ValueError, "is not a function"),
     ({'skill': SKILL, 'verifier': 'benchmarks.endpoint:bare_app'}, TypeError,
      "returned Flask; it must return a RequestVerifier"),
     ({'skill': SKILL, 'dev': True, 'aplication_ids': ['x']}, TypeError,
-     "did you mean 'application_ids'"),
+     "unexpected keyword argument 'aplication_ids'"),
 ])
 def test_wsgi_factory_errors_name_the_mistake(kwargs, error, words):
     with pytest.raises(error, match=words):

@@ -8,6 +8,8 @@ from typing import List, Optional
 
 import click
 
+__all__ = ['COMMANDS', 'main']
+
 COMMANDS = {
     'serve': 'Serve a skill over HTTP.',
     'validate': 'Check a skill\'s machine against its interaction model.',

@@ -7,6 +7,8 @@ from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.chat import run
 from alexafsm.tools.interaction_model import ModelError, load_model
 
+__all__ = ['command']
+
 
 @click.command('chat')
 @click.argument('skill')

@@ -8,6 +8,8 @@ from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.coverage import coverage
 from alexafsm.transcript import RecordingError
 
+__all__ = ['command']
+
 
 @click.command('coverage')
 @click.argument('skill')

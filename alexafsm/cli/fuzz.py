@@ -8,6 +8,8 @@ from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.fuzz import FuzzError, dump_findings, fuzz
 from alexafsm.tools.interaction_model import ModelError, load_model
 
+__all__ = ['command']
+
 
 @click.command('fuzz')
 @click.argument('skill')

@@ -6,6 +6,8 @@ import click
 from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.graph import GraphError, output_format, render
 
+__all__ = ['command']
+
 
 @click.command('graph')
 @click.argument('skill')

@@ -7,6 +7,8 @@ from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.playback import playback
 from alexafsm.transcript import RecordingError
 
+__all__ = ['command']
+
 
 @click.command('playback')
 @click.argument('skill')

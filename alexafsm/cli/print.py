@@ -6,6 +6,8 @@ import click
 from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.describe import describe, machine_text
 
+__all__ = ['command']
+
 
 @click.command('print')
 @click.argument('skill')

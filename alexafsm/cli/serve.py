@@ -10,6 +10,8 @@ import click
 
 from alexafsm.cli.skill import skill_policy
 
+__all__ = ['command']
+
 
 @click.command()
 @click.argument('skill')

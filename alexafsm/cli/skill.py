@@ -6,6 +6,8 @@ import click
 from alexafsm.loader import PolicyLoadError, load_policy
 from alexafsm.policy import Policy
 
+__all__ = ['skill_policy']
+
 
 def skill_policy(spec: str) -> Type[Policy]:
     """:func:`alexafsm.loader.load_policy`, with its errors as click usage errors (exit 2).

@@ -7,6 +7,8 @@ from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.stories import StoryError, load_stories, run_story
 from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
 
+__all__ = ['command']
+
 
 @click.command('stories')
 @click.argument('skill')

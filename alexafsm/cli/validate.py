@@ -9,6 +9,8 @@ from alexafsm.tools.interaction_model import ModelError, load_model
 from alexafsm.tools.validation import (ERROR, WARNING, counts, report_text, summary_json,
                                        validate_policy)
 
+__all__ = ['command']
+
 
 @click.command('validate')
 @click.argument('skill')

@@ -14,21 +14,24 @@ Typical ``lambda_function.py``::
     handler = lambda_handler(SkillSearchPolicy, application_ids=['amzn1.ask.skill.1234...'])
 """
 import logging
-from typing import Any, Callable, Collection, Dict, Optional, Type
+from typing import Any, Callable, Collection, Dict, Optional, Sequence, Type, Union
 
-from alexafsm.hosting.endpoint import (RejectedRequest, check_application_ids, check_options,
-                                       check_policy, check_record_to, respond)
+from alexafsm.extensions import AttributesStore, Tracker
+from alexafsm.hosting.endpoint import (RejectedRequest, check_application_ids, check_policy,
+                                       check_record_to, respond)
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
 logger = logging.getLogger('alexafsm.hosting')
 
 LambdaHandler = Callable[[Any, Any], Dict[str, Any]]
-_KEYWORDS = ('application_ids', 'record_to', 'store', 'analytics')
 
 
-def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collection[str]] = None,
-                   **options: Any) -> LambdaHandler:
+def lambda_handler(policy_cls: Type[Policy], *,
+                   application_ids: Optional[Collection[str]] = None,
+                   record_to: Optional[str] = None,
+                   store: Union[str, AttributesStore, None] = None,
+                   analytics: Union[Tracker, Sequence[Tracker], None] = None) -> LambdaHandler:
     """The ``handler(event, context)`` Lambda calls, answering with the response envelope.
 
     Give ``application_ids`` in production: a Lambda function's trigger can be shared with
@@ -37,11 +40,10 @@ def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collec
     ``store`` and ``analytics`` are ``create_app``'s: a Redis URL is the store that suits
     Lambda, whose instances share no disk.
     """
-    check_options('lambda_handler', options, _KEYWORDS)
     policy_cls = check_policy(policy_cls)
     ids = check_application_ids(application_ids)
-    record_to = check_record_to(options.get('record_to'))
-    extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
+    record_to = check_record_to(record_to)
+    extensions = host_extensions(store=store, analytics=analytics)
 
     def handler(event: Any, context: Any = None) -> Dict[str, Any]:
         """Answer one Alexa event; raises RejectedRequest for events this skill must not act on."""
@@ -53,4 +55,4 @@ def lambda_handler(policy_cls: Type[Policy], *, application_ids: Optional[Collec
     return handler
 
 
-__all__ = ['lambda_handler', 'RejectedRequest']
+__all__ = ['lambda_handler', 'LambdaHandler', 'RejectedRequest']

@@ -11,16 +11,11 @@ from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Union
 
 from alexafsm.request import Request
 
+from alexafsm.errors import (ArgumentTypeError, ArgumentValueError, MalformedRequestError,
+                             VerificationError)
+
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',
            'check_application_id', 'normalize_application_ids']
-
-
-class VerificationError(Exception):
-    """The request must be rejected; the message names the check that failed."""
-
-
-class MalformedRequestError(VerificationError):
-    """The signed body is not a JSON object, so the web layer can answer 400 'malformed JSON'."""
 
 
 def parse_request(body: bytes) -> Dict[str, Any]:
@@ -76,10 +71,10 @@ def normalize_application_ids(application_ids: Union[Iterable[str], str, None]
         return frozenset({application_ids})
     ids = frozenset(application_ids)
     if not ids:
-        raise ValueError(
+        raise ArgumentValueError(
             "application_ids is empty, so every request would be refused; "
             "pass None to skip the check"
         )
     if not all(isinstance(i, str) for i in ids):
-        raise TypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
+        raise ArgumentTypeError(f"application_ids must be strings, got {sorted(map(repr, ids))}")
     return ids

@@ -5,13 +5,13 @@ the application id check, recording and the last-resort apology behave the same 
 No request makes ``respond`` raise: a refused one becomes a 4xx reply naming the check that
 failed, and a failure past verification becomes a spoken apology logged with the request id.
 """
-import difflib
 import json
 import logging
-from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Iterable, Mapping,
+from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Mapping,
                     NamedTuple, Optional, Type, Union)
 
 from alexafsm import response
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError, RejectedRequest
 from alexafsm.extensions import Extensions
 from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
                                      check_application_id, normalize_application_ids,
@@ -23,25 +23,15 @@ from alexafsm.transcript import append_turn
 if TYPE_CHECKING:  # verification needs cryptography, which a Lambda function never loads
     from alexafsm.hosting.verify import RequestVerifier
 
+__all__ = ['respond', 'Reply', 'RequestInput', 'RejectedRequest', 'MAX_BODY_BYTES', 'rejected',
+           'error_body', 'too_large', 'check_policy', 'check_application_ids', 'check_record_to']
+
 logger = logging.getLogger(__name__)
 
 #: Alexa requests are a few KB; anything this big is not one and is refused before parsing.
 MAX_BODY_BYTES = 256 * 1024
 
 RequestInput = Union[bytes, bytearray, str, Mapping[str, Any]]
-
-
-class RejectedRequest(VerificationError):
-    """A request refused before the skill saw it; ``status`` is the HTTP status it maps to.
-
-    A VerificationError, so hosts without status codes (AWS Lambda) raise it and callers that
-    already catch verification failures need nothing new.
-    """
-
-    def __init__(self, message: str, status: int = 400, kind: str = 'verification_failed'):
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
 
 
 class Reply(NamedTuple):
@@ -101,26 +91,10 @@ def check_policy(policy_cls: Any) -> Type[Policy]:
     states) when the server starts, where the skill author sees them.
     """
     if not (isinstance(policy_cls, type) and issubclass(policy_cls, Policy)):
-        raise TypeError(f"expected your Policy subclass (the class, not an instance), "
-                        f"got {policy_cls!r}")
+        raise ArgumentTypeError(f"expected your Policy subclass (the class, not an instance), "
+                                f"got {policy_cls!r}")
     Machine.of(policy_cls)
     return policy_cls
-
-
-def check_options(caller: str, options: Mapping[str, Any], accepted: Iterable[str]) -> None:
-    """Refuse option names a host does not know, since a silently ignored typo disables a feature.
-
-    A misspelt ``aplication_ids`` would otherwise leave the application id unchecked.
-    """
-    accepted = sorted(accepted)
-    problems = []
-    for name in (n for n in options if n not in accepted):
-        close = difflib.get_close_matches(name, accepted, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ''
-        problems.append(f"unknown option '{name}'{hint}")
-    if problems:
-        raise TypeError(f"{caller}(): {'; '.join(problems)}; the options it accepts are "
-                        f"{', '.join(accepted)}")
 
 
 def check_application_ids(application_ids: Any) -> Optional[FrozenSet[str]]:
@@ -136,8 +110,8 @@ def check_record_to(record_to: Optional[str]) -> Optional[str]:
         with open(record_to, 'a', encoding='utf-8'):
             pass
     except OSError as error:
-        raise ValueError(f"cannot record turns to {record_to!r}: {error.strerror}; pass a "
-                         f"path in an existing, writable directory") from None
+        raise ArgumentValueError(f"cannot record turns to {record_to!r}: {error.strerror}; pass a "
+                                 f"path in an existing, writable directory") from None
     return record_to
 
 

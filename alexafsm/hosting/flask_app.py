@@ -1,30 +1,36 @@
 """create_app: a Flask app that serves one skill to Alexa, verifying every request by default."""
 import logging
 import re
-from typing import Any, Dict, Optional, Type
+from typing import Collection, Dict, Optional, Sequence, Type, Union
 
 import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from alexafsm.errors import ArgumentValueError
+from alexafsm.extensions import AttributesStore, Tracker
 from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_ids,
-                                       check_options, check_policy, check_record_to, error_body,
-                                       rejected, respond, too_large)
+                                       check_policy, check_record_to, error_body, rejected,
+                                       respond, too_large)
 from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
                                      RequestVerifier)
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
+__all__ = ['create_app', 'HEALTH_PATH']
+
 logger = logging.getLogger('alexafsm.hosting')
 
 HEALTH_PATH = '/health'
-_KEYWORDS = ('verifier', 'dev', 'path', 'record_to', 'application_ids', 'store', 'analytics')
 # the legacy header is passed too, so a request carrying only it is told why it fails
-SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
+_SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
 
 
 def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] = None,
-               dev: bool = False, path: str = '/', record_to: Optional[str] = None,
-               **options: Any) -> flask.Flask:
+               dev: bool = False, path: str = '/',
+               application_ids: Optional[Collection[str]] = None,
+               record_to: Optional[str] = None,
+               store: Union[str, AttributesStore, None] = None,
+               analytics: Union[Tracker, Sequence[Tracker], None] = None) -> flask.Flask:
     """A WSGI app answering Alexa at POST ``path``, and 200 at GET /health for load balancers.
 
     Amazon rejects skills whose endpoint acts on unsigned requests, so every request is
@@ -34,19 +40,20 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     ``application_ids`` refuses requests meant for other skills. ``store`` (a URL such as
     ``sqlite:///skill.sqlite3`` or ``redis://host:6379/0``, or a store object) keeps each
     user's ``persistent_attributes``; ``analytics`` (a back end, or a list) tracks each turn
-    off the request path.
+    off the request path. ``lambda_handler`` takes the last four under the same names.
     """
-    check_options('create_app', options, _KEYWORDS)
     policy_cls = check_policy(policy_cls)
-    application_ids = check_application_ids(options.get('application_ids'))
-    extensions = host_extensions(store=options.get('store'), analytics=options.get('analytics'))
+    ids = check_application_ids(application_ids)
+    extensions = host_extensions(store=store, analytics=analytics)
     record_to = check_record_to(record_to)
     if not isinstance(path, str) or not path.startswith('/') or path == HEALTH_PATH:
-        raise ValueError(f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
+        raise ArgumentValueError(
+            f"path must start with '/' and differ from {HEALTH_PATH}, got {path!r}")
     if dev:
         if verifier is not None:
-            raise ValueError("dev=True turns verification off, so the verifier would never be "
-                             "used: pass one or the other")
+            raise ArgumentValueError(
+                "dev=True turns verification off, so the verifier would never be "
+                "used: pass one or the other")
         logger.warning("DEV MODE: requests to %s are NOT verified. Anyone who can reach this "
                        "server can talk to %s as any user. Use dev mode for local work only, "
                        "never where Alexa or the internet can reach it.", path,
@@ -64,7 +71,7 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
         except RequestEntityTooLarge:
             return _send(rejected(too_large()))
         return _send(respond(policy_cls, body, headers=_signature_headers(), verifier=verifier,
-                             application_ids=application_ids, record_to=record_to,
+                             application_ids=ids, record_to=record_to,
                              extensions=extensions))
 
     @app.get(HEALTH_PATH)
@@ -79,7 +86,7 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
 def _signature_headers() -> Dict[str, str]:
     """Only the headers verification reads: looking them up is far cheaper than iterating all."""
     headers = flask.request.headers
-    return {name: headers[name] for name in SIGNATURE_HEADERS if name in headers}
+    return {name: headers[name] for name in _SIGNATURE_HEADERS if name in headers}
 
 
 def _send(reply: Reply) -> flask.Response:

@@ -40,26 +40,18 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
 
+from alexafsm.errors import ArgumentValueError
 from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
                                      check_application_id, normalize_application_ids,
                                      parse_request)
 
-__all__ = [
-    "ChainCache",
-    "MalformedRequestError",
-    "RequestVerifier",
-    "VerificationError",
-    "VerifiedChain",
-    "certifi_roots",
-    "check_application_id",
-    "check_cert_url",
-    "check_signature",
-    "check_timestamp",
-    "fetch_https",
-    "parse_request",
-    "signature_headers",
-    "verify_chain",
-]
+__all__ = ['RequestVerifier', 'VerificationError', 'MalformedRequestError', 'ChainCache',
+           'VerifiedChain', 'parse_request', 'signature_headers', 'check_application_id',
+           'check_cert_url', 'check_signature', 'check_timestamp', 'verify_chain', 'fetch_https',
+           'certifi_roots', 'CERT_URL_HEADER', 'SIGNATURE_HEADER', 'LEGACY_SIGNATURE_HEADER',
+           'CERT_URL_HOST', 'CERT_URL_PATH_PREFIX', 'CERT_URL_PORT', 'ECHO_API_DOMAIN',
+           'DEFAULT_TOLERANCE', 'SKILL_EVENT_TOLERANCE', 'SKILL_EVENT_TYPES', 'MAX_CHAIN_BYTES',
+           'FETCH_TIMEOUT']
 
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
@@ -208,7 +200,7 @@ class RequestVerifier:
         for certified skills).
         """
         if tolerance < 0:
-            raise ValueError(f"tolerance must be zero or more seconds, not {tolerance}")
+            raise ArgumentValueError(f"tolerance must be zero or more seconds, not {tolerance}")
         self.application_ids = normalize_application_ids(application_ids)
         self.tolerance = tolerance
         self._now = now or _utcnow
@@ -217,7 +209,7 @@ class RequestVerifier:
         if trust_roots is not None:
             roots = list(trust_roots)
             if not roots:
-                raise ValueError(
+                raise ArgumentValueError(
                     "trust_roots is empty, so no chain could ever be trusted; "
                     "pass None to use certifi's roots"
                 )
@@ -249,7 +241,7 @@ class RequestVerifier:
     def _current_time(self) -> datetime:
         now = self._now()
         if not isinstance(now, datetime) or now.utcoffset() is None:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"now() returned {now!r}; it must return an aware datetime, "
                 "e.g. datetime.now(timezone.utc)"
             )

@@ -11,9 +11,12 @@ from typing import Any, Callable, Optional
 
 import flask
 
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError
 from alexafsm.hosting.flask_app import create_app
 from alexafsm.hosting.verify import RequestVerifier
 from alexafsm.loader import PolicyLoadError, load_policy
+
+__all__ = ['app']
 
 
 def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.Flask:
@@ -25,21 +28,22 @@ def app(skill: str, *, verifier: Optional[str] = None, **options: Any) -> flask.
     try:
         policy_cls = load_policy(skill)
     except PolicyLoadError as error:
-        raise RuntimeError(f"alexafsm.hosting.wsgi: {error}") from None
+        raise PolicyLoadError(f"alexafsm.hosting.wsgi: {error}") from None
     made = _import_factory(verifier)() if verifier is not None else None
     if made is not None and not isinstance(made, RequestVerifier):
-        raise TypeError(f"alexafsm.hosting.wsgi: verifier factory {verifier!r} returned "
-                        f"{type(made).__name__}; it must return a RequestVerifier")
+        raise ArgumentTypeError(f"alexafsm.hosting.wsgi: verifier factory {verifier!r} returned "
+                                f"{type(made).__name__}; it must return a RequestVerifier")
     return create_app(policy_cls, verifier=made, **options)
 
 
 def _import_factory(spec: str) -> Callable[[], Any]:
     module_name, _, attr = spec.partition(':')
     if not attr:
-        raise ValueError(f"alexafsm.hosting.wsgi: verifier must be 'module:factory', "
-                         f"got {spec!r}")
+        raise ArgumentValueError(f"alexafsm.hosting.wsgi: verifier must be 'module:factory', "
+                                 f"got {spec!r}")
     factory = getattr(import_module(module_name), attr, None)
     if not callable(factory):
-        raise ValueError(f"alexafsm.hosting.wsgi: '{attr}' in {module_name} is not a function "
-                         f"that returns a RequestVerifier")
+        raise ArgumentValueError(
+            f"alexafsm.hosting.wsgi: '{attr}' in {module_name} is not a function "
+            f"that returns a RequestVerifier")
     return factory

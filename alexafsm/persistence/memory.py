@@ -9,6 +9,8 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from alexafsm.extensions import Record
 
+__all__ = ['MemoryStore']
+
 
 class MemoryStore:
     """The reference store: the same compare-and-set and expiry rules as SQLite and Redis.

@@ -15,7 +15,10 @@ Requires the ``redis`` package: ``pip install alexafsm[redis]``.
 from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from alexafsm.errors import ArgumentValueError, MissingPackageError
 from alexafsm.extensions import Record, StoreUnavailable
+
+__all__ = ['RedisStore', 'DEFAULT_TIMEOUT', 'DEFAULT_PREFIX']
 
 try:
     import redis
@@ -41,7 +44,8 @@ return n
 
 def _require_redis() -> None:
     if redis is None:
-        raise ImportError("RedisStore needs the redis package: pip install 'alexafsm[redis]'")
+        raise MissingPackageError(
+            "RedisStore needs the redis package: pip install 'alexafsm[redis]'")
 
 
 class RedisStore:
@@ -55,7 +59,7 @@ class RedisStore:
                  description: Optional[str] = None) -> None:
         _require_redis()
         if ttl is not None and not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+            raise ArgumentValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
         self.client = client
         self.ttl = ttl
         self.prefix = prefix
@@ -72,7 +76,8 @@ class RedisStore:
         """
         _require_redis()
         if not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ArgumentValueError(
+                f"timeout must be a positive number of seconds, got {timeout!r}")
         settings: Dict[str, Any] = dict(socket_timeout=timeout, socket_connect_timeout=timeout,
                                         retry=Retry(NoBackoff(), 0), retry_on_timeout=False,
                                         health_check_interval=0)
@@ -80,7 +85,7 @@ class RedisStore:
         try:
             client = redis.Redis.from_url(url, **settings)
         except ValueError as error:
-            raise ValueError(f"cannot use the Redis URL {_safe(url)}: {error}") from None
+            raise ArgumentValueError(f"cannot use the Redis URL {_safe(url)}: {error}") from None
         return cls(client, ttl=ttl, prefix=prefix, description=_safe(url))
 
     def load(self, key: str) -> Optional[Record]:

@@ -16,11 +16,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from alexafsm.errors import ArgumentValueError
 from alexafsm.extensions import Record, StoreUnavailable
 
+__all__ = ['SqliteStore', 'DEFAULT_TIMEOUT', 'TABLE']
+
 DEFAULT_TIMEOUT = 0.5
-SETUP_TIMEOUT = 10.0
-PURGE_EVERY = 1000
+_SETUP_TIMEOUT = 10.0
+_PURGE_EVERY = 1000
 TABLE = 'alexafsm_attributes'
 
 
@@ -36,14 +39,16 @@ class SqliteStore:
                  timeout: float = DEFAULT_TIMEOUT, clock: Callable[[], float] = time.time) -> None:
         self.path = os.fspath(path)
         if ttl is not None and not ttl > 0:
-            raise ValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
+            raise ArgumentValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
         if not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ArgumentValueError(
+                f"timeout must be a positive number of seconds, got {timeout!r}")
         folder = Path(self.path).resolve().parent
         if not folder.is_dir():
-            raise ValueError(f"cannot keep persistent attributes in {self.path}: the folder "
-                             f"{folder} does not exist (in a URL, sqlite:///name is relative to "
-                             f"the working folder and sqlite:////abs/path is absolute)")
+            raise ArgumentValueError(
+                f"cannot keep persistent attributes in {self.path}: the folder "
+                f"{folder} does not exist (in a URL, sqlite:///name is relative to "
+                f"the working folder and sqlite:////abs/path is absolute)")
         self.ttl = ttl
         self.timeout = timeout
         self.clock = clock
@@ -51,7 +56,7 @@ class SqliteStore:
         self._local = threading.local()
         self._saves = 0
         try:
-            conn = sqlite3.connect(self.path, timeout=SETUP_TIMEOUT, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=_SETUP_TIMEOUT, isolation_level=None)
             try:
                 conn.execute('PRAGMA journal_mode=WAL')
                 conn.execute(f'CREATE TABLE IF NOT EXISTS {TABLE} ('
@@ -62,9 +67,10 @@ class SqliteStore:
             finally:
                 conn.close()
         except sqlite3.Error as error:
-            raise ValueError(f"cannot keep persistent attributes in {self.path}: {error}; give "
-                             f"the path of a new or alexafsm-made SQLite file in a writable "
-                             f"folder") from None
+            raise ArgumentValueError(
+                f"cannot keep persistent attributes in {self.path}: {error}; give "
+                f"the path of a new or alexafsm-made SQLite file in a writable "
+                f"folder") from None
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection; a forked child opens its own, as SQLite requires."""
@@ -108,7 +114,7 @@ class SqliteStore:
             raise StoreUnavailable(f"{self.description}: {error}") from None
         if self.ttl:
             self._saves += 1
-            if self._saves % PURGE_EVERY == 0:
+            if self._saves % _PURGE_EVERY == 0:
                 try:
                     self.purge()
                 except sqlite3.Error:

@@ -15,11 +15,14 @@ Options go in the query: ``ttl`` (seconds a user is kept after their last save),
 from typing import Any, Dict, Optional
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError
 from alexafsm.extensions import AttributesStore, Extensions
 from alexafsm.persistence.memory import MemoryStore
 from alexafsm.persistence.sqlite import SqliteStore
 
-EXAMPLES = "memory://, sqlite:///skill.sqlite3, sqlite:////abs/path.sqlite3 or redis://host:6379/0"
+__all__ = ['store_from_url', 'open_store', 'host_extensions']
+
+_EXAMPLES = "memory://, sqlite:///skill.sqlite3, sqlite:////abs/path.sqlite3 or redis://host:6379/0"
 _OURS = {'memory': {'ttl'}, 'sqlite': {'ttl', 'timeout'}, 'redis': {'ttl', 'timeout', 'prefix'}}
 
 
@@ -30,16 +33,16 @@ def store_from_url(url: str) -> AttributesStore:
     created at once, a Redis server is contacted on the first turn.
     """
     if not isinstance(url, str):
-        raise ValueError(f"a store URL is a string such as {EXAMPLES}, got {url!r}")
+        raise ArgumentValueError(f"a store URL is a string such as {_EXAMPLES}, got {url!r}")
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     family = 'redis' if scheme in ('redis', 'rediss', 'unix') else scheme
     if family not in _OURS:
-        raise ValueError(f"unknown store URL {url!r}: use {EXAMPLES}")
+        raise ArgumentValueError(f"unknown store URL {url!r}: use {_EXAMPLES}")
     ours, theirs = _split_query(parts.query, _OURS[family], family, url)
     if family == 'memory':
         if parts.netloc or parts.path.strip('/'):
-            raise ValueError(f"memory:// takes no host or path, got {url!r}")
+            raise ArgumentValueError(f"memory:// takes no host or path, got {url!r}")
         return MemoryStore(ttl=ours.get('ttl'))
     if family == 'sqlite':
         path = _sqlite_path(parts, url)
@@ -57,8 +60,9 @@ def open_store(store: Any) -> Optional[AttributesStore]:
         return store_from_url(store)
     if callable(getattr(store, 'load', None)) and callable(getattr(store, 'save', None)):
         return store
-    raise TypeError(f"store must be a URL such as {EXAMPLES}, or a store object with load() "
-                    f"and save(), got {store!r}")
+    raise ArgumentTypeError(
+        f"store must be a URL such as {_EXAMPLES}, or a store object with load() "
+        f"and save(), got {store!r}")
 
 
 def host_extensions(store: Any = None, analytics: Any = None) -> Optional[Extensions]:
@@ -75,12 +79,14 @@ def host_extensions(store: Any = None, analytics: Any = None) -> Optional[Extens
 
 def _sqlite_path(parts: Any, url: str) -> str:
     if parts.netloc:
-        raise ValueError(f"{url!r} names a host ({parts.netloc!r}), but SQLite is a local file: "
-                         f"use sqlite:///relative/path or sqlite:////absolute/path")
+        raise ArgumentValueError(
+            f"{url!r} names a host ({parts.netloc!r}), but SQLite is a local file: "
+            f"use sqlite:///relative/path or sqlite:////absolute/path")
     path = unquote(parts.path)[1:]
     if not path or path == ':memory:':
-        raise ValueError(f"{url!r} names no file: use sqlite:///skill.sqlite3 (relative) or "
-                         f"sqlite:////abs/path.sqlite3; for a store in memory use memory://")
+        raise ArgumentValueError(
+            f"{url!r} names no file: use sqlite:///skill.sqlite3 (relative) or "
+            f"sqlite:////abs/path.sqlite3; for a store in memory use memory://")
     return path
 
 
@@ -93,8 +99,9 @@ def _split_query(query: str, accepted: set, family: str, url: str) -> tuple:
         elif family == 'redis':
             theirs.append((name, value))
         else:
-            raise ValueError(f"unknown option {name!r} in store URL {url!r}; {family} takes "
-                             f"{', '.join(sorted(accepted))}")
+            raise ArgumentValueError(
+                f"unknown option {name!r} in store URL {url!r}; {family} takes "
+                f"{', '.join(sorted(accepted))}")
     return ours, theirs
 
 
@@ -104,6 +111,7 @@ def _seconds(name: str, value: str, url: str) -> float:
     except ValueError:
         seconds = float('nan')
     if not seconds > 0 or seconds == float('inf'):
-        raise ValueError(f"{name} in store URL {url!r} must be a positive number of seconds, "
-                         f"got {value!r}")
+        raise ArgumentValueError(
+            f"{name} in store URL {url!r} must be a positive number of seconds, "
+            f"got {value!r}")
     return seconds

@@ -19,14 +19,13 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TextIO, Tuple
 
+from alexafsm.amazon_intent import FALLBACK, NO, YES
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
 from alexafsm.testing.dialogue import dialog_of, has_dialog_model
 from alexafsm.tools.interaction_model import Intent, InteractionModel
 
-FALLBACK = 'AMAZON.FallbackIntent'
-YES, NO = 'AMAZON.YesIntent', 'AMAZON.NoIntent'
-PROMPT = 'you> '
+_PROMPT = 'you> '
 COMMANDS = {
     ':quit': 'end the session and leave (so does end of input)',
     ':launch': 'open the skill again, in a new session',
@@ -434,7 +433,7 @@ def run(policy_cls: type, model: InteractionModel, stdin: TextIO,
     try:
         while True:
             if interactive:
-                prompt(PROMPT)
+                prompt(_PROMPT)
             line = stdin.readline()
             if not line:
                 if interactive:
@@ -442,7 +441,7 @@ def run(policy_cls: type, model: InteractionModel, stdin: TextIO,
                 break
             line = line.rstrip('\r\n')
             if not interactive:
-                write(PROMPT + line)
+                write(_PROMPT + line)
             if not console.hear(line):
                 break
     except KeyboardInterrupt:
@@ -450,5 +449,5 @@ def run(policy_cls: type, model: InteractionModel, stdin: TextIO,
     console.finish()
 
 
-__all__ = ['BUILTIN_SAMPLES', 'COMMANDS', 'Console', 'Match', 'UtteranceMatcher', 'normalize',
-           'parse_ssml', 'run', 'speech_text']
+__all__ = ['run', 'Console', 'UtteranceMatcher', 'Match', 'normalize', 'speech_text', 'parse_ssml',
+           'COMMANDS', 'BUILTIN_SAMPLES']

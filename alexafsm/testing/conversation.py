@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
+from alexafsm.errors import ConversationError
 from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution, describe_request
 from alexafsm.response import reprompt_of, speech_of
@@ -24,11 +25,9 @@ from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Calle
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 
+__all__ = ['Conversation', 'Turn', 'respond', 'ConversationError', 'PathOrModel']
+
 PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
-
-
-class ConversationError(Exception):
-    """A turn a real device could not send; the message says what to change in the test."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Se
                     Union)
 
 from alexafsm import response
+from alexafsm.errors import FuzzError
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
@@ -55,13 +56,13 @@ LOGGED_ERROR = 'logged-error'
 UNDECLARED_STATE = 'undeclared-state'
 INVALID_RESPONSE = 'invalid-response'
 
-POLICY_LOGGER = 'alexafsm.policy'
+_POLICY_LOGGER = 'alexafsm.policy'
 LONG_VALUE = ' '.join(['a very long answer that keeps going'] * 10)
-ODD_VALUES = (
+_ODD_VALUES = (
     '', ' ', '&', '<', '>', 'Tom & Jerry', 'a < b > c', '&amp;', '<speak>', '</speak>',
     '<break time="3s"/>', ']]>', '"quoted"', "it's", 'café crème', 'Ünïcödé',
     '日本語のテキスト', 'pizza 🍕', 'zero\u200bwidth', 'עברית', '0', '-1', '3.14', '1000000', '007', LONG_VALUE)
-BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
+_BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
     'AMAZON.NUMBER': ('1', '2', '3', '7', '12', '42', '100'),
     'AMAZON.FOUR_DIGIT_NUMBER': ('1234', '2024', '0000'),
     'AMAZON.Ordinal': ('1', '2', '3', '10'),
@@ -70,10 +71,10 @@ BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
     'AMAZON.DURATION': ('PT5M', 'PT1H30M', 'P2D'),
     'AMAZON.PhoneNumber': ('2065550100',),
 }
-FALLBACK_WORDS = ('something', 'pizza', 'the weather', 'music')
+_FALLBACK_WORDS = ('something', 'pizza', 'the weather', 'music')
 
 APOLOGY_SPEECH = response.APOLOGY.speech
-NOT_THE_APOLOGY = f'^(?!{re.escape(APOLOGY_SPEECH)})'
+_NOT_THE_APOLOGY = f'^(?!{re.escape(APOLOGY_SPEECH)})'
 
 _REQUEST_ID = re.compile(r'^request \S+: ')
 _LIBRARY_DIRS = tuple(sorted({sysconfig.get_paths()[key]
@@ -86,10 +87,6 @@ _HANDLED_INTENT = 0.75
 _NO_VALUE, _ODD_VALUE = 0.3, 0.25
 _DIALOG, _CONFIRMATION = 0.5, 0.3
 _FOLLOW_DIALOG = 0.7
-
-
-class FuzzError(ValueError):
-    """The fuzzer cannot do what was asked; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -410,7 +407,7 @@ def _capturing_errors() -> Iterator[_ErrorLog]:
         raise FuzzError('logging is disabled (logging.disable), so the fuzzer cannot see the '
                         'exceptions alexafsm turns into apologies: call '
                         'logging.disable(logging.NOTSET) before fuzzing')
-    logger = logging.getLogger(POLICY_LOGGER)
+    logger = logging.getLogger(_POLICY_LOGGER)
     handler = _ErrorLog()
     with _Quiet.lock:
         if _Quiet.runs == 0:
@@ -479,7 +476,7 @@ class _Walker:
         self.triggers = [i for i in self.intents if i.name in machine.events]
         words = {word for intent in self.intents for sample in intent.samples
                  for word in re.sub(r'\{[^}]*\}', ' ', sample).lower().split()}
-        self.words: Tuple[str, ...] = tuple(sorted(words)) or FALLBACK_WORDS
+        self.words: Tuple[str, ...] = tuple(sorted(words)) or _FALLBACK_WORDS
         self._handled: Dict[str, Tuple[Intent, ...]] = {}
 
     def walk(self, rng: random.Random, session: _Session, max_turns: int) -> Optional[Failure]:
@@ -551,7 +548,7 @@ class _Walker:
         if rng.random() < _NO_VALUE:
             return None
         if rng.random() < _ODD_VALUE:
-            return rng.choice(ODD_VALUES)
+            return rng.choice(_ODD_VALUES)
         values = _regular_values(self.model.slot_type(type_name), type_name)
         if values:
             return rng.choice(values)
@@ -562,7 +559,7 @@ def _regular_values(slot_type: Optional[SlotType], type_name: str) -> Tuple[str,
     """Values a user of the skill would say for the type: the model's values and synonyms."""
     if slot_type is not None and slot_type.values:
         return tuple(word for value in slot_type.values for word in (value.value,) + value.synonyms)
-    return BUILTIN_VALUES.get(type_name, ())
+    return _BUILTIN_VALUES.get(type_name, ())
 
 
 # --- judging a turn -----------------------------------------------------------------------------
@@ -727,7 +724,7 @@ def _story(policy_cls: type, model: InteractionModel, machine: Machine, reductio
         if number < last and got.state is not None:
             expect['state'] = got.state
         if number == last and got.speech == APOLOGY_SPEECH:
-            expect['speech_matches'] = NOT_THE_APOLOGY
+            expect['speech_matches'] = _NOT_THE_APOLOGY
         turns.append(StoryTurn.from_request(got.request, **expect))
     return Story(name, tuple(turns))
 
@@ -757,5 +754,6 @@ def _indent(text: str, prefix: str) -> str:
 
 
 __all__ = ['CanFulfill', 'Failure', 'Finding', 'FuzzError', 'FuzzReport', 'Problem',
-           'Reduction', 'dump_findings', 'fuzz', 'reduce', 'replay', 'response_problems',
-           'ssml_problem', 'story_steps']
+           'Reduction', 'Step', 'dump_findings', 'fuzz', 'reduce', 'replay', 'response_problems',
+           'ssml_problem', 'story_steps', 'EXCEPTION', 'LOGGED_ERROR', 'UNDECLARED_STATE',
+           'INVALID_RESPONSE', 'LONG_VALUE', 'APOLOGY_SPEECH']

@@ -19,6 +19,8 @@ from alexafsm.response import speech_of
 from alexafsm.testing.conversation import respond
 from alexafsm.transcript import PathLike, RecordedTurn, read_turns
 
+__all__ = ['playback', 'PlaybackReport', 'Mismatch', 'diff_responses', 'word_diff']
+
 _MISSING = object()
 
 

@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
 
 import pytest
 
+from alexafsm.errors import StoryFailed
+
 if TYPE_CHECKING:
-    from alexafsm.testing.stories import Story, StoryResult
+    from alexafsm.testing.stories import Story
     from alexafsm.tools.interaction_model import InteractionModel
+
+__all__ = ['pytest_collect_file', 'StoryCollector', 'StoryItem', 'StoryFailed', 'SUFFIXES']
 
 SUFFIXES = ('.story.yaml', '.story.yml')
 
@@ -53,14 +57,6 @@ class StoryCollector(pytest.File):
         for story in stories.stories:
             yield StoryItem.from_parent(self, name=story.name, story=story,
                                         policy_cls=policy_cls, model=model)
-
-
-class StoryFailed(AssertionError):
-    """A story missed an expectation; carries the result so the report can explain it."""
-
-    def __init__(self, result: 'StoryResult') -> None:
-        super().__init__(result.report())
-        self.result = result
 
 
 class StoryItem(pytest.Item):

@@ -9,17 +9,17 @@ with ``slots`` and, for intents, ``dialog_state`` and ``confirmation_status``.
 import dataclasses
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from alexafsm.errors import Exhausted
+
+__all__ = ['shrink', 'ddmin', 'simplify', 'Exhausted', 'Test', 'PlainValues']
+
 #: Replays the candidate; returns the steps that failed (cut where the failure came), or None.
 Test = Callable[[Sequence[Any]], Optional[List[Any]]]
 #: The values a user would say for a step's slot, plainest first after sorting.
 PlainValues = Callable[[Any, str], Tuple[str, ...]]
 
-ROUNDS = 3  # drop, then simplify, until nothing changes or this many times
-SIMPLER_VALUES = 5  # plain values tried per slot before trimming characters
-
-
-class Exhausted(Exception):
-    """Raised by a ``test`` that may replay no more: ``shrink`` keeps the best session so far."""
+_ROUNDS = 3  # drop, then simplify, until nothing changes or this many times
+_SIMPLER_VALUES = 5  # plain values tried per slot before trimming characters
 
 
 def shrink(steps: List[Any], test: Test, plain_values: PlainValues) -> List[Any]:
@@ -30,7 +30,7 @@ def shrink(steps: List[Any], test: Test, plain_values: PlainValues) -> List[Any]
     """
     current = list(steps)
     try:
-        for _ in range(ROUNDS):
+        for _ in range(_ROUNDS):
             before = list(current)
             current = ddmin(current, test)
             current = simplify(current, test, plain_values)
@@ -115,7 +115,7 @@ def _simplify_slot(steps: List[Any], index: int, name: str, test: Test,
                       if (len(v), v) < (len(value), value)]
     else:
         candidates = sorted(plain, key=lambda v: (len(v), v))
-    for candidate in candidates[:SIMPLER_VALUES]:
+    for candidate in candidates[:_SIMPLER_VALUES]:
         result = test(with_value(candidate))
         if result is not None:
             return result

@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
+from alexafsm.errors import ArgumentTypeError, ArgumentValueError
 from alexafsm.request import (CAN_FULFILL, ER_SUCCESS_MATCH, EXCEPTION_ENCOUNTERED, INTENT,
                               LAUNCH, SESSION_ENDED, Resolution, ResolvedValue)
+
+__all__ = ['launch_request', 'intent_request', 'session_ended_request', 'can_fulfill_request',
+           'exception_encountered_request', 'custom_type_resolution', 'Caller', 'DEFAULT_CALLER',
+           'SlotResolutions', 'new_session_id', 'slot_words', 'random_id', 'timestamp',
+           'utc_now', 'APPLICATION_ID', 'USER_ID', 'DEVICE_ID', 'API_ENDPOINT',
+           'ER_SUCCESS_NO_MATCH', 'SESSION_END_REASONS', 'ERROR_TYPES', 'DIALOG_STATES',
+           'CONFIRMATION_STATUSES']
 
 APPLICATION_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-000000000000'
 USER_ID = 'amzn1.ask.account.TESTUSER'
@@ -121,9 +129,10 @@ def intent_request(intent: str, slots: Optional[Mapping[str, Optional[str]]] = N
                         ('resolutions', resolutions)):
         stray = sorted(set(names) - set(slots))
         if stray:
-            raise ValueError(f"{what} names slots {stray} that are not among the slots of "
-                             f"{intent} in this request ({sorted(slots) or 'none'}): add them "
-                             f"to slots (with None for an unfilled slot)")
+            raise ArgumentValueError(
+                f"{what} names slots {stray} that are not among the slots of "
+                f"{intent} in this request ({sorted(slots) or 'none'}): add them "
+                f"to slots (with None for an unfilled slot)")
     wire_slots = {}
     for name, value in slots.items():
         status = slot_confirmations.get(name, 'NONE')
@@ -209,8 +218,8 @@ def _envelope(caller: Caller, body: Dict[str, Any], *, session_id: Optional[str]
 def _slot(name: str, value: Optional[str], confirmation_status: Optional[str],
           resolutions: Optional[SlotResolutions]) -> Dict[str, Any]:
     if value is not None and not isinstance(value, str):
-        raise TypeError(f"slot {name!r}: Alexa sends slot values as strings, got "
-                        f"{type(value).__name__} {value!r}: write it as {str(value)!r}")
+        raise ArgumentTypeError(f"slot {name!r}: Alexa sends slot values as strings, got "
+                                f"{type(value).__name__} {value!r}: write it as {str(value)!r}")
     slot: Dict[str, Any] = {'name': name}
     if value is not None:
         slot['value'] = value
@@ -224,9 +233,9 @@ def _slot(name: str, value: Optional[str], confirmation_status: Optional[str],
 def _resolutions(slot: str, resolutions: SlotResolutions) -> Dict[str, Any]:
     if isinstance(resolutions, Mapping):
         if not isinstance(resolutions.get('resolutionsPerAuthority'), list):
-            raise ValueError(f"resolutions of slot {slot!r} must be Resolution values or "
-                             f"Alexa's {{'resolutionsPerAuthority': [...]}} object, got "
-                             f"{dict(resolutions)!r}")
+            raise ArgumentValueError(f"resolutions of slot {slot!r} must be Resolution values or "
+                                     f"Alexa's {{'resolutionsPerAuthority': [...]}} object, got "
+                                     f"{dict(resolutions)!r}")
         return dict(resolutions)
     items: Iterable[Resolution] = ([resolutions] if isinstance(resolutions, Resolution)
                                    else resolutions)
@@ -251,11 +260,12 @@ def _error(error: Mapping[str, str]) -> Dict[str, str]:
 
 def _intent_name(intent: Any) -> str:
     if not isinstance(intent, str) or not intent:
-        raise ValueError(f"an intent name such as 'AMAZON.HelpIntent' is needed, got {intent!r}")
+        raise ArgumentValueError(
+            f"an intent name such as 'AMAZON.HelpIntent' is needed, got {intent!r}")
     return intent
 
 
 def _check_choice(what: str, value: Any, choices: Sequence[str], optional: bool = False) -> None:
     if (value is None and optional) or value in choices:
         return
-    raise ValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+    raise ArgumentValueError(f"{what} must be one of {', '.join(choices)}, got {value!r}")

@@ -13,6 +13,7 @@ from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
 from alexafsm.response import DIALOG_DIRECTIVES, ssml_problem
 from alexafsm.tools.interaction_model import InteractionModel
 
+__all__ = ['response_problems', 'ssml_problem', 'Problem']
 _DIALOG_SLOT_KEYS = {'Dialog.ElicitSlot': 'slotToElicit', 'Dialog.ConfirmSlot': 'slotToConfirm'}
 _CARD_TYPES = ('Simple', 'Standard', 'LinkAccount', 'AskForPermissionsConsent')
 

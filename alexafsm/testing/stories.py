@@ -54,6 +54,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from alexafsm._hints import did_you_mean
+from alexafsm.errors import StoryError
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
@@ -61,16 +62,16 @@ from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SES
                                        slot_words)
 from alexafsm.testing.response_checks import response_problems
 
+__all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story', 'StoryFile',
+           'StoryResult', 'Turn', 'Mismatch', 'StoryError', 'ACTIONS', 'LAUNCH_ACTION',
+           'INTENT_ACTION', 'END_ACTION', 'EXPECTATIONS', 'INTENT_OPTIONS', 'FILE_KEYS']
+
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
 EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'reprompt',
                 'should_end', 'card_title', 'directives')
 INTENT_OPTIONS = ('slots', 'dialog_state', 'confirmation_status')
 FILE_KEYS = ('skill', 'model', 'stories')
-
-
-class StoryError(ValueError):
-    """A story file that cannot be run; the message names the file, story, turn and fix."""
 
 
 @dataclass(frozen=True)

@@ -6,3 +6,5 @@
 import only the core and each other, never hosting or testing, so a skill's build step can
 validate and draw without Flask, and the core never loads them: import the module you need.
 """
+
+__all__ = []

@@ -23,6 +23,10 @@ from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
 from alexafsm.transcript import PathLike, read_turns
 
+__all__ = ['coverage', 'CoverageReport', 'DeclaredTransition', 'Step', 'usage_counts',
+           'get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
+           'unused_events_states_transitions']
+
 Step = Tuple[str, str, str]  # (source, trigger, dest)
 
 

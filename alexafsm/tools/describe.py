@@ -8,6 +8,9 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Union
 from alexafsm.machine import Callback, Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 
+__all__ = ['describe', 'machine_text', 'machine_of', 'policy_class', 'PolicyLike',
+           'ending_states_of', 'callback_name', 'condition_labels', 'DEFAULT_ENDING_STATES']
+
 DEFAULT_ENDING_STATES: FrozenSet[str] = frozenset({'exiting'})
 
 PolicyLike = Union[type, Any]  # a Policy subclass or one of its instances, as 0.1.11 passed

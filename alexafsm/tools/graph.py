@@ -11,9 +11,13 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import graphviz
 
+from alexafsm.errors import GraphError
 from alexafsm.machine import Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
+
+__all__ = ['render', 'to_dot', 'digraph', 'output_format', 'GraphError', 'Usage', 'ANY_STATE',
+           'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']
 
 ANY_STATE = '*'  # the node transitions declared from '*' start at
 TEXT_FORMATS = ('dot', 'gv')
@@ -32,10 +36,6 @@ _UNUSED = {'color': '#bbbbbb', 'fontcolor': '#aaaaaa'}
 # straight edges and capped optimisation, which lay out 400 edges in under a second.
 LARGE_GRAPH_EDGES = 200
 _QUICK_LAYOUT = {'nslimit': '0.5', 'nslimit1': '0.5', 'mclimit': '0.01', 'splines': 'false'}
-
-
-class GraphError(RuntimeError):
-    """The drawing cannot be made as asked; the message says what to install or change."""
 
 
 def _edge_key(t: Transition) -> Transition:

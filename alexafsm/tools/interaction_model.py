@@ -23,19 +23,15 @@ from typing import Any, NoReturn, TypeVar
 
 from alexafsm._hints import did_you_mean
 
-__all__ = [
-    'InteractionModel', 'Intent', 'ModelError', 'Prompt', 'PromptVariation', 'Slot', 'SlotType',
-    'SlotValue', 'Validation', 'load_legacy', 'load_model',
-]
+from alexafsm.errors import ModelError
+
+__all__ = ['load_model', 'load_legacy', 'InteractionModel', 'Intent', 'Slot', 'SlotType',
+           'SlotValue', 'Prompt', 'PromptVariation', 'Validation', 'ModelError', 'BUILTIN_PREFIX']
 
 _T = TypeVar('_T')
 BUILTIN_PREFIX = 'AMAZON.'
 _SLOT_REF = re.compile(r'\{([^{}]*)\}')
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class ModelError(ValueError):
-    """A broken interaction model: the message names the file, the place in it and the fix."""
 
 
 def _norm(text: str) -> str:

@@ -23,6 +23,9 @@ from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
 from alexafsm.tools.interaction_model import InteractionModel, load_model
 
+__all__ = ['validate_policy', 'Finding', 'counts', 'report_text', 'summary_json', 'CHECKS', 'ERROR',
+           'WARNING', 'INFO', 'SEVERITIES']
+
 ERROR = 'error'
 WARNING = 'warning'
 INFO = 'info'
