@@ -23,9 +23,9 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional
 
-from alexafsm.policy import track_voice_insights
 from alexafsm.request import SESSION_ENDED, Request
 from alexafsm.transcript import append_turn
+from alexafsm.turn import track_voice_insights
 
 API_KEY_VARIABLE = 'VOICELABS_API_KEY'
 

@@ -32,13 +32,13 @@ and the analytics back ends in ``alexafsm.analytics``.
         def m_count_visit(self):
             self.persistent_attributes['visits'] = self.persistent_attributes.get('visits', 0) + 1
 
-A turn then runs: request interceptors (in registration order), the machine, response
-interceptors (in reverse order; one may return a replacement Response, or None to keep it),
-the response check, and saving the persistent attributes if they changed. An exception in any
-of them goes to the error handlers in order; the first to return a Response answers and the
-others are not asked; if none does, the user hears the apology. Either way the session and
-the persistent attributes stay as they were. Analytics get the final response, off the
-request path.
+A turn then runs (``alexafsm.turn``): request interceptors (in registration order), the
+machine, response interceptors (in reverse order; one may return a replacement Response, or None
+to keep it), the response check, and saving the persistent attributes if they changed. An
+exception in any of them goes to the error handlers in order; the first to return a Response
+answers and the others are not asked; if none does, the user hears the apology, and the failure
+observers are told (``fn(request, stage, error)``). Either way the session and the persistent
+attributes stay as they were. Analytics get the final response, off the request path.
 
 Persistent attributes are loaded on first use and saved after the turn only if they changed.
 When another turn of the same user saved first, the whole turn runs again on the fresh data,
@@ -114,6 +114,9 @@ RequestInterceptor = Callable[[Any], None]
 ResponseInterceptor = Callable[[Any, Any], Any]
 #: Called with the policy and the exception; returns a Response to answer with, or None.
 ErrorHandler = Callable[[Any, Exception], Any]
+#: Told of every turn that ended in the apology: the request, the stage that failed (see
+#: ``alexafsm.turn``) and the exception. For tools that must learn of failures, such as a fuzzer.
+FailureObserver = Callable[[Request, str, BaseException], None]
 #: Which stored record a request belongs to.
 KeyFunction = Callable[[Request], Optional[str]]
 
@@ -304,7 +307,7 @@ def _trackers(values: Any) -> List[Tracker]:
 
 
 class Extensions:
-    """The store, analytics, interceptors and error handlers of a skill or of a host.
+    """A skill's or a host's store, analytics, interceptors, error handlers, failure observers.
 
     Register interceptors at import time: once an Extensions object has been combined with
     another for a turn, registering more raises, since turns already running would not see them.
@@ -315,7 +318,8 @@ class Extensions:
                  response_interceptors: Iterable[ResponseInterceptor] = (),
                  error_handlers: Iterable[ErrorHandler] = (),
                  key: Optional[KeyFunction] = None, max_attempts: Optional[int] = None,
-                 worker: Optional[background.Worker] = None) -> None:
+                 worker: Optional[background.Worker] = None,
+                 failure_observers: Iterable[FailureObserver] = ()) -> None:
         if store is not None and not (callable(getattr(store, 'load', None))
                                       and callable(getattr(store, 'save', None))):
             hint = (": turn a URL into a store with alexafsm.persistence.store_from_url(url)"
@@ -333,6 +337,7 @@ class Extensions:
         self.request_interceptors = _callables('request interceptors', request_interceptors)
         self.response_interceptors = _callables('response interceptors', response_interceptors)
         self.error_handlers = _callables('error handlers', error_handlers)
+        self.failure_observers = _callables('failure observers', failure_observers)
         self.key = key
         self.max_attempts = max_attempts
         self.worker = worker
@@ -353,6 +358,15 @@ class Extensions:
     def error_handler(self, fn: ErrorHandler) -> ErrorHandler:
         """Register ``fn(policy, error)`` to answer a failed turn; usable as a decorator."""
         self._register(self.error_handlers, fn, 'error handler')
+        return fn
+
+    def failure_observer(self, fn: FailureObserver) -> FailureObserver:
+        """Register ``fn(request, stage, error)``, told of each turn that ends in the apology.
+
+        Usable as a decorator. It hears of the failure whether or not anyone reads the log;
+        what it raises is logged and does not change the answer.
+        """
+        self._register(self.failure_observers, fn, 'failure observer')
         return fn
 
     def _register(self, hooks: List[Callable[..., Any]], fn: Any, kind: str) -> None:
@@ -380,7 +394,8 @@ class Extensions:
 
         This object's store, key, attempts and worker win where set; analytics of both run;
         this object's interceptors are registered first, so they run outermost (a host's logging
-        sees the whole turn); the skill's error handlers are asked first.
+        sees the whole turn); the skill's error handlers are asked first; observers of both are
+        told, the skill's first.
         """
         if base is None or base is self:
             return self
@@ -395,6 +410,7 @@ class Extensions:
                 request_interceptors=self.request_interceptors + base.request_interceptors,
                 response_interceptors=self.response_interceptors + base.response_interceptors,
                 error_handlers=base.error_handlers + self.error_handlers,
+                failure_observers=base.failure_observers + self.failure_observers,
                 key=self.key or base.key, max_attempts=self.max_attempts or base.max_attempts,
                 worker=self.worker or base.worker)
             combined._sealed = True

@@ -10,10 +10,12 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from typing import Any, Callable, Dict, List, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from alexafsm.extensions import PersistentAttributes, not_configured
+from alexafsm.request import Request
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
+from alexafsm.turn import OUTSIDE_A_TURN, TurnContext
 
 TRANSITIONS = 'transitions'
 
@@ -110,13 +112,20 @@ class States:
     session_attributes_cls: type = SessionAttributes
     skill_name = "Allen A.I."
     default_prompt = "How can I help?"
-    request = None  # the parsed request of the turn, set by the policy
-    _persistence = None  # the turn's access to the attributes store, set by the policy
+    #: What this turn knows besides the session attributes (request, store), the Policy's
+    #: own; ``OUTSIDE_A_TURN`` for States made outside a turn.
+    turn_context: TurnContext = OUTSIDE_A_TURN
 
     attributes = _InitialAttributes()
 
     def __init__(self, attributes: SessionAttributes) -> None:
         self.attributes = attributes
+
+    @property
+    def request(self) -> Optional[Request]:
+        """The parsed request of this turn, so a state can answer in the user's locale or dialog
+        state; None outside a turn."""
+        return self.turn_context.request
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:
@@ -125,9 +134,10 @@ class States:
         The policy saves it after the turn if it changed. Raises PersistenceError naming the
         fix when no store is configured.
         """
-        if self._persistence is None:
+        persistence = self.turn_context.persistence
+        if persistence is None:
             raise not_configured(f"{type(self).__name__} (in state '{self.attributes.state}')")
-        return self._persistence.attributes
+        return persistence.attributes
 
     @classmethod
     def from_request(cls, request: Any) -> 'States':
@@ -142,7 +152,7 @@ class States:
         overrides them gets them called, as it expects.
         """
         if cls.__init__ is States.__init__ and \
-                cls.from_request.__func__ is States.from_request.__func__:  # type: ignore
+                cls.from_request.__func__ is _BASE_FROM_REQUEST:  # type: ignore
             return cls.__new__(cls)
         return cls.from_request(None)
 
@@ -174,3 +184,6 @@ class States:
         if INITIAL_STATE not in states:
             states.append(INITIAL_STATE)
         return states, [spec for _, spec in cls.declared_transitions()]
+
+
+_BASE_FROM_REQUEST = States.from_request.__func__  # type: ignore[attr-defined]
