@@ -13,6 +13,7 @@ The pipeline keeps its own state out of the Policy: what a turn knows besides th
 attributes is ``turn_context`` (the request, the store), shared with the States object.
 """
 import logging
+from operator import attrgetter
 from typing import Any, Optional
 
 from alexafsm import response
@@ -20,7 +21,7 @@ from alexafsm.extensions import Extensions, PersistentAttributes, not_configured
 from alexafsm.machine import Machine, NotHandled
 from alexafsm.request import Request, parse
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.states import States
+from alexafsm.states import States, _DEFERRED
 from alexafsm.turn import OUTSIDE_A_TURN, ResponseJSON, TurnContext, run, run_on_new_policy
 # made by the turn pipeline; imported from here by hosts and by code written before it existed
 from alexafsm.turn import apology_envelope, track_voice_insights  # noqa: F401
@@ -66,8 +67,8 @@ class Policy:
 
     def __init__(self, states: States, request: Any = None, with_graph: bool = False) -> None:
         self.states = states
-        attributes = states.__dict__.get('attributes')  # not yet built: the initial ones
-        self.state: str = attributes.state if attributes is not None else INITIAL_STATE
+        self.state: str = INITIAL_STATE if states.turn_context is _DEFERRED \
+            else states.attributes.state  # _DEFERRED: the initial attributes, not yet built
         if request:  # else the States keep their class's OUTSIDE_A_TURN until a turn enters
             self.turn_context = states.turn_context = TurnContext(parse(request))
         else:
@@ -94,16 +95,15 @@ class Policy:
         """
         return run_on_new_policy(cls, request, extensions, record_filename)
 
-    @property
-    def request(self) -> Optional[Request]:
-        """The parsed request of this turn (locale, user, slots, dialog state); None outside one.
-        """
-        return self.turn_context.request
-
-    @property
-    def attributes(self) -> SessionAttributes:
-        """The session attributes of this turn (the States object holds them)."""
-        return self.states.attributes
+    # Callbacks read these several times a turn: a getter written in C (attrgetter) costs a
+    # fraction of a Python function's call.
+    attributes: SessionAttributes = property(  # type: ignore[assignment]
+        attrgetter('states.attributes'),
+        doc="The session attributes of this turn (the States object holds them).")
+    request: Optional[Request] = property(  # type: ignore[assignment]
+        attrgetter('turn_context.request'),
+        doc="The parsed request of this turn (locale, user, slots, dialog state); None outside "
+            "one.")
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:

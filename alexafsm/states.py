@@ -10,6 +10,7 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
+from operator import attrgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from alexafsm.extensions import PersistentAttributes, not_configured
@@ -98,6 +99,8 @@ class _InitialAttributes:
             return self
         attributes = owner.session_attributes_cls.from_request(None)
         states.__dict__['attributes'] = attributes
+        if states.turn_context is _DEFERRED:
+            states.turn_context = OUTSIDE_A_TURN
         return attributes
 
 
@@ -113,7 +116,8 @@ class States:
     skill_name = "Allen A.I."
     default_prompt = "How can I help?"
     #: What this turn knows besides the session attributes (request, store), the Policy's
-    #: own; ``OUTSIDE_A_TURN`` for States made outside a turn.
+    #: own. Outside a turn a context without request or store: ``OUTSIDE_A_TURN``, or, while
+    #: the initial attributes of States made by ``_initial`` are not built, ``_DEFERRED``.
     turn_context: TurnContext = OUTSIDE_A_TURN
 
     attributes = _InitialAttributes()
@@ -121,11 +125,12 @@ class States:
     def __init__(self, attributes: SessionAttributes) -> None:
         self.attributes = attributes
 
-    @property
-    def request(self) -> Optional[Request]:
-        """The parsed request of this turn, so a state can answer in the user's locale or dialog
-        state; None outside a turn."""
-        return self.turn_context.request
+    #: The parsed request of this turn, so a state can answer in the user's locale or dialog
+    #: state; None outside a turn. A getter written in C: states read it often.
+    request: Optional[Request] = property(  # type: ignore[assignment]
+        attrgetter('turn_context.request'),
+        doc="The parsed request of this turn (locale, user, slots, dialog state); None outside "
+            "one.")
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:
@@ -149,11 +154,15 @@ class States:
         """``from_request(None)``, with the attributes left to be built when first read.
 
         Only when the subclass keeps the base ``__init__`` and ``from_request``: one that
-        overrides them gets them called, as it expects.
+        overrides them gets them called, as it expects. Its ``turn_context`` is ``_DEFERRED``
+        until the attributes are built, which tells ``Policy.__init__`` the state is the
+        initial one without building them or looking into the object's ``__dict__``.
         """
         if cls.__init__ is States.__init__ and \
                 cls.from_request.__func__ is _BASE_FROM_REQUEST:  # type: ignore
-            return cls.__new__(cls)
+            states = cls.__new__(cls)
+            states.turn_context = _DEFERRED
+            return states
         return cls.from_request(None)
 
     @classmethod
@@ -187,3 +196,5 @@ class States:
 
 
 _BASE_FROM_REQUEST = States.from_request.__func__  # type: ignore[attr-defined]
+#: The context of States whose initial attributes are not built yet: no request, no store.
+_DEFERRED = TurnContext()

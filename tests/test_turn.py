@@ -180,7 +180,10 @@ def test_policy_and_states_share_one_context_per_turn_and_read_the_request_throu
 
 def test_outside_a_turn_there_is_no_request_and_no_store():
     policy = SearchPolicy.initialize()
-    assert policy.turn_context is OUTSIDE_A_TURN and policy.states.turn_context is OUTSIDE_A_TURN
+    assert policy.turn_context is OUTSIDE_A_TURN and policy.state == 'initial'
+    assert policy.states.turn_context.request is None  # its initial attributes are not built
+    assert policy.states.attributes.state == 'initial'
+    assert policy.states.turn_context is OUTSIDE_A_TURN  # now they are
     assert policy.request is None and policy.states.request is None
     assert OUTSIDE_A_TURN.request_id is None and 'None' in repr(OUTSIDE_A_TURN)
     with pytest.raises(Exception, match='no attributes store is configured'):
@@ -189,6 +192,15 @@ def test_outside_a_turn_there_is_no_request_and_no_store():
                                                       'req-made'))
     assert made_for.request.request_id == 'req-made' and made_for.state == 'results'
     assert made_for.states.turn_context is made_for.turn_context is not OUTSIDE_A_TURN
+
+
+def test_a_policy_made_over_states_takes_their_state_as_in_0_1_11():
+    attributes = SearchStates.session_attributes_cls(state='results', query='tea')
+    policy = SearchPolicy(SearchStates(attributes))
+    assert policy.state == 'results' and policy.attributes is attributes
+    lazy = SearchStates._initial()
+    lazy.attributes.state = 'helping'  # built on this read, then changed
+    assert SearchPolicy(lazy).state == 'helping'
 
 
 def test_a_policy_used_on_its_own_reads_its_classes_store_through_a_context_of_its_own():
