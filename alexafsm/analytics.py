@@ -24,9 +24,9 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional
 
 from alexafsm.errors import ArgumentValueError, MissingPackageError
-from alexafsm.policy import track_voice_insights
 from alexafsm.request import SESSION_ENDED, Request
 from alexafsm.transcript import append_turn
+from alexafsm.turn import track_voice_insights
 
 __all__ = ['API_KEY_VARIABLE', 'Analytics', 'JsonLines', 'VoiceLabs']
 

@@ -15,6 +15,7 @@ Each class is also importable from the module that raises it (``alexafsm.machine
     │   ├── SkillClassError             TypeError       states_cls unset, slots_cls no namedtuple
     │   ├── ResponseError               ValueError      a response Alexa would reject
     │   ├── NotSerializableError        TypeError       a value with no JSON form
+    │   ├── HookResultError             TypeError       an interceptor or handler's odd answer
     │   └── PersistenceError            RuntimeError    persistent attributes used wrongly
     ├── UsageError                      a call into alexafsm cannot work: fix the call
     │   ├── ArgumentValueError          ValueError      an argument's value (a path, a timeout)
@@ -30,7 +31,8 @@ Each class is also importable from the module that raises it (``alexafsm.machine
     │       ├── MalformedRequestError                   the body is not a JSON object
     │       └── RejectedRequest                         refused by a host, with an HTTP status
     ├── TurnError                       a turn left its path; the policy answers the user
-    │   └── NotHandled                  MachineError    no transition for the intent in the state
+    │   ├── NotHandled                  MachineError    no transition for the intent in the state
+    │   └── TurnFailed                  RuntimeError    an apology no exception caused
     ├── UnavailableError                something outside alexafsm is down or not installed
     │   ├── StoreUnavailable                            the attributes store did not answer
     │   └── MissingPackageError         ImportError     an optional package is not installed
@@ -53,12 +55,12 @@ from transitions import MachineError
 __all__ = [
     'AlexafsmError',
     'SkillDefinitionError', 'TransitionError', 'CallbackError', 'MissingStateError',
-    'SkillClassError', 'ResponseError', 'NotSerializableError', 'PersistenceError',
+    'SkillClassError', 'ResponseError', 'NotSerializableError', 'HookResultError', 'PersistenceError',
     'UsageError', 'ArgumentValueError', 'ArgumentTypeError', 'PolicyLoadError',
     'LateRegistrationError',
     'InputFileError', 'ModelError', 'StoryError', 'RecordingError',
     'RequestError', 'VerificationError', 'MalformedRequestError', 'RejectedRequest',
-    'TurnError', 'NotHandled',
+    'TurnError', 'NotHandled', 'TurnFailed',
     'UnavailableError', 'StoreUnavailable', 'MissingPackageError',
     'CheckFailed', 'StoryFailed', 'ValidationError',
     'ToolError', 'ConversationError', 'FuzzError', 'GraphError', 'MissingRecording', 'Exhausted',
@@ -97,6 +99,10 @@ class ResponseError(SkillDefinitionError, ValueError):
 
 class NotSerializableError(SkillDefinitionError, TypeError):
     """A value the skill hands over (attributes, response, recorded result) has no JSON form."""
+
+
+class HookResultError(SkillDefinitionError, TypeError):
+    """A response interceptor or error handler returned neither a Response nor None."""
 
 
 class PersistenceError(SkillDefinitionError, RuntimeError):
@@ -183,6 +189,14 @@ class NotHandled(TurnError, MachineError):
         super().__init__(f"Can't trigger event {trigger} from state {state}!")
         self.trigger = trigger
         self.state = state
+
+
+class TurnFailed(TurnError, RuntimeError):
+    """A turn ended in the apology for a reason that raised no exception of its own.
+
+    A response Alexa would reject, or a save that another turn of the user beat on every try:
+    the failure observers get this, with a message saying which, so they need no logger.
+    """
 
 
 # -- outside alexafsm ----------------------------------------------------------------------------

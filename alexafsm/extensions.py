@@ -32,13 +32,13 @@ and the analytics back ends in ``alexafsm.analytics``.
         def m_count_visit(self):
             self.persistent_attributes['visits'] = self.persistent_attributes.get('visits', 0) + 1
 
-A turn then runs: request interceptors (in registration order), the machine, response
-interceptors (in reverse order; one may return a replacement Response, or None to keep it),
-the response check, and saving the persistent attributes if they changed. An exception in any
-of them goes to the error handlers in order; the first to return a Response answers and the
-others are not asked; if none does, the user hears the apology. Either way the session and
-the persistent attributes stay as they were. Analytics get the final response, off the
-request path.
+A turn then runs (``alexafsm.turn``): request interceptors (in registration order), the
+machine, response interceptors (in reverse order; one may return a replacement Response, or None
+to keep it), the response check, and saving the persistent attributes if they changed. An
+exception in any of them goes to the error handlers in order; the first to return a Response
+answers and the others are not asked; if none does, the user hears the apology, and the failure
+observers are told (``fn(request, stage, error)``). Either way the session and the persistent
+attributes stay as they were. Analytics get the final response, off the request path.
 
 Persistent attributes are loaded on first use and saved after the turn only if they changed.
 When another turn of the same user saved first, the whole turn runs again on the fresh data,
@@ -54,9 +54,16 @@ from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, P
                     runtime_checkable)
 
 from alexafsm import background
-from alexafsm.errors import PersistenceError, StoreUnavailable
+from alexafsm.errors import (ArgumentTypeError, ArgumentValueError, LateRegistrationError,
+                             PersistenceError, StoreUnavailable)
 from alexafsm.jsonable import jsonable
 from alexafsm.request import Request
+
+__all__ = ['Extensions', 'Persistence', 'PersistentAttributes', 'AttributesStore', 'Record',
+           'Tracker', 'RequestInterceptor', 'ResponseInterceptor', 'ErrorHandler',
+           'FailureObserver', 'KeyFunction', 'user_key', 'person_key', 'device_key',
+           'canonical_json', 'not_configured', 'DEFAULT_MAX_ATTEMPTS', 'PersistenceError',
+           'StoreUnavailable']
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +114,9 @@ RequestInterceptor = Callable[[Any], None]
 ResponseInterceptor = Callable[[Any, Any], Any]
 #: Called with the policy and the exception; returns a Response to answer with, or None.
 ErrorHandler = Callable[[Any, Exception], Any]
+#: Told of every turn that ended in the apology: the request, the stage that failed (see
+#: ``alexafsm.turn``) and the exception. For tools that must learn of failures, such as a fuzzer.
+FailureObserver = Callable[[Request, str, BaseException], None]
 #: Which stored record a request belongs to.
 KeyFunction = Callable[[Request], Optional[str]]
 
@@ -278,7 +288,7 @@ def _callables(kind: str, values: Any) -> List[Callable[..., Any]]:
     result = list(values)
     for value in result:
         if not callable(value):
-            raise TypeError(f"{kind} must be functions, got {value!r}")
+            raise ArgumentTypeError(f"{kind} must be functions, got {value!r}")
     return result
 
 
@@ -291,13 +301,13 @@ def _trackers(values: Any) -> List[Tracker]:
         result = [values]
     for value in result:
         if not callable(getattr(value, 'track', None)):
-            raise TypeError(f"analytics must be objects with a track(request, response) method "
+            raise ArgumentTypeError(f"analytics must be objects with a track(request, response) method "
                             f"(such as alexafsm.analytics.JsonLines or VoiceLabs), got {value!r}")
     return result
 
 
 class Extensions:
-    """The store, analytics, interceptors and error handlers of a skill or of a host.
+    """A skill's or a host's store, analytics, interceptors, error handlers, failure observers.
 
     Register interceptors at import time: once an Extensions object has been combined with
     another for a turn, registering more raises, since turns already running would not see them.
@@ -308,24 +318,26 @@ class Extensions:
                  response_interceptors: Iterable[ResponseInterceptor] = (),
                  error_handlers: Iterable[ErrorHandler] = (),
                  key: Optional[KeyFunction] = None, max_attempts: Optional[int] = None,
-                 worker: Optional[background.Worker] = None) -> None:
+                 worker: Optional[background.Worker] = None,
+                 failure_observers: Iterable[FailureObserver] = ()) -> None:
         if store is not None and not (callable(getattr(store, 'load', None))
                                       and callable(getattr(store, 'save', None))):
             hint = (": turn a URL into a store with alexafsm.persistence.store_from_url(url)"
                     if isinstance(store, str) else '')
-            raise TypeError(f"store must be an attributes store with load() and save(), such "
+            raise ArgumentTypeError(f"store must be an attributes store with load() and save(), such "
                             f"as alexafsm.persistence.SqliteStore, got {store!r}{hint}")
         if key is not None and not callable(key):
-            raise TypeError(f"key must be a function of the request, such as "
+            raise ArgumentTypeError(f"key must be a function of the request, such as "
                             f"alexafsm.extensions.person_key, got {key!r}")
         if max_attempts is not None and (not isinstance(max_attempts, int) or max_attempts < 1):
-            raise ValueError(f"max_attempts must be a positive number of tries of a turn, got "
+            raise ArgumentValueError(f"max_attempts must be a positive number of tries of a turn, got "
                              f"{max_attempts!r}")
         self.store = store
         self.analytics = _trackers(analytics)
         self.request_interceptors = _callables('request interceptors', request_interceptors)
         self.response_interceptors = _callables('response interceptors', response_interceptors)
         self.error_handlers = _callables('error handlers', error_handlers)
+        self.failure_observers = _callables('failure observers', failure_observers)
         self.key = key
         self.max_attempts = max_attempts
         self.worker = worker
@@ -348,12 +360,21 @@ class Extensions:
         self._register(self.error_handlers, fn, 'error handler')
         return fn
 
+    def failure_observer(self, fn: FailureObserver) -> FailureObserver:
+        """Register ``fn(request, stage, error)``, told of each turn that ends in the apology.
+
+        Usable as a decorator. It hears of the failure whether or not anyone reads the log;
+        what it raises is logged and does not change the answer.
+        """
+        self._register(self.failure_observers, fn, 'failure observer')
+        return fn
+
     def _register(self, hooks: List[Callable[..., Any]], fn: Any, kind: str) -> None:
         if not callable(fn):
-            raise TypeError(f"an {kind} must be a function, got {fn!r}" if kind[0] in "aeiou"
+            raise ArgumentTypeError(f"an {kind} must be a function, got {fn!r}" if kind[0] in "aeiou"
                             else f"a {kind} must be a function, got {fn!r}")
         if self._sealed:
-            raise RuntimeError(f"{kind} {getattr(fn, '__name__', fn)!r} was registered after "
+            raise LateRegistrationError(f"{kind} {getattr(fn, '__name__', fn)!r} was registered after "
                                f"these extensions served a turn: register it at import time, "
                                f"next to the Policy class")
         hooks.append(fn)
@@ -373,7 +394,8 @@ class Extensions:
 
         This object's store, key, attempts and worker win where set; analytics of both run;
         this object's interceptors are registered first, so they run outermost (a host's logging
-        sees the whole turn); the skill's error handlers are asked first.
+        sees the whole turn); the skill's error handlers are asked first; observers of both are
+        told, the skill's first.
         """
         if base is None or base is self:
             return self
@@ -388,6 +410,7 @@ class Extensions:
                 request_interceptors=self.request_interceptors + base.request_interceptors,
                 response_interceptors=self.response_interceptors + base.response_interceptors,
                 error_handlers=base.error_handlers + self.error_handlers,
+                failure_observers=base.failure_observers + self.failure_observers,
                 key=self.key or base.key, max_attempts=self.max_attempts or base.max_attempts,
                 worker=self.worker or base.worker)
             combined._sealed = True

@@ -10,15 +10,20 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from typing import Any, Callable, Dict, List, Tuple, TypeVar
+from operator import attrgetter
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from alexafsm.errors import TransitionError
 from alexafsm.extensions import PersistentAttributes, not_configured
+from alexafsm.request import Request
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
+from alexafsm.turn import OUTSIDE_A_TURN, TurnContext
+
+__all__ = ['States', 'with_transitions', 'TransitionError', 'TRANSITIONS', 'TRANSITION_KEYS']
 
 TRANSITIONS = 'transitions'
 
-F = TypeVar('F', bound=Callable[..., Any])
+_F = TypeVar('_F', bound=Callable[..., Any])
 
 TRANSITION_KEYS = frozenset(
     {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after'})
@@ -54,13 +59,13 @@ def _check(state: str, transition: Any) -> Dict[str, Any]:
     return full
 
 
-def with_transitions(*transitions: Dict[str, Any]) -> Callable[[F], F]:
+def with_transitions(*transitions: Dict[str, Any]) -> Callable[[_F], _F]:
     """Declare the transitions into (``source``) or out of (``dest``) the decorated state.
 
     The dicts are checked here, at import time, so that a typo fails when the skill loads rather
     than when a user first says the intent. They are copied: one dict may serve several states.
     """
-    def decorate(state: F) -> F:
+    def decorate(state: _F) -> _F:
         name = state.__name__
         declared = [_check(name, t) for t in transitions]
         setattr(state, TRANSITIONS, declared + list(getattr(state, TRANSITIONS, [])))
@@ -93,6 +98,8 @@ class _InitialAttributes:
             return self
         attributes = owner.session_attributes_cls.from_request(None)
         states.__dict__['attributes'] = attributes
+        if states.turn_context is _DEFERRED:
+            states.turn_context = OUTSIDE_A_TURN
         return attributes
 
 
@@ -107,13 +114,22 @@ class States:
     session_attributes_cls: type = SessionAttributes
     skill_name = "Allen A.I."
     default_prompt = "How can I help?"
-    request = None  # the parsed request of the turn, set by the policy
-    _persistence = None  # the turn's access to the attributes store, set by the policy
+    #: What this turn knows besides the session attributes (request, store), the Policy's
+    #: own. Outside a turn a context without request or store: ``OUTSIDE_A_TURN``, or, while
+    #: the initial attributes of States made by ``_initial`` are not built, ``_DEFERRED``.
+    turn_context: TurnContext = OUTSIDE_A_TURN
 
     attributes = _InitialAttributes()
 
     def __init__(self, attributes: SessionAttributes) -> None:
         self.attributes = attributes
+
+    #: The parsed request of this turn, so a state can answer in the user's locale or dialog
+    #: state; None outside a turn. A getter written in C: states read it often.
+    request: Optional[Request] = property(  # type: ignore[assignment]
+        attrgetter('turn_context.request'),
+        doc="The parsed request of this turn (locale, user, slots, dialog state); None outside "
+            "one.")
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:
@@ -122,9 +138,10 @@ class States:
         The policy saves it after the turn if it changed. Raises PersistenceError naming the
         fix when no store is configured.
         """
-        if self._persistence is None:
+        persistence = self.turn_context.persistence
+        if persistence is None:
             raise not_configured(f"{type(self).__name__} (in state '{self.attributes.state}')")
-        return self._persistence.attributes
+        return persistence.attributes
 
     @classmethod
     def from_request(cls, request: Any) -> 'States':
@@ -136,11 +153,15 @@ class States:
         """``from_request(None)``, with the attributes left to be built when first read.
 
         Only when the subclass keeps the base ``__init__`` and ``from_request``: one that
-        overrides them gets them called, as it expects.
+        overrides them gets them called, as it expects. Its ``turn_context`` is ``_DEFERRED``
+        until the attributes are built, which tells ``Policy.__init__`` the state is the
+        initial one without building them or looking into the object's ``__dict__``.
         """
         if cls.__init__ is States.__init__ and \
-                cls.from_request.__func__ is States.from_request.__func__:  # type: ignore
-            return cls.__new__(cls)
+                cls.from_request.__func__ is _BASE_FROM_REQUEST:  # type: ignore
+            states = cls.__new__(cls)
+            states.turn_context = _DEFERRED
+            return states
         return cls.from_request(None)
 
     @classmethod
@@ -171,3 +192,8 @@ class States:
         if INITIAL_STATE not in states:
             states.append(INITIAL_STATE)
         return states, [spec for _, spec in cls.declared_transitions()]
+
+
+_BASE_FROM_REQUEST = States.from_request.__func__  # type: ignore[attr-defined]
+#: The context of States whose initial attributes are not built yet: no request, no store.
+_DEFERRED = TurnContext()

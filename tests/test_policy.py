@@ -390,9 +390,9 @@ def test_a_subclass_served_after_its_parent_gets_its_own_machine():
 
 
 def test_voice_insights_without_an_api_key_is_skipped_with_one_warning(monkeypatch, caplog):
-    from alexafsm import policy as policy_module
+    from alexafsm import turn
     monkeypatch.delenv('VOICELABS_API_KEY', raising=False)
-    monkeypatch.setattr(policy_module, '_warned', set())
+    monkeypatch.setattr(turn, '_warned', set())
     calls = []
 
     class VoiceInsights:

@@ -91,7 +91,7 @@ class PizzaPolicy(Policy):
         draft = self._reading().draft
         self.attributes.order = draft
         self._keep({})
-        logger.info("request %s: order placed: %s", self._request_id(), draft)
+        logger.info("request %s: order placed: %s", self.turn_context.request_id, draft)
 
     def m_discard_order(self) -> None:
         """Forget the order, here and for the next launch (cancel, start over, no to the order)."""
