@@ -5,12 +5,12 @@ slot values from the model's types and samples mixed with empty and odd ones (un
 markup, numbers, a very long phrase), now and then a SessionEndedRequest, a new launch or a
 CanFulfillIntentRequest. After every turn three things must hold:
 
-* no exception escaped the skill's code. ``Policy.handle`` never raises: it logs the exception
-  on the ``alexafsm.policy`` logger and answers with an apology. The fuzzer listens on that
-  logger for ERROR records of its own thread while it runs, which catches every path to the
-  apology (callbacks, state methods, ``to_json``, interceptors, responses over Alexa's limits)
-  with the exception and its traceback, where matching the apology's words would miss the cause
-  and mistake a skill that says sorry on purpose for a crash;
+* no exception escaped the skill's code. ``Policy.handle`` never raises: it answers with an
+  apology and tells the turn pipeline's failure observers (``alexafsm.turn``). Each session
+  registers one, which hears of every path to the apology (callbacks, state methods,
+  ``to_json``, interceptors, responses over Alexa's limits) with the exception and its
+  traceback, where matching the apology's words would miss the cause and mistake a skill that
+  says sorry on purpose for a crash;
 * the machine is in a state it declares (the response's ``sessionAttributes.state``);
 * the response is one Alexa accepts (``response_checks.response_problems``).
 
@@ -35,7 +35,7 @@ from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Se
                     Union)
 
 from alexafsm import response
-from alexafsm.errors import FuzzError
+from alexafsm.errors import FuzzError, TurnFailed
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
 from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
@@ -376,69 +376,70 @@ class _Replayed(NamedTuple):
     turns: List[conversation.Turn]
 
 
-class _ErrorLog(logging.Handler):
-    """ERROR records of one thread: the runtime's report of exceptions it turned into apologies."""
+class _FailureLog:
+    """The turns that ended in the apology, as the turn pipeline's failure observers tell them.
+
+    Each session's conversation registers ``observe``; the pipeline calls it with the stage that
+    failed and the exception (a ``TurnFailed`` when nothing raised), so the fuzzer needs no
+    logger and works under ``logging.disable`` too.
+    """
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.thread = threading.get_ident()
-        self.records: List[logging.LogRecord] = []
+        self.failures: List[Tuple[str, BaseException]] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            self.records.append(record)
+    def observe(self, request: Any, stage: str, error: BaseException) -> None:
+        """A failure observer (``Extensions.failure_observer``): note the failed turn."""
+        self.failures.append((stage, error))
 
 
 class _Quiet:
-    """The policy logger's settings while any fuzz runs, restored when the last one ends."""
+    """The policy logger's settings while any fuzz runs, restored when the last one ends.
+
+    Thousands of random sessions make thousands of apologies: their log lines would bury the
+    report, which tells each failure once.
+    """
 
     lock = threading.Lock()
     runs = 0
-    saved: Tuple[bool, int, bool] = (True, logging.NOTSET, False)
+    saved: Tuple[bool, bool] = (True, False)
+    sink = logging.NullHandler()  # so Python's last-resort handler does not print them either
 
 
 @contextmanager
-def _capturing_errors() -> Iterator[_ErrorLog]:
-    """Listen on the policy's logger; its records stop there meanwhile, the report shows them.
+def _capturing_errors() -> Iterator[_FailureLog]:
+    """Quiet the policy's logger for the run; the failures come to the log this yields.
 
-    Runs in several threads at once share the quieting; each hears only its own thread.
+    Runs in several threads at once share the quieting; each has its own log.
     """
-    if logging.root.manager.disable >= logging.ERROR:
-        raise FuzzError('logging is disabled (logging.disable), so the fuzzer cannot see the '
-                        'exceptions alexafsm turns into apologies: call '
-                        'logging.disable(logging.NOTSET) before fuzzing')
     logger = logging.getLogger(_POLICY_LOGGER)
-    handler = _ErrorLog()
     with _Quiet.lock:
         if _Quiet.runs == 0:
-            _Quiet.saved = logger.propagate, logger.level, logger.disabled
-            logger.propagate, logger.disabled = False, False
-            if not logger.isEnabledFor(logging.ERROR):
-                logger.setLevel(logging.ERROR)
+            _Quiet.saved = logger.propagate, logger.disabled
+            logger.propagate, logger.disabled = False, True
+            logger.addHandler(_Quiet.sink)
         _Quiet.runs += 1
-        logger.addHandler(handler)
     try:
-        yield handler
+        yield _FailureLog()
     finally:
         with _Quiet.lock:
-            logger.removeHandler(handler)
             _Quiet.runs -= 1
             if _Quiet.runs == 0:
-                logger.propagate, level, logger.disabled = _Quiet.saved
-                logger.setLevel(level)
+                logger.removeHandler(_Quiet.sink)
+                logger.propagate, logger.disabled = _Quiet.saved
 
 
 class _Session:
     """One session under test: a fresh conversation as a new user, and the checks per turn."""
 
     def __init__(self, policy_cls: type, model: InteractionModel, machine: Machine,
-                 errors: _ErrorLog) -> None:
+                 errors: _FailureLog) -> None:
         # a store of its own: thousands of random users must not land in the skill's real one
         self.chat = Conversation(policy_cls, model=model, store='memory://',
                                  user_id=f'amzn1.ask.account.FUZZ-{uuid.uuid4().hex}')
         self.model = model
         self.machine = machine
         self.errors = errors
+        self.chat.extensions.failure_observer(errors.observe)
         self.steps: List[Step] = []
         self.turns: List[conversation.Turn] = []
         self.state = INITIAL_STATE
@@ -449,12 +450,12 @@ class _Session:
     def take(self, step: Step) -> Optional[Failure]:
         """Do ``step``; the failure it caused, if any. Raises ConversationError if it cannot."""
         before = self.state if self.chat.in_session else INITIAL_STATE
-        del self.errors.records[:]
+        del self.errors.failures[:]
         turn = step.perform(self.chat)
         self.steps.append(step)
         self.turns.append(turn)
         failure = _judge(turn, len(self.steps), before, self.machine, self.model,
-                         self.errors.records)
+                         self.errors.failures)
         kind = (turn.request.get('request') or {}).get('type')
         if kind in (LAUNCH, INTENT):
             self.dialog = dialog_of(turn)
@@ -565,19 +566,21 @@ def _regular_values(slot_type: Optional[SlotType], type_name: str) -> Tuple[str,
 # --- judging a turn -----------------------------------------------------------------------------
 
 def _judge(turn: conversation.Turn, number: int, before: str, machine: Machine,
-           model: InteractionModel, records: Sequence[logging.LogRecord]) -> Optional[Failure]:
+           model: InteractionModel, failures: Sequence[Tuple[str, BaseException]]
+           ) -> Optional[Failure]:
     request = parse(turn.request)
     what = request.type or '?'
     if request.type in (INTENT, CAN_FULFILL):
         what = f'{what}:{request.intent_name}'
     said = f"{turn.said} in state '{before}'"
-    for record in records:
-        if record.exc_info and record.exc_info[1] is not None:
-            return _from_exception(record, number, said, what, machine)
-    if records:
-        message = _REQUEST_ID.sub('', records[0].getMessage())
-        return Failure(LOGGED_ERROR, number, said, what, str(records[0].msg)[:60],
-                       f'the runtime logged an error and answered with its apology: {message}',
+    for _, error in failures:
+        if not isinstance(error, TurnFailed):
+            return _from_exception(error, number, said, what, machine)
+    if failures:
+        stage, error = failures[0]
+        message = _REQUEST_ID.sub('', str(error))
+        return Failure(LOGGED_ERROR, number, said, what, f'{stage}: {message}'[:60],
+                       f'the turn ended in the apology at its {stage} step: {message}',
                        apology=True)
     problems = response_problems(turn.request, turn.response, model)
     if problems:
@@ -592,9 +595,9 @@ def _judge(turn: conversation.Turn, number: int, before: str, machine: Machine,
     return None
 
 
-def _from_exception(record: logging.LogRecord, number: int, said: str, what: str,
+def _from_exception(error: BaseException, number: int, said: str, what: str,
                     machine: Machine) -> Failure:
-    _, error, tb = record.exc_info
+    tb = error.__traceback__
     text = ''.join(traceback.format_exception(type(error), error, tb))
     where = _raised_at(tb)
     raised = f'{type(error).__name__}: {error}'
@@ -664,7 +667,7 @@ def _policy_state(tb: Any) -> Optional[str]:
 # --- replaying and reducing ---------------------------------------------------------------------
 
 def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
-            errors: _ErrorLog) -> Optional[_Replayed]:
+            errors: _FailureLog) -> Optional[_Replayed]:
     """Play the steps from scratch; None when a step cannot be taken (no session to end)."""
     session = _Session(policy_cls, model, machine, errors)
     for step in steps:
@@ -678,7 +681,7 @@ def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
 
 
 def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
-            failure: Failure, errors: _ErrorLog, max_replays: int = 2000) -> Reduction:
+            failure: Failure, errors: _FailureLog, max_replays: int = 2000) -> Reduction:
     """Delta debugging, where a candidate session "fails" if it fails with ``failure``'s
     signature; a candidate failing earlier than its end is cut there."""
     signature = failure.signature
@@ -710,7 +713,7 @@ def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
 
 
 def _story(policy_cls: type, model: InteractionModel, machine: Machine, reduction: Reduction,
-           errors: _ErrorLog, name: str) -> Optional[Story]:
+           errors: _FailureLog, name: str) -> Optional[Story]:
     """The reduced session as a story: states checked on the way, the failure checked last."""
     if any(isinstance(step, CanFulfill) for step in reduction.steps):
         return None
