@@ -22,7 +22,8 @@ from alexafsm.machine import Machine, NotHandled
 from alexafsm.request import Request, parse
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 from alexafsm.states import States, _DEFERRED
-from alexafsm.turn import OUTSIDE_A_TURN, ResponseJSON, TurnContext, run, run_on_new_policy
+from alexafsm.turn import (OUTSIDE_A_TURN, ResponseJSON, TurnContext, run, run_on_new_policy,
+                           turn_request)
 # made by the turn pipeline; imported from here by hosts and by code written before it existed
 from alexafsm.turn import apology_envelope, track_voice_insights
 
@@ -102,10 +103,7 @@ class Policy:
     attributes: SessionAttributes = property(  # type: ignore[assignment]
         attrgetter('states.attributes'),
         doc="The session attributes of this turn (the States object holds them).")
-    request: Optional[Request] = property(  # type: ignore[assignment]
-        attrgetter('turn_context.request'),
-        doc="The parsed request of this turn (locale, user, slots, dialog state); None outside "
-            "one.")
+    request: Optional[Request] = turn_request  # type: ignore[assignment]
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:

@@ -10,14 +10,13 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from operator import attrgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from alexafsm.errors import TransitionError
 from alexafsm.extensions import PersistentAttributes, not_configured
 from alexafsm.request import Request
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.turn import OUTSIDE_A_TURN, TurnContext
+from alexafsm.turn import OUTSIDE_A_TURN, TurnContext, turn_request
 
 __all__ = ['States', 'with_transitions', 'TransitionError', 'TRANSITIONS', 'TRANSITION_KEYS']
 
@@ -125,11 +124,8 @@ class States:
         self.attributes = attributes
 
     #: The parsed request of this turn, so a state can answer in the user's locale or dialog
-    #: state; None outside a turn. A getter written in C: states read it often.
-    request: Optional[Request] = property(  # type: ignore[assignment]
-        attrgetter('turn_context.request'),
-        doc="The parsed request of this turn (locale, user, slots, dialog state); None outside "
-            "one.")
+    #: state; None outside a turn.
+    request: Optional[Request] = turn_request  # type: ignore[assignment]
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:

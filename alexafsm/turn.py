@@ -40,6 +40,7 @@ import logging
 import os
 import random
 import time
+from operator import attrgetter
 from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from alexafsm import background, response
@@ -50,7 +51,7 @@ from alexafsm.request import (CAN_FULFILL, EXCEPTION_ENCOUNTERED, INTENT, LAUNCH
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 from alexafsm.transcript import append_turn
 
-__all__ = ['run', 'run_on_new_policy', 'TurnContext', 'OUTSIDE_A_TURN', 'ResponseJSON',
+__all__ = ['run', 'run_on_new_policy', 'TurnContext', 'OUTSIDE_A_TURN', 'turn_request', 'ResponseJSON',
            'apology_envelope', 'track_voice_insights', 'TurnFailed', 'ENTER', 'FIRE', 'RENDER',
            'SAVE', 'INITIALIZE', 'REQUEST_INTERCEPTOR', 'RESPONSE_INTERCEPTOR', 'ERROR_HANDLER']
 
@@ -98,6 +99,13 @@ class TurnContext:
 
 #: The context of a Policy or States used outside a turn: no request, no store.
 OUTSIDE_A_TURN = TurnContext()
+
+#: ``request`` of Policy and States: the parsed request of the turn (locale, user, slots,
+#: dialog state), None outside one. A getter written in C (attrgetter): callbacks and states
+#: read it several times a turn, and a Python property costs a function call each time.
+turn_request = property(
+    attrgetter('turn_context.request'),
+    doc="The parsed request of this turn (locale, user, slots, dialog state); None outside one.")
 _allocate = object.__new__
 
 

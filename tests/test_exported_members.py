@@ -21,7 +21,7 @@ EXPORTED = {
     'alexafsm.turn': (
         'apology_envelope ENTER ERROR_HANDLER FIRE INITIALIZE OUTSIDE_A_TURN RENDER '
         'REQUEST_INTERCEPTOR RESPONSE_INTERCEPTOR ResponseJSON run run_on_new_policy SAVE '
-        'track_voice_insights TurnContext TurnFailed '
+        'track_voice_insights turn_request TurnContext TurnFailed '
     ),
     'alexafsm.policy': (
         'apology_envelope Policy ResponseJSON track_voice_insights '
@@ -54,7 +54,7 @@ EXPORTED = {
     'alexafsm.cli.playback': 'command',
     'alexafsm.cli.print': 'command',
     'alexafsm.cli.serve': 'command',
-    'alexafsm.cli.skill': 'skill_policy',
+    'alexafsm.cli.skill': 'model_option skill_model skill_policy',
     'alexafsm.cli.stories': 'command',
     'alexafsm.cli.validate': 'command',
     'alexafsm.errors': (

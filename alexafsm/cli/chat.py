@@ -3,18 +3,15 @@ import sys
 
 import click
 
-from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import model_option, skill_model, skill_policy
 from alexafsm.testing.chat import run
-from alexafsm.tools.interaction_model import ModelError, load_model
 
 __all__ = ['command']
 
 
 @click.command('chat')
 @click.argument('skill')
-@click.option('--model', 'model_path', required=True, metavar='PATH',
-              help='Interaction model (JSON file or skill directory) whose sample utterances '
-                   'understand what you type.')
+@model_option('whose sample utterances understand what you type.')
 def command(skill: str, model_path: str) -> None:
     """Talk to SKILL by typing what a user would say.
 
@@ -28,9 +25,6 @@ def command(skill: str, model_path: str) -> None:
           alexafsm chat skills.skillsearch --model skills/skillsearch/model/en-US.json
     """
     policy_cls = skill_policy(skill)
-    try:
-        model = load_model(model_path)
-    except ModelError as error:
-        raise click.BadParameter(str(error), param_hint='--model') from None
+    model = skill_model(model_path)
     run(policy_cls, model, sys.stdin, click.echo,
         prompt=lambda text: click.echo(text, nl=False))

@@ -4,18 +4,15 @@ from typing import Optional
 
 import click
 
-from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import model_option, skill_model, skill_policy
 from alexafsm.testing.fuzz import FuzzError, dump_findings, fuzz
-from alexafsm.tools.interaction_model import ModelError, load_model
 
 __all__ = ['command']
 
 
 @click.command('fuzz')
 @click.argument('skill')
-@click.option('--model', 'model_path', required=True, metavar='PATH',
-              help='Interaction model (JSON file or skill directory) the intents and slot '
-                   'values are drawn from.')
+@model_option('the intents and slot values are drawn from.')
 @click.option('--sessions', default=200, show_default=True, type=click.IntRange(min=1),
               help='How many sessions to walk.')
 @click.option('--seed', default=0, show_default=True, type=int,
@@ -36,10 +33,7 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
     turn failed, 1 when one did, 2 when the skill or the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
-    try:
-        model = load_model(model_path)
-    except ModelError as error:
-        raise click.BadParameter(str(error), param_hint='--model') from None
+    model = skill_model(model_path)
     if save_path:
         _check_writable(save_path)
     try:

@@ -1,12 +1,13 @@
-"""The Policy class a SKILL argument names, for every subcommand; a bad name is a usage error."""
-from typing import Type
+"""What the subcommands' SKILL argument and --model option name; a bad name is a usage error."""
+from typing import Any, Callable, Type
 
 import click
 
 from alexafsm.loader import PolicyLoadError, load_policy
 from alexafsm.policy import Policy
+from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
 
-__all__ = ['skill_policy']
+__all__ = ['model_option', 'skill_model', 'skill_policy']
 
 
 def skill_policy(spec: str) -> Type[Policy]:
@@ -18,3 +19,20 @@ def skill_policy(spec: str) -> Type[Policy]:
         return load_policy(spec)
     except PolicyLoadError as error:
         raise click.BadParameter(str(error), param_hint='SKILL') from error
+
+
+def model_option(purpose: str, *, required: bool = True) -> Callable[[Any], Any]:
+    """The --model option every subcommand that reads an interaction model takes, alike."""
+    return click.option('--model', 'model_path', required=required, metavar='PATH',
+                        help=f'Interaction model (JSON file or skill directory) {purpose}')
+
+
+def skill_model(path: str) -> InteractionModel:
+    """The model at ``path``, its errors as usage errors of --model (exit 2).
+
+    A model that cannot be read stops the command before it runs, with the file and the fix.
+    """
+    try:
+        return load_model(path)
+    except ModelError as error:
+        raise click.BadParameter(str(error), param_hint='--model') from None

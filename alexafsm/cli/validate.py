@@ -4,8 +4,7 @@ from typing import Optional, Tuple
 
 import click
 
-from alexafsm.cli.skill import skill_policy
-from alexafsm.tools.interaction_model import ModelError, load_model
+from alexafsm.cli.skill import model_option, skill_model, skill_policy
 from alexafsm.tools.validation import (ERROR, WARNING, counts, report_text, summary_json,
                                        validate_policy)
 
@@ -14,9 +13,7 @@ __all__ = ['command']
 
 @click.command('validate')
 @click.argument('skill')
-@click.option('--model', 'model_path', metavar='PATH',
-              help='Interaction model (JSON file or skill directory); without it only the '
-                   'machine is checked.')
+@model_option('; without it only the machine is checked.', required=False)
 @click.option('--ignore-intent', 'ignore_intents', multiple=True, metavar='NAME',
               help='A model intent the skill leaves unhandled on purpose (repeatable).')
 @click.option('--ending-state', 'ending', multiple=True, metavar='STATE',
@@ -35,10 +32,7 @@ def command(ctx: click.Context, skill: str, model_path: Optional[str],
     skill or the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
-    try:
-        model = load_model(model_path) if model_path else None
-    except ModelError as error:
-        raise click.BadParameter(str(error), param_hint='--model') from None
+    model = skill_model(model_path) if model_path else None
     findings = validate_policy(policy_cls, model, ignore_intents=ignore_intents,
                                ending_states=ending or None)
     if fmt == 'json':
