@@ -40,7 +40,7 @@ class Analytics(abc.ABC):
     def track(self, request: Request, response: Dict[str, Any]) -> None:
         """Record one answered turn; may block, since no user waits for it."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook: most back ends hold nothing)
         """Release files or connections when the host stops."""
 
 
@@ -88,7 +88,7 @@ class VoiceLabs(Analytics):
         self.api_key = api_key
         self.max_sessions = max_sessions
         self.insights_factory = insights_factory
-        self._sessions: 'OrderedDict[str, Any]' = OrderedDict()
+        self._sessions: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def track(self, request: Request, response: Dict[str, Any]) -> None:

@@ -55,7 +55,8 @@ from transitions import MachineError
 __all__ = [
     'AlexafsmError',
     'SkillDefinitionError', 'TransitionError', 'CallbackError', 'MissingStateError',
-    'SkillClassError', 'ResponseError', 'NotSerializableError', 'HookResultError', 'PersistenceError',
+    'SkillClassError', 'ResponseError', 'NotSerializableError', 'HookResultError',
+    'PersistenceError',
     'UsageError', 'ArgumentValueError', 'ArgumentTypeError', 'PolicyLoadError',
     'LateRegistrationError',
     'InputFileError', 'ModelError', 'StoryError', 'RecordingError',

@@ -50,12 +50,27 @@ mapping whose ``available`` is False, nothing is saved, and the error is logged.
 import json
 import logging
 import threading
-from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Protocol, Tuple,
-                    runtime_checkable)
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Tuple,
+    runtime_checkable,
+)
 
 from alexafsm import background
-from alexafsm.errors import (ArgumentTypeError, ArgumentValueError, LateRegistrationError,
-                             PersistenceError, StoreUnavailable)
+from alexafsm.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    LateRegistrationError,
+    PersistenceError,
+    StoreUnavailable,
+)
 from alexafsm.jsonable import jsonable
 from alexafsm.request import Request
 
@@ -301,8 +316,9 @@ def _trackers(values: Any) -> List[Tracker]:
         result = [values]
     for value in result:
         if not callable(getattr(value, 'track', None)):
-            raise ArgumentTypeError(f"analytics must be objects with a track(request, response) method "
-                            f"(such as alexafsm.analytics.JsonLines or VoiceLabs), got {value!r}")
+            raise ArgumentTypeError(f"analytics must be objects with a track(request, response) "
+                                    f"method (such as alexafsm.analytics.JsonLines or VoiceLabs), "
+                                    f"got {value!r}")
     return result
 
 
@@ -324,14 +340,15 @@ class Extensions:
                                       and callable(getattr(store, 'save', None))):
             hint = (": turn a URL into a store with alexafsm.persistence.store_from_url(url)"
                     if isinstance(store, str) else '')
-            raise ArgumentTypeError(f"store must be an attributes store with load() and save(), such "
-                            f"as alexafsm.persistence.SqliteStore, got {store!r}{hint}")
+            raise ArgumentTypeError(f"store must be an attributes store with load() and save(), "
+                                    f"such as alexafsm.persistence.SqliteStore, "
+                                    f"got {store!r}{hint}")
         if key is not None and not callable(key):
             raise ArgumentTypeError(f"key must be a function of the request, such as "
-                            f"alexafsm.extensions.person_key, got {key!r}")
+                                    f"alexafsm.extensions.person_key, got {key!r}")
         if max_attempts is not None and (not isinstance(max_attempts, int) or max_attempts < 1):
-            raise ArgumentValueError(f"max_attempts must be a positive number of tries of a turn, got "
-                             f"{max_attempts!r}")
+            raise ArgumentValueError(f"max_attempts must be a positive number of tries of a turn, "
+                                     f"got {max_attempts!r}")
         self.store = store
         self.analytics = _trackers(analytics)
         self.request_interceptors = _callables('request interceptors', request_interceptors)
@@ -341,7 +358,7 @@ class Extensions:
         self.key = key
         self.max_attempts = max_attempts
         self.worker = worker
-        self._combined: Dict[int, Tuple['Extensions', 'Extensions']] = {}
+        self._combined: Dict[int, Tuple[Extensions, Extensions]] = {}
         self._sealed = False
         self._lock = threading.Lock()
 
@@ -371,12 +388,12 @@ class Extensions:
 
     def _register(self, hooks: List[Callable[..., Any]], fn: Any, kind: str) -> None:
         if not callable(fn):
-            raise ArgumentTypeError(f"an {kind} must be a function, got {fn!r}" if kind[0] in "aeiou"
-                            else f"a {kind} must be a function, got {fn!r}")
+            article = 'an' if kind[0] in 'aeiou' else 'a'
+            raise ArgumentTypeError(f"{article} {kind} must be a function, got {fn!r}")
         if self._sealed:
-            raise LateRegistrationError(f"{kind} {getattr(fn, '__name__', fn)!r} was registered after "
-                               f"these extensions served a turn: register it at import time, "
-                               f"next to the Policy class")
+            raise LateRegistrationError(f"{kind} {getattr(fn, '__name__', fn)!r} was registered "
+                                        f"after these extensions served a turn: register it at "
+                                        f"import time, next to the Policy class")
         hooks.append(fn)
 
     @property

@@ -16,8 +16,13 @@ import threading
 from types import FunctionType
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from alexafsm.errors import (CallbackError, MissingStateError, NotHandled, SkillClassError,
-                             TransitionError)
+from alexafsm.errors import (
+    CallbackError,
+    MissingStateError,
+    NotHandled,
+    SkillClassError,
+    TransitionError,
+)
 from alexafsm.session_attributes import INITIAL_STATE
 
 __all__ = ['Machine', 'Transition', 'Callback', 'NotHandled', 'CallbackError', 'state_order',
@@ -156,7 +161,7 @@ class Machine:
                 machine = policy_cls.__dict__.get('_alexafsm_machine')
                 if machine is None:
                     machine = cls(policy_cls)
-                    setattr(policy_cls, '_alexafsm_machine', machine)
+                    policy_cls._alexafsm_machine = machine
         return machine
 
     def _expand(self, declared_on: str, spec: Dict[str, Any]) -> List[Transition]:

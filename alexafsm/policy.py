@@ -21,11 +21,19 @@ from alexafsm.extensions import Extensions, PersistentAttributes, not_configured
 from alexafsm.machine import Machine, NotHandled
 from alexafsm.request import Request, parse
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.states import States, _DEFERRED
-from alexafsm.turn import (OUTSIDE_A_TURN, ResponseJSON, TurnContext, run, run_on_new_policy,
-                           turn_request)
+from alexafsm.states import _DEFERRED, States
+
 # made by the turn pipeline; imported from here by hosts and by code written before it existed
-from alexafsm.turn import apology_envelope, track_voice_insights
+from alexafsm.turn import (
+    OUTSIDE_A_TURN,
+    ResponseJSON,
+    TurnContext,
+    apology_envelope,
+    run,
+    run_on_new_policy,
+    track_voice_insights,
+    turn_request,
+)
 
 __all__ = ['Policy', 'ResponseJSON', 'apology_envelope', 'track_voice_insights']
 

@@ -246,7 +246,7 @@ class Request:
         raw_slots = self.intent.get('slots')
         if type(raw_slots) is not dict:
             if raw_slots is not None:
-                self.slots  # records the problem once
+                _ = self.slots  # the getter records the problem once
             return {}
         values = {}
         for key, slot in raw_slots.items():

@@ -12,8 +12,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
-                    Union)
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from alexafsm.errors import ResponseError
 from alexafsm.jsonable import jsonable
@@ -21,8 +20,9 @@ from alexafsm.session_attributes import SessionAttributes
 
 __all__ = ['Response', 'ResponseError', 'Card', 'Directive', 'Ssml', 'ssml', 'updated_intent',
            'empty', 'end', 'apology', 'NOT_UNDERSTOOD', 'APOLOGY', 'render', 'check_limits',
-           'parse_ssml', 'ssml_problem', 'SSML_TAGS', 'DIALOG_DIRECTIVES', 'speech_of', 'reprompt_of', 'MAX_SPEECH_CHARS',
-           'MAX_CARD_CHARS', 'MAX_RESPONSE_BYTES', 'WARN_RESPONSE_BYTES']
+           'parse_ssml', 'ssml_problem', 'SSML_TAGS', 'DIALOG_DIRECTIVES', 'speech_of',
+           'reprompt_of', 'MAX_SPEECH_CHARS', 'MAX_CARD_CHARS', 'MAX_RESPONSE_BYTES',
+           'WARN_RESPONSE_BYTES']
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000

@@ -10,7 +10,7 @@ from collections import namedtuple
 from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
 
 from alexafsm.errors import SkillClassError
-from alexafsm.jsonable import SCALARS, plain_list, jsonable
+from alexafsm.jsonable import SCALARS, jsonable, plain_list
 from alexafsm.request import Request, parse
 
 __all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots']

@@ -69,7 +69,7 @@ def recordable(record_dir_function: Callable[[], str], is_playback: Callable[[],
 def recording_name(function: Callable, arguments: Dict[str, Any]) -> str:
     """The file name of a result: readable function name, stable hash of name and arguments."""
     canonical = json.dumps(arguments, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
-    digest = hashlib.sha256(f"{function.__qualname__}\n{canonical}".encode('utf-8')).hexdigest()
+    digest = hashlib.sha256(f"{function.__qualname__}\n{canonical}".encode()).hexdigest()
     return f"{function.__name__}_{digest[:32]}.json"
 
 

@@ -46,14 +46,22 @@ from typing import Any, Callable, Dict, Optional, Set, Tuple
 from alexafsm import background, response
 from alexafsm.errors import HookResultError, TurnFailed
 from alexafsm.extensions import Extensions, FailureObserver, Persistence
-from alexafsm.request import (CAN_FULFILL, EXCEPTION_ENCOUNTERED, INTENT, LAUNCH, SESSION_ENDED,
-                              Request, parse)
+from alexafsm.request import (
+    CAN_FULFILL,
+    EXCEPTION_ENCOUNTERED,
+    INTENT,
+    LAUNCH,
+    SESSION_ENDED,
+    Request,
+    parse,
+)
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 from alexafsm.transcript import append_turn
 
-__all__ = ['run', 'run_on_new_policy', 'TurnContext', 'OUTSIDE_A_TURN', 'turn_request', 'ResponseJSON',
-           'apology_envelope', 'track_voice_insights', 'TurnFailed', 'ENTER', 'FIRE', 'RENDER',
-           'SAVE', 'INITIALIZE', 'REQUEST_INTERCEPTOR', 'RESPONSE_INTERCEPTOR', 'ERROR_HANDLER']
+__all__ = ['run', 'run_on_new_policy', 'TurnContext', 'OUTSIDE_A_TURN', 'turn_request',
+           'ResponseJSON', 'apology_envelope', 'track_voice_insights', 'TurnFailed', 'ENTER',
+           'FIRE', 'RENDER', 'SAVE', 'INITIALIZE', 'REQUEST_INTERCEPTOR', 'RESPONSE_INTERCEPTOR',
+           'ERROR_HANDLER']
 
 # The turn's records keep the logger name that skills (and 0.1.11's users) configure.
 logger = logging.getLogger('alexafsm.policy')

@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transitions import Machine as TransitionsMachine, MachineError  # noqa: E402
+from transitions import Machine as TransitionsMachine  # noqa: E402
+from transitions import MachineError  # noqa: E402
 
 from alexafsm import response  # noqa: E402
 from alexafsm.machine import Machine, NotHandled, state_order  # noqa: E402

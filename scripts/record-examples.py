@@ -34,8 +34,7 @@ if str(ROOT) not in sys.path:  # the example skills live in the checkout, not in
 
 from alexafsm.loader import PolicyLoadError, load_policy  # noqa: E402
 from alexafsm.persistence import MemoryStore  # noqa: E402
-from alexafsm.testing.stories import (StoryError, StoryResult, load_stories,  # noqa: E402
-                                      run_story)
+from alexafsm.testing.stories import StoryError, StoryResult, load_stories, run_story  # noqa: E402
 from alexafsm.tools.interaction_model import ModelError, load_model  # noqa: E402
 
 STORY_SUFFIX = '.story.yaml'

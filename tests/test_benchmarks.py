@@ -55,8 +55,9 @@ def test_a_generated_machine_session_walks_intents_the_machine_handles():
     assert 'generated' not in text  # --skill alone leaves the generated machine out
     sys.path.insert(0, str(ROOT / 'benchmarks'))
     try:
-        from benchmarks import core
         from tools import generate
+
+        from benchmarks import core
     finally:
         sys.path.remove(str(ROOT / 'benchmarks'))
     policy_cls = generate(12, 40)[0]

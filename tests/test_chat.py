@@ -19,8 +19,14 @@ from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
 from alexafsm.response import Directive, Response, updated_intent
 from alexafsm.states import with_transitions
-from alexafsm.testing.chat import (BUILTIN_SAMPLES, Console, UtteranceMatcher, normalize, run,
-                                   speech_text)
+from alexafsm.testing.chat import (
+    BUILTIN_SAMPLES,
+    Console,
+    UtteranceMatcher,
+    normalize,
+    run,
+    speech_text,
+)
 from alexafsm.testing.conversation import Conversation
 from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy

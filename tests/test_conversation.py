@@ -4,16 +4,23 @@ Every request built here goes through Amazon's ask-sdk-model (``assert_valid_req
 every response the skill gives through ``assert_valid_response`` (tests/oracle.py).
 """
 import json
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from alexafsm.request import describe_request, parse
 from alexafsm.testing import Conversation, ConversationError
-from alexafsm.testing.requests import (Caller, can_fulfill_request, custom_type_resolution,
-                                       exception_encountered_request, intent_request,
-                                       launch_request, session_ended_request, slot_words)
+from alexafsm.testing.requests import (
+    Caller,
+    can_fulfill_request,
+    custom_type_resolution,
+    exception_encountered_request,
+    intent_request,
+    launch_request,
+    session_ended_request,
+    slot_words,
+)
 from alexafsm.tools.interaction_model import load_model
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_request, assert_valid_response

@@ -20,11 +20,19 @@ from alexafsm.response import Response
 from alexafsm.states import States, with_transitions
 from alexafsm.test_helpers import get_requests_responses
 from alexafsm.testing import Conversation
-from alexafsm.testing.requests import (exception_encountered_request, launch_request,
-                                       session_ended_request)
-from alexafsm.tools.coverage import (coverage, events_states_transitions, get_dialogs,
-                               unused_events_states_transitions, usage_counts,
-                               used_events_states_transitions)
+from alexafsm.testing.requests import (
+    exception_encountered_request,
+    launch_request,
+    session_ended_request,
+)
+from alexafsm.tools.coverage import (
+    coverage,
+    events_states_transitions,
+    get_dialogs,
+    unused_events_states_transitions,
+    usage_counts,
+    used_events_states_transitions,
+)
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_response
 
@@ -224,9 +232,9 @@ def test_cli_refuses_a_file_that_is_no_recording(tmp_path):
 @pytest.mark.skipif(importlib.util.find_spec('skills.skillsearch') is None,
                     reason='the Skill Search example is not in this tree')
 def test_skillsearch_coverage_of_one_session(tmp_path, monkeypatch):
-    from skills.skillsearch import SkillSearchPolicy
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import MemoryStore
+    from skills.skillsearch import SkillSearchPolicy
 
     monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))
     path = tmp_path / 'skillsearch.jsonl'

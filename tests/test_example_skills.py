@@ -10,7 +10,7 @@ import importlib.util
 import json
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict, Iterator, List, Tuple
@@ -54,7 +54,7 @@ def recordings(skill: str) -> List[Path]:
     return sorted((ROOT / 'skills' / skill / 'recordings').glob('*.jsonl'))
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(skill: str) -> InteractionModel:
     return load_model(ROOT / 'skills' / skill / 'model' / 'en-US.json')
 

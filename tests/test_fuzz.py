@@ -20,9 +20,21 @@ from alexafsm.cli import main
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
 from alexafsm.testing.conversation import Conversation
-from alexafsm.testing.fuzz import (APOLOGY_SPEECH, EXCEPTION, INVALID_RESPONSE, LONG_VALUE,
-                                   UNDECLARED_STATE, CanFulfill, FuzzError, fuzz, reduce,
-                                   replay, response_problems, ssml_problem, story_steps)
+from alexafsm.testing.fuzz import (
+    APOLOGY_SPEECH,
+    EXCEPTION,
+    INVALID_RESPONSE,
+    LONG_VALUE,
+    UNDECLARED_STATE,
+    CanFulfill,
+    FuzzError,
+    fuzz,
+    reduce,
+    replay,
+    response_problems,
+    ssml_problem,
+    story_steps,
+)
 from alexafsm.testing.stories import Turn, load_stories, parse_stories, run_story
 from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from alexafsm.tools.interaction_model import (
-    InteractionModel, ModelError, SlotType, SlotValue, load_legacy, load_model,
+    InteractionModel,
+    ModelError,
+    SlotType,
+    SlotValue,
+    load_legacy,
+    load_model,
 )
 from tests.paths import SAMPLES
 

@@ -240,7 +240,7 @@ def loaded_after(code: str) -> Set[str]:
     return _loaded(code) - _loaded('')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loaded(code: str) -> FrozenSet[str]:
     script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True,

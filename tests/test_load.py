@@ -11,8 +11,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from benchmarks.endpoint import (ENDPOINT_SPEC, Gunicorn, echo_request, load, signed_requests,
-                                 write_pki)
+from benchmarks.endpoint import (
+    ENDPOINT_SPEC,
+    Gunicorn,
+    echo_request,
+    load,
+    signed_requests,
+    write_pki,
+)
 from tests.certs import make_pki
 from tests.oracle import assert_valid_response
 

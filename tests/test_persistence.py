@@ -15,8 +15,13 @@ import pytest
 
 from alexafsm import response
 from alexafsm.extensions import Extensions, StoreUnavailable, device_key, person_key
-from alexafsm.persistence import (MemoryStore, SqliteStore, host_extensions, open_store,
-                                  store_from_url)
+from alexafsm.persistence import (
+    MemoryStore,
+    SqliteStore,
+    host_extensions,
+    open_store,
+    store_from_url,
+)
 from alexafsm.policy import Policy
 from alexafsm.states import States, with_transitions
 from tests.helpers import base_request, intent_request, over_the_wire

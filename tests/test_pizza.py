@@ -25,11 +25,14 @@ from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
 from alexafsm.testing import Conversation, Turn, respond
-from alexafsm.testing.requests import (custom_type_resolution, intent_request, launch_request,
-                                       new_session_id)
+from alexafsm.testing.requests import (
+    custom_type_resolution,
+    intent_request,
+    launch_request,
+    new_session_id,
+)
 from alexafsm.tools.interaction_model import load_model
-from skills.pizza import PizzaPolicy, PizzaStates
-from skills.pizza import menu
+from skills.pizza import PizzaPolicy, PizzaStates, menu
 from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
 from skills.pizza.policy import ORDERS_DB_ENV, ORDERS_DB_FILE
 from tests.helpers import isolate_embedded_store

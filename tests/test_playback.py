@@ -209,9 +209,9 @@ skillsearch_missing = importlib.util.find_spec('skills.skillsearch') is None
 
 @pytest.mark.skipif(skillsearch_missing, reason='the Skill Search example is not in this tree')
 def test_skillsearch_playback_catches_a_renamed_skill(tmp_path, monkeypatch):
-    from skills.skillsearch import SkillSearchPolicy, States
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import MemoryStore
+    from skills.skillsearch import SkillSearchPolicy, States
 
     def fresh_users():
         monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))

@@ -12,9 +12,24 @@ from collections import namedtuple
 
 import pytest
 
-from alexafsm.response import (APOLOGY, NOT_UNDERSTOOD, Card, Directive, Response, ResponseError,
-                               Ssml, apology, check_limits, empty, end, render, reprompt_of,
-                               speech_of, ssml, updated_intent)
+from alexafsm.response import (
+    APOLOGY,
+    NOT_UNDERSTOOD,
+    Card,
+    Directive,
+    Response,
+    ResponseError,
+    Ssml,
+    apology,
+    check_limits,
+    empty,
+    end,
+    render,
+    reprompt_of,
+    speech_of,
+    ssml,
+    updated_intent,
+)
 from alexafsm.session_attributes import SessionAttributes
 from tests.oracle import assert_valid_request, assert_valid_response
 

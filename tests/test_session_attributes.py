@@ -5,7 +5,8 @@ from collections import namedtuple
 
 import pytest
 
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes as Base
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes as Base
 from tests.helpers import base_request, intent_request
 
 Slots = namedtuple('Slots', ['love', 'money'])

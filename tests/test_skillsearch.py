@@ -30,12 +30,17 @@ from alexafsm.response import NOT_UNDERSTOOD, apology
 from alexafsm.testing import Conversation, Turn, respond
 from alexafsm.testing.requests import intent_request, launch_request, new_session_id
 from alexafsm.tools.interaction_model import load_model
+from skills.embedded_store import EmbeddedStore
 from skills.skillsearch import Policy, SkillSearchPolicy, States
 from skills.skillsearch.attributes import SessionAttributes, Slots
 from skills.skillsearch.catalog import Skill, default_catalog
-from skills.embedded_store import EmbeddedStore
-from skills.skillsearch.intents import (DESCRIBE_RATINGS, NEW_SEARCH, NEXT_SKILL, NTH_SKILL,
-                                        PREVIOUS_SKILL)
+from skills.skillsearch.intents import (
+    DESCRIBE_RATINGS,
+    NEW_SEARCH,
+    NEXT_SKILL,
+    NTH_SKILL,
+    PREVIOUS_SKILL,
+)
 from skills.skillsearch.policy import USERS_DB_ENV, USERS_DB_FILE
 from skills.skillsearch.states import HELP
 from tests.helpers import isolate_embedded_store

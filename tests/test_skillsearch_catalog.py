@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from skills.skillsearch.catalog import (DEFAULT_DATA, Catalog, SearchResult, Skill, default_catalog,
-                                        load_skills, query_terms)
+from skills.skillsearch.catalog import (
+    DEFAULT_DATA,
+    Catalog,
+    SearchResult,
+    Skill,
+    default_catalog,
+    load_skills,
+    query_terms,
+)
 
 CATEGORIES = {
     'Food & Drink', 'Health & Fitness', 'Games & Trivia', 'Music & Audio', 'News',
@@ -220,7 +227,8 @@ def test_every_shipped_skill_is_indexed(catalog, records):
 def test_name_match_outranks_description_only_match(tmp_path):
     # Without the name weight the short, pizza-dense, far more popular description would win.
     rows = [
-        record('dinner-delivery', 'Dinner Delivery', 'Pizza, pizza and more pizza. Hot pizza nightly.',
+        record('dinner-delivery', 'Dinner Delivery',
+               'Pizza, pizza and more pizza. Hot pizza nightly.',
                short_description='Dinner at your door.', num_ratings=9000),
         record('crust', 'Crust Pizza Kitchen',
                'Order dinner for delivery. Hot and fast food every night of the week.',

@@ -213,8 +213,8 @@ def test_cli_passes_the_fixture_stories():
 
 
 def test_cli_reports_failures_and_exits_1(tmp_path):
-    path = write(tmp_path / 'mixed.story.yaml', """\
-        model: %s
+    path = write(tmp_path / 'mixed.story.yaml', f"""\
+        model: {MODEL}
         stories:
           goodbye:
             - launch
@@ -223,7 +223,7 @@ def test_cli_reports_failures_and_exits_1(tmp_path):
           stays open:
             - intent: AMAZON.HelpIntent
               should_end: true
-        """ % MODEL)
+        """)
     result = CliRunner().invoke(main, ['stories', 'tests.fixtures.conversation.pizza',
                                        str(path), str(STORIES)])
     assert result.exit_code == 1
@@ -319,9 +319,9 @@ def test_the_plugin_says_when_a_file_names_no_skill_or_a_wrong_one(tmp_path):
 @pytest.mark.skipif(importlib.util.find_spec('skills.skillsearch') is None,
                     reason='the Skill Search example is not in this tree')
 def test_a_skillsearch_story(tmp_path, monkeypatch):
-    from skills.skillsearch import SkillSearchPolicy
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import MemoryStore
+    from skills.skillsearch import SkillSearchPolicy
 
     monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))
     document = yaml.safe_load(textwrap.dedent("""\

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm.test_helpers import (MissingRecording, get_requests_responses, recordable,
-                                   recording_name)
+from alexafsm.test_helpers import (
+    MissingRecording,
+    get_requests_responses,
+    recordable,
+    recording_name,
+)
 from tests.fixtures.conversation.pizza import PizzaPolicy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm import amazon_intent, policy as policy_module, response, turn
+from alexafsm import amazon_intent, response, turn
+from alexafsm import policy as policy_module
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
 from alexafsm.policy import Policy
@@ -187,7 +188,7 @@ def test_outside_a_turn_there_is_no_request_and_no_store():
     assert policy.request is None and policy.states.request is None
     assert OUTSIDE_A_TURN.request_id is None and 'None' in repr(OUTSIDE_A_TURN)
     with pytest.raises(Exception, match='no attributes store is configured'):
-        policy.states.persistent_attributes
+        _ = policy.states.persistent_attributes
     made_for = SearchPolicy.initialize(intent_request('Search', {'Query': 'x'}, SESSION,
                                                       'req-made'))
     assert made_for.request.request_id == 'req-made' and made_for.state == 'results'

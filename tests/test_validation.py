@@ -14,8 +14,15 @@ from alexafsm.machine import build_transitions_machine
 from alexafsm.policy import Policy
 from alexafsm.states import States, with_transitions
 from alexafsm.tools.interaction_model import load_model
-from alexafsm.tools.validation import (CHECKS, ERROR, INFO, WARNING, Finding, report_text,
-                                 validate_policy)
+from alexafsm.tools.validation import (
+    CHECKS,
+    ERROR,
+    INFO,
+    WARNING,
+    Finding,
+    report_text,
+    validate_policy,
+)
 from alexafsm.utils import ValidationError, validate
 from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base, dead_end

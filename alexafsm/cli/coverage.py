@@ -19,8 +19,9 @@ __all__ = ['command']
 def command(skill: str, recordings: Tuple[str, ...], fmt: str) -> None:
     """List the states, events and transitions recordings used.
 
-    Counts SKILL's states, events and declared transitions in the RECORDING files, and lists the intents that fired no transition in the state they were said in, the
-    usual gaps in a dialog. Exits 2 when a file cannot be read.
+    Counts SKILL's states, events and declared transitions in the RECORDING files, and lists
+    the intents that fired no transition in the state they were said in, the usual gaps in a
+    dialog. Exits 2 when a file cannot be read.
     """
     policy_cls = skill_policy(skill)
     try:

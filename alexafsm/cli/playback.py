@@ -20,7 +20,8 @@ __all__ = ['command']
 def command(ctx: click.Context, skill: str, recordings: Tuple[str, ...], store: str) -> None:
     """Replay recorded turns against SKILL and compare the responses.
 
-    Every turn of the RECORDING files is answered by a fresh policy. A recording holds one JSON line [request, response] per turn (alexafsm serve --record,
+    Every turn of the RECORDING files is answered by a fresh policy. A recording holds one
+    JSON line [request, response] per turn (alexafsm serve --record,
     Conversation(record_to=...), 0.1.11's record_filename). Exits 0 when every response
     matches, 1 with a diff of each turn that differs, 2 when a file cannot be read.
     """

@@ -17,8 +17,9 @@ __all__ = ['command']
 def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
     """Run YAML conversation stories against SKILL.
 
-    Each failing story is reported with its failing turn. The format is described in alexafsm.testing.stories; a file's own 'skill' key is for the
-    pytest plugin and is not used here. Exits 0 when every story passes, 1 when one fails,
+    Each failing story is reported with its failing turn. The format is described in
+    alexafsm.testing.stories; a file's own 'skill' key is for the pytest plugin and is not
+    used here. Exits 0 when every story passes, 1 when one fails,
     2 when a file or its model cannot be read.
     """
     policy_cls = skill_policy(skill)

@@ -5,8 +5,14 @@ from typing import Optional, Tuple
 import click
 
 from alexafsm.cli.skill import model_option, skill_model, skill_policy
-from alexafsm.tools.validation import (ERROR, WARNING, counts, report_text, summary_json,
-                                       validate_policy)
+from alexafsm.tools.validation import (
+    ERROR,
+    WARNING,
+    counts,
+    report_text,
+    summary_json,
+    validate_policy,
+)
 
 __all__ = ['command']
 

@@ -17,8 +17,13 @@ import logging
 from typing import Any, Callable, Collection, Dict, Optional, Sequence, Type, Union
 
 from alexafsm.extensions import AttributesStore, Tracker
-from alexafsm.hosting.endpoint import (RejectedRequest, check_application_ids, check_policy,
-                                       check_record_to, respond)
+from alexafsm.hosting.endpoint import (
+    RejectedRequest,
+    check_application_ids,
+    check_policy,
+    check_record_to,
+    respond,
+)
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 

@@ -9,10 +9,13 @@ signature machinery: the Lambda path imports this module and never loads ``verif
 import json
 from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Union
 
+from alexafsm.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    MalformedRequestError,
+    VerificationError,
+)
 from alexafsm.request import Request
-
-from alexafsm.errors import (ArgumentTypeError, ArgumentValueError, MalformedRequestError,
-                             VerificationError)
 
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',
            'check_application_id', 'normalize_application_ids']

@@ -7,15 +7,29 @@ failed, and a failure past verification becomes a spoken apology logged with the
 """
 import json
 import logging
-from typing import (TYPE_CHECKING, Any, Collection, Dict, FrozenSet, Mapping,
-                    NamedTuple, Optional, Type, Union)
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Collection,
+    Dict,
+    FrozenSet,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Type,
+    Union,
+)
 
 from alexafsm import response
 from alexafsm.errors import ArgumentTypeError, ArgumentValueError, RejectedRequest
 from alexafsm.extensions import Extensions
-from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
-                                     check_application_id, normalize_application_ids,
-                                     parse_request)
+from alexafsm.hosting.checks import (
+    MalformedRequestError,
+    VerificationError,
+    check_application_id,
+    normalize_application_ids,
+    parse_request,
+)
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy, ResponseJSON, apology_envelope
 from alexafsm.transcript import append_turn

@@ -8,11 +8,23 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from alexafsm.errors import ArgumentValueError
 from alexafsm.extensions import AttributesStore, Tracker
-from alexafsm.hosting.endpoint import (MAX_BODY_BYTES, Reply, check_application_ids,
-                                       check_policy, check_record_to, error_body, rejected,
-                                       respond, too_large)
-from alexafsm.hosting.verify import (CERT_URL_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
-                                     RequestVerifier)
+from alexafsm.hosting.endpoint import (
+    MAX_BODY_BYTES,
+    Reply,
+    check_application_ids,
+    check_policy,
+    check_record_to,
+    error_body,
+    rejected,
+    respond,
+    too_large,
+)
+from alexafsm.hosting.verify import (
+    CERT_URL_HEADER,
+    LEGACY_SIGNATURE_HEADER,
+    SIGNATURE_HEADER,
+    RequestVerifier,
+)
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 

@@ -12,8 +12,6 @@ The checks a Lambda host makes as well (JSON body, application id) and the error
 in ``alexafsm.hosting.checks`` and are re-exported here, so only HTTP hosts load this module.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import functools
@@ -26,10 +24,9 @@ import threading
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import certifi
@@ -41,9 +38,13 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
 
 from alexafsm.errors import ArgumentValueError
-from alexafsm.hosting.checks import (MalformedRequestError, VerificationError,
-                                     check_application_id, normalize_application_ids,
-                                     parse_request)
+from alexafsm.hosting.checks import (
+    MalformedRequestError,
+    VerificationError,
+    check_application_id,
+    normalize_application_ids,
+    parse_request,
+)
 
 __all__ = ['RequestVerifier', 'VerificationError', 'MalformedRequestError', 'ChainCache',
            'VerifiedChain', 'parse_request', 'signature_headers', 'check_application_id',
@@ -89,7 +90,7 @@ class VerifiedChain:
     any certificate on it expires.
     """
 
-    certificates: tuple[x509.Certificate, ...]
+    certificates: Tuple[x509.Certificate, ...]
 
     @property
     def signing_certificate(self) -> x509.Certificate:
@@ -134,7 +135,7 @@ class ChainCache:
         """
         self._fetch = fetch
         self._verify = verify
-        self._chains: dict[str, VerifiedChain] = {}
+        self._chains: Dict[str, VerifiedChain] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str, now: datetime) -> VerifiedChain:
@@ -184,11 +185,11 @@ class RequestVerifier:
 
     def __init__(
         self,
-        application_ids: Iterable[str] | None = None,
+        application_ids: Optional[Iterable[str]] = None,
         *,
-        trust_roots: Iterable[x509.Certificate] | None = None,
-        fetch_chain: Callable[[str], bytes] | None = None,
-        now: Callable[[], datetime] | None = None,
+        trust_roots: Optional[Iterable[x509.Certificate]] = None,
+        fetch_chain: Optional[Callable[[str], bytes]] = None,
+        now: Optional[Callable[[], datetime]] = None,
         tolerance: float = DEFAULT_TOLERANCE,
     ) -> None:
         """Configure once at start-up so that each request only pays for what changed.
@@ -204,7 +205,7 @@ class RequestVerifier:
         self.application_ids = normalize_application_ids(application_ids)
         self.tolerance = tolerance
         self._now = now or _utcnow
-        self._store: verification.Store | None = None
+        self._store: Optional[verification.Store] = None
         self._store_lock = threading.Lock()
         if trust_roots is not None:
             roots = list(trust_roots)
@@ -216,7 +217,7 @@ class RequestVerifier:
             self._store = verification.Store(roots)
         self.chains = ChainCache(fetch_chain or fetch_https, self._verify_chain)
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Dict[str, Any]:
         """Return the request JSON once every check passed, otherwise raise VerificationError.
 
         ``body`` must be the raw bytes received: the signature covers them
@@ -257,7 +258,7 @@ class RequestVerifier:
             return self._store
 
 
-def signature_headers(headers: Mapping[str, str]) -> tuple[str, str]:
+def signature_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
     """Find ``SignatureCertChainUrl`` and ``Signature-256`` whatever their case.
 
     Plain dicts are case-sensitive while HTTP header names are not, so the
@@ -269,7 +270,7 @@ def signature_headers(headers: Mapping[str, str]) -> tuple[str, str]:
         raise VerificationError(
             f"headers must be a mapping of header names to values, not {type(headers).__name__}"
         ) from exc
-    found: dict[str, str] = {}
+    found: Dict[str, str] = {}
     for key, value in items:
         if isinstance(key, str):
             found.setdefault(key.lower(), value)
@@ -514,7 +515,7 @@ def _open(url: str, timeout: float) -> Any:
 
 
 @functools.cache
-def certifi_roots() -> tuple[x509.Certificate, ...]:
+def certifi_roots() -> Tuple[x509.Certificate, ...]:
     """certifi's roots, parsed once per process since every default verifier needs them.
 
     Certificates are parsed one by one so a single root that a future

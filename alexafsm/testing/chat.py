@@ -23,7 +23,7 @@ from alexafsm.amazon_intent import FALLBACK, NO, YES
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
 from alexafsm.testing.dialogue import dialog_of, has_dialog_model
-from alexafsm.tools.interaction_model import Intent, InteractionModel
+from alexafsm.tools.interaction_model import InteractionModel
 
 _PROMPT = 'you> '
 COMMANDS = {

@@ -19,9 +19,19 @@ from alexafsm.errors import ConversationError
 from alexafsm.persistence import host_extensions
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution, describe_request
 from alexafsm.response import reprompt_of, speech_of
-from alexafsm.testing.requests import (APPLICATION_ID, DEVICE_ID, USER_ID, Caller,
-                                       custom_type_resolution, intent_request, launch_request,
-                                       random_id, session_ended_request, slot_words, utc_now)
+from alexafsm.testing.requests import (
+    APPLICATION_ID,
+    DEVICE_ID,
+    USER_ID,
+    Caller,
+    custom_type_resolution,
+    intent_request,
+    launch_request,
+    random_id,
+    session_ended_request,
+    slot_words,
+    utc_now,
+)
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
 

@@ -31,8 +31,7 @@ import traceback
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import (Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple,
-                    Union)
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from alexafsm import response
 from alexafsm.errors import FuzzError, TurnFailed
@@ -43,8 +42,12 @@ from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.testing import conversation, reduction
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
 from alexafsm.testing.dialogue import Dialog, dialog_of, has_dialog_model
-from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
-                                       can_fulfill_request)
+from alexafsm.testing.requests import (
+    CONFIRMATION_STATUSES,
+    DIALOG_STATES,
+    SESSION_END_REASONS,
+    can_fulfill_request,
+)
 from alexafsm.testing.response_checks import Problem, response_problems, ssml_problem
 from alexafsm.testing.stories import INTENT_ACTION, Story, dump_stories
 from alexafsm.testing.stories import Turn as StoryTurn

@@ -12,8 +12,16 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from alexafsm.errors import ArgumentTypeError, ArgumentValueError
-from alexafsm.request import (CAN_FULFILL, ER_SUCCESS_MATCH, EXCEPTION_ENCOUNTERED, INTENT,
-                              LAUNCH, SESSION_ENDED, Resolution, ResolvedValue)
+from alexafsm.request import (
+    CAN_FULFILL,
+    ER_SUCCESS_MATCH,
+    EXCEPTION_ENCOUNTERED,
+    INTENT,
+    LAUNCH,
+    SESSION_ENDED,
+    Resolution,
+    ResolvedValue,
+)
 
 __all__ = ['launch_request', 'intent_request', 'session_ended_request', 'can_fulfill_request',
            'exception_encountered_request', 'custom_type_resolution', 'Caller', 'DEFAULT_CALLER',

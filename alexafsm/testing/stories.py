@@ -58,8 +58,12 @@ from alexafsm.errors import StoryError
 from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
 from alexafsm.testing import conversation
 from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
-from alexafsm.testing.requests import (CONFIRMATION_STATUSES, DIALOG_STATES, SESSION_END_REASONS,
-                                       slot_words)
+from alexafsm.testing.requests import (
+    CONFIRMATION_STATUSES,
+    DIALOG_STATES,
+    SESSION_END_REASONS,
+    slot_words,
+)
 from alexafsm.testing.response_checks import response_problems
 
 __all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story', 'StoryFile',
@@ -405,8 +409,8 @@ def _parse_turn(data: Any) -> Turn:
     if unknown:
         allowed = ACTIONS + INTENT_OPTIONS + EXPECTATIONS
         raise StoryError(f"unknown keys {unknown}{did_you_mean(unknown, allowed)}; a turn takes "
-                         f"one of {', '.join(ACTIONS)}, then {', '.join(INTENT_OPTIONS)} for an intent, "
-                         f"and the checks {', '.join(EXPECTATIONS)}")
+                         f"one of {', '.join(ACTIONS)}, then {', '.join(INTENT_OPTIONS)} for an "
+                         f"intent, and the checks {', '.join(EXPECTATIONS)}")
     actions = [key for key in keys if key in ACTIONS]
     if len(actions) != 1:
         raise StoryError(f"a turn does exactly one of {', '.join(ACTIONS)}; this one has "

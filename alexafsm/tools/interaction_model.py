@@ -9,20 +9,31 @@ answers from them, so they all become one immutable :class:`InteractionModel`.
 
 This module is a leaf: it imports nothing else from alexafsm but the core's did-you-mean rule.
 """
-from __future__ import annotations
-
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn, TypeVar
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Set,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from alexafsm._hints import did_you_mean
-
 from alexafsm.errors import ModelError
 
 __all__ = ['load_model', 'load_legacy', 'InteractionModel', 'Intent', 'Slot', 'SlotType',
@@ -42,9 +53,9 @@ def _norm(text: str) -> str:
 class SlotValue:
     """One value of a custom slot type: what entity resolution reports as the canonical match."""
 
-    id: str | None
+    id: Optional[str]
     value: str
-    synonyms: tuple[str, ...] = ()
+    synonyms: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,16 +63,16 @@ class SlotType:
     """A slot type a slot refers to; built-in (``AMAZON.*``) types carry values only if extended."""
 
     name: str
-    values: tuple[SlotValue, ...] = ()
+    values: Tuple[SlotValue, ...] = ()
 
     @property
     def is_builtin(self) -> bool:
-        """Amazon supplies built-in types' values, so an empty ``values`` is not an authoring gap."""
+        """Amazon supplies built-in types' values: an empty ``values`` is no authoring gap."""
         return self.name.startswith(BUILTIN_PREFIX)
 
     @cached_property
-    def _index(self) -> dict[str, SlotValue]:
-        index: dict[str, SlotValue] = {}
+    def _index(self) -> Dict[str, SlotValue]:
+        index: Dict[str, SlotValue] = {}
         # Canonical values win over synonyms, earlier entries over later ones, as in the console.
         for value in self.values:
             index.setdefault(_norm(value.value), value)
@@ -70,7 +81,7 @@ class SlotType:
                 index.setdefault(_norm(synonym), value)
         return index
 
-    def resolve(self, spoken: str) -> SlotValue | None:
+    def resolve(self, spoken: str) -> Optional[SlotValue]:
         """Find the value Alexa's entity resolution would report for ``spoken`` (ER_SUCCESS_MATCH).
 
         ``None`` means ER_SUCCESS_NO_MATCH. Matching ignores case and surrounding or repeated
@@ -81,7 +92,7 @@ class SlotType:
 
 @dataclass(frozen=True)
 class PromptVariation:
-    """One wording of a prompt; ``type`` is ``PlainText`` or ``SSML`` so a caller can speak it right."""
+    """One wording of a prompt; ``type`` (``PlainText`` or ``SSML``) says how to speak it."""
 
     type: str
     value: str
@@ -92,39 +103,42 @@ class Prompt:
     """A prompt Alexa speaks during dialog delegation, with the variations it picks from."""
 
     id: str
-    variations: tuple[PromptVariation, ...]
+    variations: Tuple[PromptVariation, ...]
 
     @property
     def text(self) -> str:
-        """The first variation, so consoles and tests show the same line every run (Alexa picks at random)."""
+        """The first variation, so consoles and tests show the same line every run.
+
+        Alexa itself picks a variation at random.
+        """
         return self.variations[0].value
 
     @property
-    def texts(self) -> tuple[str, ...]:
-        """Every wording, for callers that check a reply against any prompt Alexa might have used."""
+    def texts(self) -> Tuple[str, ...]:
+        """Every wording, for callers checking a reply against any prompt Alexa might have used."""
         return tuple(v.value for v in self.variations)
 
 
 @dataclass(frozen=True)
 class Validation:
-    """A dialog slot validation rule (e.g. ``hasEntityResolutionMatch``) and the prompt it re-asks with."""
+    """A dialog slot validation rule (``hasEntityResolutionMatch``...) and the prompt it re-asks."""
 
     type: str
-    prompt: Prompt | None = None
+    prompt: Optional[Prompt] = None
 
 
 @dataclass(frozen=True)
 class Slot:
-    """A slot of an intent, merged with its ``dialog`` settings so one object answers both questions."""
+    """A slot of an intent merged with its ``dialog`` settings: one object answers both."""
 
     name: str
     type: str
-    samples: tuple[str, ...] = ()
+    samples: Tuple[str, ...] = ()
     elicitation_required: bool = False
     confirmation_required: bool = False
-    elicitation_prompt: Prompt | None = None
-    confirmation_prompt: Prompt | None = None
-    validations: tuple[Validation, ...] = ()
+    elicitation_prompt: Optional[Prompt] = None
+    confirmation_prompt: Optional[Prompt] = None
+    validations: Tuple[Validation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,11 +146,11 @@ class Intent:
     """An intent with its slots, sample utterances and dialog settings."""
 
     name: str
-    slots: tuple[Slot, ...] = ()
-    samples: tuple[str, ...] = ()
+    slots: Tuple[Slot, ...] = ()
+    samples: Tuple[str, ...] = ()
     confirmation_required: bool = False
-    confirmation_prompt: Prompt | None = None
-    delegation_strategy: str | None = None
+    confirmation_prompt: Optional[Prompt] = None
+    delegation_strategy: Optional[str] = None
 
     @property
     def is_builtin(self) -> bool:
@@ -144,16 +158,16 @@ class Intent:
         return self.name.startswith(BUILTIN_PREFIX)
 
     @property
-    def slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> Tuple[str, ...]:
         """Slot names in model order, for comparing against what a skill's states read."""
         return tuple(s.name for s in self.slots)
 
     @property
-    def required_slots(self) -> tuple[Slot, ...]:
+    def required_slots(self) -> Tuple[Slot, ...]:
         """Slots the dialog model elicits before the skill sees the intent as COMPLETED."""
         return tuple(s for s in self.slots if s.elicitation_required)
 
-    def slot(self, name: str) -> Slot | None:
+    def slot(self, name: str) -> Optional[Slot]:
         """Look a slot up the way skill code spells it: exact name first, then ignoring case."""
         for slot in self.slots:
             if slot.name == name:
@@ -171,32 +185,32 @@ class InteractionModel:
     the model was read from.
     """
 
-    invocation_name: str | None
+    invocation_name: Optional[str]
     intents: Mapping[str, Intent] = field(hash=False)
     types: Mapping[str, SlotType] = field(hash=False)
     source: str
     prompts: Mapping[str, Prompt] = field(default_factory=dict, hash=False)
-    delegation_strategy: str | None = None
+    delegation_strategy: Optional[str] = None
 
     def __post_init__(self) -> None:
         for name in ('intents', 'types', 'prompts'):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
-    def intent_names(self) -> tuple[str, ...]:
+    def intent_names(self) -> Tuple[str, ...]:
         """Intent names in file order, for diffing against the intents a skill handles."""
         return tuple(self.intents)
 
-    def intent(self, name: str) -> Intent | None:
-        """The intent Alexa would send as ``name`` (names are case-sensitive on the wire), or None."""
+    def intent(self, name: str) -> Optional[Intent]:
+        """The intent Alexa would send as ``name`` (case-sensitive on the wire), or None."""
         return self.intents.get(name)
 
-    def slot_type(self, name: str) -> SlotType | None:
-        """The slot type ``name``, custom or referenced built-in, or None if no slot can carry it."""
+    def slot_type(self, name: str) -> Optional[SlotType]:
+        """The slot type ``name``, custom or referenced built-in; None if no slot can carry it."""
         return self.types.get(name)
 
-    def resolve(self, type_name: str, spoken: str) -> SlotValue | None:
-        """Entity-resolve ``spoken`` against ``type_name``: a value means ER_SUCCESS_MATCH, None NO_MATCH.
+    def resolve(self, type_name: str, spoken: str) -> Optional[SlotValue]:
+        """Entity-resolve ``spoken`` against ``type_name``: ER_SUCCESS_MATCH's value, or None.
 
         Raises ModelError for a type the model does not have, because resolving against it would
         silently report NO_MATCH for a slot Alexa could never have filled.
@@ -204,8 +218,8 @@ class InteractionModel:
         slot_type = self.types.get(type_name)
         if slot_type is None:
             known = ', '.join(self.types) or 'none'
-            raise ModelError(f"{self.source}: there is no slot type {type_name!r}{did_you_mean(type_name, self.types)}"
-                             f"; its types are {known}")
+            raise ModelError(f"{self.source}: there is no slot type {type_name!r}"
+                             f"{did_you_mean(type_name, self.types)}; its types are {known}")
         return slot_type.resolve(spoken)
 
 
@@ -213,7 +227,8 @@ def _at(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-_KINDS: dict[type, str] = {str: 'a string', list: 'a list', dict: 'an object', bool: 'true or false'}
+_KINDS: Dict[Type[Any], str] = {str: 'a string', list: 'a list', dict: 'an object',
+                                bool: 'true or false'}
 
 
 def _kind(value: Any) -> str:
@@ -232,7 +247,8 @@ class _Doc:
         prefix = f"{self.source}: {where}" if where else f"{self.source}:"
         raise ModelError(f"{prefix} {problem}")
 
-    def get(self, obj: Mapping[str, Any], key: str, where: str, kind: type, *, default: Any = ...) -> Any:
+    def get(self, obj: Mapping[str, Any], key: str, where: str, kind: Type[Any], *,
+            default: Any = ...) -> Any:
         if key not in obj or (obj[key] is None and default is not ...):
             if default is ...:
                 self.fail(where or 'the top level', f"has no {key!r}")
@@ -245,7 +261,8 @@ class _Doc:
             self.fail(at, "is empty")
         return value
 
-    def items(self, obj: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> list[tuple[str, dict]]:
+    def items(self, obj: Mapping[str, Any], key: str, where: str, *,
+              required: bool = False) -> List[Tuple[str, Dict[str, Any]]]:
         """Pair each object of a list with its location, so nested errors can say where they are."""
         values = self.get(obj, key, where, list, **({} if required else {'default': []}))
         at = _at(where, key)
@@ -256,10 +273,10 @@ class _Doc:
             out.append((f"{at}[{i}]", item))
         return out
 
-    def named(self, obj: Mapping[str, Any], key: str, where: str, name_key: str, what: str, fix: str,
-              *, required: bool = False) -> Iterator[tuple[str, dict, str]]:
+    def named(self, obj: Mapping[str, Any], key: str, where: str, name_key: str, what: str,
+              fix: str, *, required: bool = False) -> Iterator[Tuple[str, Dict[str, Any], str]]:
         """Each definition of a list with its location and name; a name defined twice fails."""
-        seen: set[str] = set()
+        seen: Set[str] = set()
         for at, raw in self.items(obj, key, where, required=required):
             name = self.get(raw, name_key, at, str)
             if name in seen:
@@ -274,7 +291,7 @@ class _Doc:
             self.fail(where, f"{problem}{did_you_mean(name, table)}")
         return found
 
-    def strings(self, obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    def strings(self, obj: Mapping[str, Any], key: str, where: str) -> Tuple[str, ...]:
         values = self.get(obj, key, where, list, default=[])
         for i, value in enumerate(values):
             if type(value) is not str:
@@ -282,8 +299,12 @@ class _Doc:
         return tuple(values)
 
 
-def _check_sample(sample: str, intent: str, slot_names: Iterable[str], fail: Callable[[str], NoReturn]) -> str:
-    """Check the ``{Slot}`` references of an utterance; return it with legacy ``{literal|Slot}`` as ``{Slot}``."""
+def _check_sample(sample: str, intent: str, slot_names: Iterable[str],
+                  fail: Callable[[str], NoReturn]) -> str:
+    """Check the ``{Slot}`` references of an utterance.
+
+    Returns it with legacy ``{literal|Slot}`` references written ``{Slot}``.
+    """
     names = list(slot_names)
 
     def replace(match: re.Match[str]) -> str:
@@ -302,8 +323,8 @@ def _check_sample(sample: str, intent: str, slot_names: Iterable[str], fail: Cal
     return checked
 
 
-def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, SlotType]:
-    types: dict[str, SlotType] = {}
+def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> Dict[str, SlotType]:
+    types: Dict[str, SlotType] = {}
     for at, raw, name in doc.named(container, 'types', where, 'name', 'slot type',
                                    'merge the two definitions'):
         if 'values' not in raw and 'valueSupplier' in raw:
@@ -315,38 +336,61 @@ def _parse_types(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[st
             spoken = doc.get(value, 'name', value_at, dict)
             text = doc.get(spoken, 'value', f"{value_at}.name", str)
             synonyms = doc.strings(spoken, 'synonyms', f"{value_at}.name")
-            values.append(SlotValue(id_, text.strip(), tuple(s.strip() for s in synonyms if s.strip())))
+            values.append(SlotValue(id_, text.strip(),
+                                    tuple(s.strip() for s in synonyms if s.strip())))
         if not values:
             doc.fail(f"{at}.values", f"is empty; slot type {name!r} needs at least one value")
         types[name] = SlotType(name, tuple(values))
     return types
 
 
-def _parse_intents(doc: _Doc, container: Mapping[str, Any], where: str, name_key: str) -> dict[str, Intent]:
-    intents: dict[str, Intent] = {}
+def _raiser(prefix: str) -> Callable[[str], NoReturn]:
+    """A ``fail`` for ``_check_sample`` that raises ModelError, the problem after ``prefix``."""
+    def fail(problem: str) -> NoReturn:
+        raise ModelError(f"{prefix} {problem}")
+    return fail
+
+
+def _checked_samples(doc: _Doc, samples_at: str, samples: Tuple[str, ...], intent: str,
+                     slot_names: List[str]) -> Tuple[str, ...]:
+    """Each sample checked by ``_check_sample``; a bad one fails at its index in ``samples_at``."""
+    return tuple(_check_sample(sample, intent, slot_names,
+                               _doc_raiser(doc, f"{samples_at}[{k}]", repr(sample)))
+                 for k, sample in enumerate(samples))
+
+
+def _doc_raiser(doc: _Doc, where: str, what: str) -> Callable[[str], NoReturn]:
+    """A ``fail`` that reports through ``doc.fail`` at ``where``, the problem after ``what``."""
+    def fail(problem: str) -> NoReturn:
+        doc.fail(where, f"{what} {problem}")
+    return fail
+
+
+def _parse_intents(doc: _Doc, container: Mapping[str, Any], where: str,
+                   name_key: str) -> Dict[str, Intent]:
+    intents: Dict[str, Intent] = {}
     for at, raw, name in doc.named(container, 'intents', where, name_key, 'intent',
                                    'merge the two definitions', required=True):
-        slots: list[Slot] = []
+        slots: List[Slot] = []
         for slot_at, raw_slot in doc.items(raw, 'slots', at):
             slot_name = doc.get(raw_slot, 'name', slot_at, str)
             if any(s.name == slot_name for s in slots):
-                doc.fail(slot_at, f"repeats slot {slot_name!r} of intent {name!r}; slot names must be unique")
+                doc.fail(slot_at, f"repeats slot {slot_name!r} of intent {name!r}; "
+                                  f"slot names must be unique")
             slots.append(Slot(slot_name, doc.get(raw_slot, 'type', slot_at, str),
                               doc.strings(raw_slot, 'samples', slot_at)))
         names = [s.name for s in slots]
 
-        def checked(samples_at: str, samples: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(_check_sample(sample, name, names, lambda problem: doc.fail(f"{samples_at}[{k}]",
-                                                                                   f"{sample!r} {problem}"))
-                         for k, sample in enumerate(samples))
-
-        slots = [dataclasses.replace(s, samples=checked(f"{at}.slots[{i}].samples", s.samples))
+        slots = [dataclasses.replace(s, samples=_checked_samples(doc, f"{at}.slots[{i}].samples",
+                                                                 s.samples, name, names))
                  for i, s in enumerate(slots)]
-        intents[name] = Intent(name, tuple(slots), checked(f"{at}.samples", doc.strings(raw, 'samples', at)))
+        samples = _checked_samples(doc, f"{at}.samples", doc.strings(raw, 'samples', at),
+                                   name, names)
+        intents[name] = Intent(name, tuple(slots), samples)
     return intents
 
 
-def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: dict[str, SlotType],
+def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: Dict[str, SlotType],
                        where: str, defined_in: str) -> None:
     for i, intent in enumerate(intents.values()):
         for j, slot in enumerate(intent.slots):
@@ -356,15 +400,17 @@ def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: dict[str
                 types[slot.type] = SlotType(slot.type)
                 continue
             doc.fail(f"{where}[{i}].slots[{j}]",
-                     f"slot {slot.name!r} of intent {intent.name!r} has type {slot.type!r}, which is neither "
-                     f"built-in (AMAZON.*) nor defined in {defined_in}{did_you_mean(slot.type, types)}")
+                     f"slot {slot.name!r} of intent {intent.name!r} has type {slot.type!r}, which "
+                     f"is neither built-in (AMAZON.*) nor defined in {defined_in}"
+                     f"{did_you_mean(slot.type, types)}")
 
 
-def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[str, Prompt]:
-    prompts: dict[str, Prompt] = {}
+def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> Dict[str, Prompt]:
+    prompts: Dict[str, Prompt] = {}
     for at, raw, id_ in doc.named(container, 'prompts', where, 'id', 'prompt',
                                   'prompt ids must be unique'):
-        variations = tuple(PromptVariation(doc.get(v, 'type', v_at, str), doc.get(v, 'value', v_at, str))
+        variations = tuple(PromptVariation(doc.get(v, 'type', v_at, str),
+                                           doc.get(v, 'value', v_at, str))
                            for v_at, v in doc.items(raw, 'variations', at, required=True))
         if not variations:
             doc.fail(f"{at}.variations", f"is empty; prompt {id_!r} needs at least one wording")
@@ -372,9 +418,9 @@ def _parse_prompts(doc: _Doc, container: Mapping[str, Any], where: str) -> dict[
     return prompts
 
 
-def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dict[str, Intent],
+def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: Dict[str, Intent],
                   prompts: Mapping[str, Prompt], prompts_where: str) -> None:
-    def prompt(obj: Mapping[str, Any], key: str, at: str) -> Prompt | None:
+    def prompt(obj: Mapping[str, Any], key: str, at: str) -> Optional[Prompt]:
         id_ = doc.get(obj, key, at, str, default=None)
         if id_ is None:
             return None
@@ -393,15 +439,18 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
                                                           f"intent {name!r} does not have")
             type_ = doc.get(raw_slot, 'type', slot_at, str, default=slot.type)
             if type_ != slot.type:
-                doc.fail(f"{slot_at}.type", f"is {type_!r} but slot {slot_name!r} of intent {name!r} "
-                                            f"has type {slot.type!r} in the language model; make them agree")
+                doc.fail(f"{slot_at}.type", f"is {type_!r} but slot {slot_name!r} of intent "
+                                            f"{name!r} has type {slot.type!r} in the language "
+                                            f"model; make them agree")
             slot_prompts = doc.get(raw_slot, 'prompts', slot_at, dict, default={})
             validations = tuple(Validation(doc.get(v, 'type', v_at, str), prompt(v, 'prompt', v_at))
                                 for v_at, v in doc.items(raw_slot, 'validations', slot_at))
             slots[slot_name] = dataclasses.replace(
                 slot,
-                elicitation_required=doc.get(raw_slot, 'elicitationRequired', slot_at, bool, default=False),
-                confirmation_required=doc.get(raw_slot, 'confirmationRequired', slot_at, bool, default=False),
+                elicitation_required=doc.get(raw_slot, 'elicitationRequired', slot_at, bool,
+                                             default=False),
+                confirmation_required=doc.get(raw_slot, 'confirmationRequired', slot_at, bool,
+                                              default=False),
                 elicitation_prompt=prompt(slot_prompts, 'elicitation', f"{slot_at}.prompts"),
                 confirmation_prompt=prompt(slot_prompts, 'confirmation', f"{slot_at}.prompts"),
                 validations=validations)
@@ -416,16 +465,17 @@ def _apply_dialog(doc: _Doc, dialog: Mapping[str, Any], where: str, intents: dic
 def _is_intent_schema(data: Any) -> bool:
     """Legacy IntentSchema.json names intents with ``intent``; every later format uses ``name``."""
     intents = data.get('intents') if type(data) is dict else None
-    return type(intents) is list and any(type(i) is dict and 'intent' in i and 'name' not in i for i in intents)
+    return type(intents) is list and any(type(i) is dict and 'intent' in i and 'name' not in i
+                                         for i in intents)
 
 
 def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EMPTY,
                extra_types_from: str = '') -> InteractionModel:
-    """Build a model from any of the JSON shapes; ``extra_types`` come from legacy customSlotTypes/."""
+    """Build a model from any JSON shape; ``extra_types`` come from legacy customSlotTypes/."""
     doc = _Doc(source)
     if type(data) is not dict:
-        doc.fail('', f"should hold a JSON object with 'interactionModel', 'languageModel' or 'intents' "
-                     f"at the top, not {_kind(data)}")
+        doc.fail('', f"should hold a JSON object with 'interactionModel', 'languageModel' or "
+                     f"'intents' at the top, not {_kind(data)}")
     if 'manifest' in data and 'intents' not in data:
         doc.fail('', "is a skill manifest (skill.json), not an interaction model; load "
                      "skill-package/interactionModels/custom/<locale>.json instead")
@@ -441,7 +491,8 @@ def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EM
         doc.fail('', "has none of 'interactionModel', 'languageModel' or 'intents' at the top, "
                      "so it is not an interaction model")
 
-    intents = _parse_intents(doc, language, language_where, 'intent' if _is_intent_schema(language) else 'name')
+    name_key = 'intent' if _is_intent_schema(language) else 'name'
+    intents = _parse_intents(doc, language, language_where, name_key)
     types = _parse_types(doc, language, language_where)
     for name, slot_type in extra_types.items():
         if name in types:
@@ -449,8 +500,9 @@ def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EM
                      f"defines {name!r}, which {extra_types_from} defines too; keep one")
         types[name] = slot_type
     types_where = _at(language_where, 'types')
-    defined_in = ' or '.join(filter(None, [types_where if 'types' in language else '', extra_types_from])) \
-        or f"{types_where} (there is none)"
+    defined_in = (' or '.join(filter(None, [types_where if 'types' in language else '',
+                                            extra_types_from]))
+                  or f"{types_where} (there is none)")
     _add_builtin_types(doc, intents, types, _at(language_where, 'intents'), defined_in)
 
     prompts = _parse_prompts(doc, container, where)
@@ -468,7 +520,8 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding='utf-8-sig')
     except UnicodeDecodeError as e:
-        raise ModelError(f"{path}: is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8") from None
+        raise ModelError(f"{path}: is not UTF-8 text (bad byte at offset {e.start}); "
+                         f"save it as UTF-8") from None
     except OSError as e:
         raise ModelError(f"{path}: cannot be read ({e.strerror or e})") from None
 
@@ -480,23 +533,26 @@ def _read_json(path: Path) -> Any:
     except json.JSONDecodeError as e:
         hint = '' if text.lstrip().startswith(('{', '[')) else \
             '; legacy SampleUtterances.txt and slot type files are read by loading their directory'
-        raise ModelError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}{hint}") from None
+        raise ModelError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: "
+                         f"{e.msg}{hint}") from None
 
 
 def _squash(name: str) -> str:
     return name.casefold().replace('-', '').replace('_', '')
 
 
-def _sibling(directory: Path, names: set[str], *, is_dir: bool) -> Path | None:
-    """Find a legacy file however the skill spelled it (SampleUtterances.txt, sample-utterances.txt, ...)."""
-    found = [p for p in sorted(directory.iterdir()) if _squash(p.name) in names and p.is_dir() == is_dir]
+def _sibling(directory: Path, names: Set[str], *, is_dir: bool) -> Optional[Path]:
+    """Find a legacy file however the skill spelled it (SampleUtterances.txt, sample_utterances)."""
+    found = [p for p in sorted(directory.iterdir())
+             if _squash(p.name) in names and p.is_dir() == is_dir]
     return found[0] if found else None
 
 
-def _load_slot_type_dir(directory: Path) -> dict[str, SlotType]:
+def _load_slot_type_dir(directory: Path) -> Dict[str, SlotType]:
     if not directory.is_dir():
-        raise ModelError(f"{directory}: is not a directory; custom slot types are one file per type in a directory")
-    types: dict[str, SlotType] = {}
+        raise ModelError(f"{directory}: is not a directory; custom slot types are one file per "
+                         f"type in a directory")
+    types: Dict[str, SlotType] = {}
     for path in sorted(directory.iterdir()):
         if path.name.startswith('.') or not path.is_file():
             continue
@@ -505,13 +561,15 @@ def _load_slot_type_dir(directory: Path) -> dict[str, SlotType]:
         if not values:
             raise ModelError(f"{path}: slot type {name!r} has no values; add one value per line")
         if name in types:
-            raise ModelError(f"{path}: slot type {name!r} is defined by two files in {directory}; keep one")
+            raise ModelError(f"{path}: slot type {name!r} is defined by two files in {directory}; "
+                             f"keep one")
         types[name] = SlotType(name, tuple(SlotValue(None, v) for v in values))
     return types
 
 
 def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) -> InteractionModel:
-    samples: dict[str, list[str]] = {name: list(intent.samples) for name, intent in model.intents.items()}
+    samples: Dict[str, List[str]] = {name: list(intent.samples)
+                                      for name, intent in model.intents.items()}
     for lineno, line in enumerate(_read_text(path).splitlines(), 1):
         where = f"{path} line {lineno}:"
         parts = line.split(None, 1)
@@ -526,24 +584,24 @@ def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) ->
             raise ModelError(f"{where} intent {name!r} is not in {schema_name}"
                              f"{did_you_mean(name, model.intents)}")
 
-        def fail(problem: str) -> NoReturn:
-            raise ModelError(f"{where} utterance {utterance!r} {problem}")
-
-        samples[name].append(_check_sample(utterance, name, intent.slot_names, fail))
+        samples[name].append(_check_sample(utterance, name, intent.slot_names,
+                                           _raiser(f"{where} utterance {utterance!r}")))
     intents = {name: dataclasses.replace(intent, samples=tuple(samples[name]))
                for name, intent in model.intents.items()}
     return dataclasses.replace(model, intents=intents)
 
 
-def load_legacy(intent_schema: str | Path, sample_utterances: str | Path | None = None,
-                custom_slot_types_dir: str | Path | None = None) -> InteractionModel:
+def load_legacy(intent_schema: Union[str, Path],
+                sample_utterances: Optional[Union[str, Path]] = None,
+                custom_slot_types_dir: Optional[Union[str, Path]] = None) -> InteractionModel:
     """Load a pre-2017 skill (the 0.1.11 layout) from its separate files into the one modern shape.
 
     The schema alone cannot define custom types, so every custom type a slot uses must have a
     file in ``custom_slot_types_dir`` (named after the type, optionally with ``.txt``).
     """
     schema = Path(intent_schema)
-    extra = _load_slot_type_dir(Path(custom_slot_types_dir)) if custom_slot_types_dir is not None else {}
+    extra = (_load_slot_type_dir(Path(custom_slot_types_dir))
+             if custom_slot_types_dir is not None else {})
     types_from = f"{custom_slot_types_dir}/" if custom_slot_types_dir is not None else \
         'a custom slot types directory (none was given)'
     model = _from_json(_read_json(schema), str(schema), extra, types_from)
@@ -567,12 +625,13 @@ _MODEL_DIRS = ('', 'speechAssets', 'speech', 'skill-package/interactionModels/cu
 
 
 def _looks_like_model(data: Any) -> bool:
-    return type(data) is dict and bool({'interactionModel', 'languageModel', 'intents'} & data.keys())
+    return type(data) is dict and bool({'interactionModel', 'languageModel', 'intents'}
+                                       & data.keys())
 
 
 def _find_model_file(directory: Path) -> Path:
-    """Pick the model file of a skill directory, preferring en-US when a skill has several locales."""
-    first_error: ModelError | None = None
+    """Pick the model file of a skill directory; en-US when a skill has several locales."""
+    first_error: Optional[ModelError] = None
     for sub in _MODEL_DIRS:
         folder = directory / sub
         if not folder.is_dir():
@@ -590,16 +649,18 @@ def _find_model_file(directory: Path) -> Path:
             preferred = [p for p in models if p.name.casefold() == 'en-us.json']
             if preferred:
                 return preferred[0]
-            raise ModelError(f"{folder}: holds several interaction models ({', '.join(p.name for p in models)}); "
+            names = ', '.join(p.name for p in models)
+            raise ModelError(f"{folder}: holds several interaction models ({names}); "
                              f"pass the one to load")
     if first_error is not None:
         raise first_error
-    raise ModelError(f"{directory}: holds no interaction model; expected IntentSchema.json (with "
-                     f"SampleUtterances.txt and customSlotTypes/), skill-package/interactionModels/custom/"
-                     f"<locale>.json or models/<locale>.json")
+    raise ModelError(f"{directory}: holds no interaction model; expected IntentSchema.json "
+                     f"(with SampleUtterances.txt and customSlotTypes/), "
+                     f"skill-package/interactionModels/custom/<locale>.json or "
+                     f"models/<locale>.json")
 
 
-def load_model(path: str | Path) -> InteractionModel:
+def load_model(path: Union[str, Path]) -> InteractionModel:
     """Load an interaction model from a JSON file or a skill directory, whatever its format.
 
     The format is recognised from the content, so a renamed file still loads: a skill-package

@@ -13,8 +13,20 @@ import inspect
 import pkgutil
 from dataclasses import asdict, dataclass
 from os import PathLike
-from typing import (Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence,
-                    Set, Tuple, Union)
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from alexafsm import amazon_intent
 from alexafsm._hints import closest
@@ -234,7 +246,7 @@ def _check_callbacks(skill: _Skill) -> Iterator[Finding]:
 def _check_order(skill: _Skill) -> Iterator[Finding]:
     """Candidates are tried in order and the first whose conditions pass fires."""
     groups: Dict[Tuple[str, Transition, Transition], List[str]] = {}
-    for trigger, by_source in skill.fsm.events.items():
+    for by_source in skill.fsm.events.values():
         for source, candidates in by_source.items():
             first = next((i for i, t in enumerate(candidates) if t.unconditional), None)
             if first is None:
@@ -325,7 +337,7 @@ def _check_intents(skill: _Skill) -> Iterator[Finding]:
             yield _finding('unknown-trigger', f"trigger '{trigger}' is not an intent of the "
                            f"model ({model.source}), so Alexa never sends it and its "
                            f"transitions never fire", _fix(trigger, model.intents, "in the "
-                           f"transitions' 'trigger'", "rename the trigger after an intent, or "
+                           "transitions' 'trigger'", "rename the trigger after an intent, or "
                            "add the intent to the model"), trigger=trigger)
 
 

@@ -6,7 +6,7 @@ Prices are the only thing the model cannot hold, so they are keyed here by those
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -24,7 +24,7 @@ TOPPING_CENTS: Dict[str, int] = {
 READY_MINUTES: Dict[str, int] = {'DELIVERY': 40, 'PICKUP': 20}
 
 
-@lru_cache(maxsize=None)
+@cache
 def model() -> InteractionModel:
     """The skill's interaction model, read once per process: menu words and dialog prompts."""
     return load_model(MODEL_PATH)

@@ -13,10 +13,10 @@ from alexafsm.extensions import Extensions, PersistentAttributes
 from alexafsm.policy import Policy
 from alexafsm.request import LAUNCH
 from alexafsm.response import Response
+from skills.embedded_store import EmbeddedStore
 from skills.pizza import order
 from skills.pizza.order import Draft, Reading
 from skills.pizza.states import PizzaStates
-from skills.embedded_store import EmbeddedStore
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,18 @@ from alexafsm.states import States, with_transitions
 from skills.pizza import menu
 from skills.pizza.attributes import PizzaAttributes
 from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
-from skills.pizza.order import (Draft, describe, is_complete, missing, price, question,
-                                sorry, spoken_list, total_cents, updated_intent)
+from skills.pizza.order import (
+    Draft,
+    describe,
+    is_complete,
+    missing,
+    price,
+    question,
+    sorry,
+    spoken_list,
+    total_cents,
+    updated_intent,
+)
 
 SKILL_NAME = 'Pizza Palace'
 ORDER_QUESTION = "Would you like to order a pizza?"

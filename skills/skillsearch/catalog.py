@@ -76,7 +76,7 @@ class Skill:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Skill:
-        """Rebuild a skill from session attributes or a catalog line, turning lists back into tuples.
+        """Rebuild a skill from session attributes or a catalog line, lists turned back to tuples.
 
         Raises ``KeyError``/``TypeError``/``ValueError`` on a malformed record so bad data fails at
         load time rather than halfway through a conversation.

@@ -8,8 +8,8 @@ from alexafsm.extensions import Extensions
 from alexafsm.policy import Policy
 from alexafsm.response import Response
 from alexafsm.session_attributes import INITIAL_STATE
-from skills.skillsearch.catalog import Catalog, default_catalog
 from skills.embedded_store import EmbeddedStore
+from skills.skillsearch.catalog import Catalog, default_catalog
 from skills.skillsearch.states import MAX_SKILLS, States
 
 logger = logging.getLogger(__name__)

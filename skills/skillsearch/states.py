@@ -6,8 +6,13 @@ from alexafsm.states import States as StatesBase
 from alexafsm.states import with_transitions
 from skills.skillsearch.attributes import ENGLISH_NUMBERS, SessionAttributes
 from skills.skillsearch.catalog import Skill
-from skills.skillsearch.intents import (DESCRIBE_RATINGS, NEW_SEARCH, NEXT_SKILL, NTH_SKILL,
-                                        PREVIOUS_SKILL)
+from skills.skillsearch.intents import (
+    DESCRIBE_RATINGS,
+    NEW_SEARCH,
+    NEXT_SKILL,
+    NTH_SKILL,
+    PREVIOUS_SKILL,
+)
 
 MAX_SKILLS = 6
 SKILL_NAME = "Skill Search"
