@@ -14,7 +14,19 @@ import inspect
 import logging
 import threading
 from types import FunctionType
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Type,
+    Union,
+)
 
 from alexafsm.errors import (
     CallbackError,
@@ -24,6 +36,10 @@ from alexafsm.errors import (
     TransitionError,
 )
 from alexafsm.session_attributes import INITIAL_STATE
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
+    from alexafsm.states import States
 
 __all__ = ['Machine', 'Transition', 'Callback', 'NotHandled', 'CallbackError', 'state_order',
            'build_transitions_machine', 'WILDCARD_ALL', 'WILDCARD_SAME']
@@ -73,7 +89,7 @@ def _listify(value: Any) -> Tuple[Any, ...]:
     return (value,)
 
 
-def _resolver(policy_cls: type, callback: Callback, role: str,
+def _resolver(policy_cls: Type['Policy'], callback: Callback, role: str,
               transition: Transition) -> Callable[[Any], Any]:
     """Turn a callback name into a function of the policy, the way ``transitions`` resolves it.
 
@@ -123,12 +139,10 @@ class _Compiled(NamedTuple):
 class Machine:
     """The compiled machine of one Policy class; build it with ``Machine.of(policy_cls)``."""
 
-    def __init__(self, policy_cls: type) -> None:
+    def __init__(self, policy_cls: Type['Policy']) -> None:
         states_cls = policy_cls.states_cls
         if states_cls is None:
-            raise SkillClassError(
-                f"{policy_cls.__name__}.states_cls is not set: give it your States "
-                f"subclass, e.g. states_cls = MyStates")
+            raise _missing_states_cls(policy_cls)
         self.policy_cls = policy_cls
         self.states_cls = states_cls
         self.states: Tuple[str, ...] = state_order(states_cls)
@@ -153,7 +167,7 @@ class Machine:
     _cache_lock = threading.Lock()
 
     @classmethod
-    def of(cls, policy_cls: type) -> 'Machine':
+    def of(cls, policy_cls: Type['Policy']) -> 'Machine':
         """The machine of ``policy_cls``, compiled on first use and then shared by all requests."""
         machine = policy_cls.__dict__.get('_alexafsm_machine')
         if machine is None:
@@ -189,7 +203,7 @@ class Machine:
                          resolve(t.before, 'before callback'), resolve(t.after, 'after callback'))
 
     def _state_callbacks(self, prefix: str) -> Dict[str, Callable[[Any], Any]]:
-        callbacks = {}
+        callbacks: Dict[str, Callable[[Any], Any]] = {}
         for state in self.states:
             static = inspect.getattr_static(self.policy_cls, prefix + state, None)
             if isinstance(static, FunctionType):
@@ -265,13 +279,19 @@ class Machine:
         return self._transitions_machine
 
 
-def state_order(states_cls: type) -> Tuple[str, ...]:
+def _missing_states_cls(policy_cls: Type['Policy']) -> SkillClassError:
+    """The error for a Policy class without ``states_cls``: it has nothing to answer with."""
+    return SkillClassError(f"{policy_cls.__name__}.states_cls is not set: give it your States "
+                           f"subclass, e.g. states_cls = MyStates")
+
+
+def state_order(states_cls: Type['States']) -> Tuple[str, ...]:
     """The initial state first, then the others by name, as 0.1.11's machine listed them."""
     names, _ = states_cls.get_states_transitions()
     return (INITIAL_STATE,) + tuple(sorted(set(names) - {INITIAL_STATE}))
 
 
-def build_transitions_machine(states_cls: type, model: Any = None) -> Any:
+def build_transitions_machine(states_cls: Type['States'], model: Any = None) -> Any:
     """The machine 0.1.11 built, on current ``transitions``: the reference our table must match."""
     from transitions import Machine as TransitionsMachine
 

@@ -14,11 +14,11 @@ attributes is ``turn_context`` (the request, the store), shared with the States 
 """
 import logging
 from operator import attrgetter
-from typing import Any, Optional
+from typing import Any, Optional, Type
 
 from alexafsm import response
 from alexafsm.extensions import Extensions, PersistentAttributes, not_configured
-from alexafsm.machine import Machine, NotHandled
+from alexafsm.machine import Machine, NotHandled, _missing_states_cls
 from alexafsm.request import Request, parse
 from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
 from alexafsm.states import _DEFERRED, States
@@ -47,10 +47,10 @@ class _MachineOfClass:
     attribute of the object, which Python reads without calling anything.
     """
 
-    def __get__(self, policy: Any, owner: type) -> Any:
+    def __get__(self, policy: Any, owner: Type['Policy']) -> Any:
         if policy is None:
             return self
-        fsm = owner._alexafsm_machine  # type: ignore[attr-defined]
+        fsm = owner._alexafsm_machine
         if fsm is None or fsm.policy_cls is not owner:  # a subclass sees its parent's
             fsm = Machine.of(owner)
         policy.fsm = fsm  # no __set__ here, so this lands on the object
@@ -67,7 +67,7 @@ class Policy:
     cannot change how a turn runs.
     """
 
-    states_cls: Optional[type] = None
+    states_cls: Optional[Type[States]] = None
     _alexafsm_machine: Optional[Machine] = None  # set by Machine.of on the class it compiled
     #: The skill's own store, analytics and interceptors; a host's are combined with them.
     extensions: Optional[Extensions] = None
@@ -93,6 +93,8 @@ class Policy:
         ``with_graph`` is accepted for 0.1.11 code; drawing is ``alexafsm.utils.graph``'s job.
         """
         states_cls = cls.states_cls
+        if states_cls is None:
+            raise _missing_states_cls(cls)
         states = states_cls.from_request(request) if request else states_cls._initial()
         return cls(states, request, with_graph)
 

@@ -10,9 +10,20 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ElementTree
-from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from alexafsm.errors import ResponseError
 from alexafsm.jsonable import jsonable
@@ -175,11 +186,23 @@ class Directive:
         return {'type': self.type, **jsonable(dict(self.body))}
 
 
-_FIELDS = ['speech', 'card', 'card_content', 'reprompt', 'should_end', 'image',
-           'session_attributes', 'small_image', 'directives', 'can_fulfill']
+class _ResponseFields(NamedTuple):
+    """Response's fields in 0.1.11's tuple order, then the added ones; Response keeps its own
+    constructor (``typing.NamedTuple`` forbids a ``__new__`` in the class that declares fields)."""
+
+    speech: Optional[str]  # a str or Ssml, spoken as SSML when it opens with <speak>
+    card: Union[str, Card, None]
+    card_content: Optional[str]
+    reprompt: Optional[str]
+    should_end: Optional[bool]
+    image: Optional[str]
+    session_attributes: Any
+    small_image: Optional[str]
+    directives: Tuple[Union[Directive, Mapping[str, Any]], ...]
+    can_fulfill: Optional[Mapping[str, Any]]
 
 
-class Response(namedtuple('Response', _FIELDS)):
+class Response(_ResponseFields):
     """Pythonic representation of the response to be sent to Alexa.
 
     The first seven fields and the constructor's parameters are 0.1.11's. ``speech`` and
@@ -193,15 +216,16 @@ class Response(namedtuple('Response', _FIELDS)):
                 card: Union[str, Card, None] = None, should_end: Optional[bool] = False,
                 card_content: Optional[str] = None, image: Optional[str] = None,
                 session_attributes: Any = None, small_image: Optional[str] = None,
-                directives: Iterable[Union[Directive, Mapping[str, Any]]] = (),
+                directives: Union[Iterable[Union[Directive, Mapping[str, Any]]],
+                                  Directive, Mapping[str, Any]] = (),
                 can_fulfill: Optional[Mapping[str, Any]] = None) -> 'Response':
         if not card_content:  # plain text inline, as in to_json(): see _is_ssml
             card_content = speech if type(speech) is str and '<speak' not in speech \
-                else _spoken_text(speech) if _is_ssml(speech) else speech
+                else _spoken_text(speech) if speech is not None and _is_ssml(speech) else speech
         if type(directives) is not tuple:
             directives = (directives,) if isinstance(directives, (Directive, Mapping)) \
                 else tuple(directives)
-        # in _FIELDS order; tuple.__new__ spares the keyword call of the namedtuple's __new__
+        # in field order; tuple.__new__ spares the keyword call of the namedtuple's __new__
         return tuple.__new__(cls, (
             speech, card, card_content.strip() if card_content is not None else None, reprompt,
             should_end, image, session_attributes, small_image, directives, can_fulfill))

@@ -7,7 +7,7 @@ as a JSON list of values in the order of the ``slots_cls`` namedtuple's fields.
 import inspect
 import logging
 from collections import namedtuple
-from typing import Any, Dict, FrozenSet, Optional, Tuple, Type
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Type
 
 from alexafsm.errors import SkillClassError
 from alexafsm.jsonable import SCALARS, jsonable, plain_list
@@ -25,8 +25,8 @@ NoSlots = namedtuple('NoSlots', [])
 class _ClassInfo:
     """What from_request needs to know about a SessionAttributes subclass, worked out once."""
 
-    def __init__(self, cls: type) -> None:
-        slots_cls = cls.slots_cls if cls.slots_cls is not None else NoSlots
+    def __init__(self, cls: Type['SessionAttributes']) -> None:
+        slots_cls: Any = cls.slots_cls if cls.slots_cls is not None else NoSlots
         fields = getattr(slots_cls, '_fields', None)
         if fields is None:
             raise SkillClassError(f"{cls.__name__}.slots_cls must be a namedtuple class, e.g. "
@@ -39,6 +39,7 @@ class _ClassInfo:
         self.plain_slots = getattr(slots_cls, 'to_json', None) is None
         self.own_to_json = cls.to_json is not SessionAttributes.to_json
         self.none_slots = slots_cls._make([None] * len(fields))
+        # the subclass's own __init__, read off the class: what from_request may pass it
         parameters = inspect.signature(cls.__init__).parameters.values()
         self.takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
         self.accepted: FrozenSet[str] = frozenset(
@@ -47,7 +48,7 @@ class _ClassInfo:
 
     def slots_from_values(self, values: Dict[str, Optional[str]]) -> Any:
         """Namedtuple from the request's slots, names matched case-insensitively."""
-        row = [None] * len(self.fields)
+        row: List[Optional[str]] = [None] * len(self.fields)
         exact = self.exact
         for name, value in values.items():
             i = exact.get(name)
@@ -74,10 +75,10 @@ class _ClassInfo:
         return self.none_slots
 
 
-_INFO: Dict[type, _ClassInfo] = {}
+_INFO: Dict[Type['SessionAttributes'], _ClassInfo] = {}
 
 
-def _info(cls: type) -> _ClassInfo:
+def _info(cls: Type['SessionAttributes']) -> _ClassInfo:
     info = _INFO.get(cls)
     if info is None:
         info = _INFO[cls] = _ClassInfo(cls)

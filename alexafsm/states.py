@@ -10,7 +10,7 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from alexafsm.errors import TransitionError
 from alexafsm.extensions import PersistentAttributes, not_configured
@@ -73,7 +73,7 @@ def with_transitions(*transitions: Dict[str, Any]) -> Callable[[_F], _F]:
     return decorate
 
 
-def _declared_on(cls: type, name: str, method: Any) -> List[Dict[str, Any]]:
+def _declared_on(cls: Type['States'], name: str, method: Any) -> List[Dict[str, Any]]:
     if hasattr(method, TRANSITIONS):
         return getattr(method, TRANSITIONS)
     for base in cls.__mro__[1:]:
@@ -92,7 +92,7 @@ class _InitialAttributes:
     ``attributes`` stores them on the object, which then takes precedence over this.
     """
 
-    def __get__(self, states: Any, owner: type) -> Any:
+    def __get__(self, states: Any, owner: Type['States']) -> Any:
         if states is None:
             return self
         attributes = owner.session_attributes_cls.from_request(None)
@@ -110,7 +110,7 @@ class States:
     a LaunchRequest.
     """
 
-    session_attributes_cls: type = SessionAttributes
+    session_attributes_cls: Type[SessionAttributes] = SessionAttributes
     skill_name = "Allen A.I."
     default_prompt = "How can I help?"
     #: What this turn knows besides the session attributes (request, store), the Policy's

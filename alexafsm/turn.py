@@ -202,7 +202,7 @@ def run(policy: Any, raw: Any, extensions: Optional[Extensions] = None,
         attempt += 1
         logger.info("request %s: another turn saved the persistent attributes of '%s' first; "
                     "trying this turn again on the fresh data (attempt %d of %d)",
-                    request.request_id, context.persistence.attributes.key,  # type: ignore
+                    request.request_id, context.persistence.attributes.key,
                     attempt, active.attempts)
     if active.analytics or voice_insights is not None or record_filename:
         _after(request, out, active, voice_insights, record_filename)

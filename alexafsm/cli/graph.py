@@ -1,10 +1,13 @@
 """``alexafsm graph``: draw the machine, optionally greying what recordings never used."""
-from typing import Dict, Tuple
+from typing import TYPE_CHECKING, Dict, Tuple, Type
 
 import click
 
 from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.graph import GraphError, output_format, render
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 __all__ = ['command']
 
@@ -39,7 +42,8 @@ def command(skill: str, output: str, recordings: Tuple[str, ...],
     click.echo(f"wrote {path}")
 
 
-def _usage(policy_cls: type, recordings: Tuple[str, ...]) -> Dict[Tuple[str, str, str], int]:
+def _usage(policy_cls: Type['Policy'],
+           recordings: Tuple[str, ...]) -> Dict[Tuple[str, str, str], int]:
     try:
         from alexafsm.tools.coverage import usage_counts
     except ImportError:

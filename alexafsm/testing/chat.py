@@ -17,13 +17,28 @@ prompt for the next required slot. Lines starting with ':' are commands (``COMMA
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TextIO, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    TextIO,
+    Tuple,
+    Type,
+)
 
 from alexafsm.amazon_intent import FALLBACK, NO, YES
 from alexafsm.response import parse_ssml
 from alexafsm.testing.conversation import Conversation, ConversationError, Turn
 from alexafsm.testing.dialogue import dialog_of, has_dialog_model
 from alexafsm.tools.interaction_model import InteractionModel
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 _PROMPT = 'you> '
 COMMANDS = {
@@ -241,7 +256,7 @@ class Console:
     test see the same text.
     """
 
-    def __init__(self, policy_cls: type, model: InteractionModel, *,
+    def __init__(self, policy_cls: Type['Policy'], model: InteractionModel, *,
                  write: Callable[[str], None] = print, **conversation_options: Any) -> None:
         self.model = model
         self.matcher = UtteranceMatcher(model)
@@ -416,7 +431,7 @@ def _fill(prompt: str, slots: Mapping[str, Optional[str]]) -> str:
     return speech_text(_SLOT_REF.sub(lambda m: slots.get(m.group(1)) or m.group(0), prompt))
 
 
-def run(policy_cls: type, model: InteractionModel, stdin: TextIO,
+def run(policy_cls: Type['Policy'], model: InteractionModel, stdin: TextIO,
         write: Callable[[str], None], *, interactive: Optional[bool] = None,
         prompt: Callable[[str], None] = lambda text: None) -> None:
     """The console loop over ``stdin`` until ':quit', the end of input or Ctrl-C.

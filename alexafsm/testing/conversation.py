@@ -13,7 +13,7 @@ When the skill ends the session, the next turn opens a new one::
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, Union
 
 from alexafsm.errors import ConversationError
 from alexafsm.persistence import host_extensions
@@ -34,6 +34,9 @@ from alexafsm.testing.requests import (
 )
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 __all__ = ['Conversation', 'Turn', 'respond', 'ConversationError', 'PathOrModel']
 
@@ -93,9 +96,10 @@ class Conversation:
     every turn to a recording that ``alexafsm playback`` and ``alexafsm coverage`` read.
     """
 
-    def __init__(self, policy_cls: type, *, user_id: str = USER_ID, device_id: str = DEVICE_ID,
-                 locale: str = 'en-US', application_id: str = APPLICATION_ID,
-                 record_to: Optional['os.PathLike[str] | str'] = None,
+    def __init__(self, policy_cls: Type['Policy'], *, user_id: str = USER_ID,
+                 device_id: str = DEVICE_ID, locale: str = 'en-US',
+                 application_id: str = APPLICATION_ID,
+                 record_to: Optional[Union[str, 'os.PathLike[str]']] = None,
                  model: Optional[PathOrModel] = None, clock: Any = utc_now,
                  ids: Callable[[str], str] = random_id, store: Any = None,
                  analytics: Any = None) -> None:
@@ -220,7 +224,7 @@ class Conversation:
         return model_intent
 
 
-def respond(policy_cls: type, request: Mapping[str, Any], *,
+def respond(policy_cls: Type['Policy'], request: Mapping[str, Any], *,
             record_to: Optional[str] = None, extensions: Any = None) -> Dict[str, Any]:
     """The skill's answer to one request, handled as a fresh Lambda invocation handles it.
 

@@ -11,13 +11,16 @@ import difflib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Type
 
 from alexafsm.persistence import host_extensions
 from alexafsm.request import describe_request
 from alexafsm.response import speech_of
 from alexafsm.testing.conversation import respond
 from alexafsm.transcript import PathLike, RecordedTurn, read_turns
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 __all__ = ['playback', 'PlaybackReport', 'Mismatch', 'diff_responses', 'word_diff']
 
@@ -69,7 +72,7 @@ class PlaybackReport:
         return '\n\n'.join([m.describe() for m in self.mismatches] + [self.summary()])
 
 
-def playback(policy_cls: type, paths: Iterable[PathLike], *,
+def playback(policy_cls: Type['Policy'], paths: Iterable[PathLike], *,
              store: Any = 'memory://') -> PlaybackReport:
     """Replay every turn of the recordings at ``paths`` and compare the responses.
 

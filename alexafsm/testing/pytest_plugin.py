@@ -7,13 +7,14 @@ package registers it already. The skill, its model and the story machinery are i
 when a story file is collected, so the plugin costs nothing in projects without stories.
 """
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Type, Union
 
 import pytest
 
 from alexafsm.errors import StoryFailed
 
 if TYPE_CHECKING:
+    from alexafsm.policy import Policy
     from alexafsm.testing.stories import Story
     from alexafsm.tools.interaction_model import InteractionModel
 
@@ -62,7 +63,7 @@ class StoryCollector(pytest.File):
 class StoryItem(pytest.Item):
     """One story, run in a fresh conversation."""
 
-    def __init__(self, *, story: 'Story', policy_cls: type,
+    def __init__(self, *, story: 'Story', policy_cls: Type['Policy'],
                  model: Optional['InteractionModel'], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.story = story

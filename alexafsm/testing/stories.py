@@ -49,7 +49,19 @@ Speech is compared as sent: SSML speech includes its markup.
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 
 import yaml
 
@@ -65,6 +77,9 @@ from alexafsm.testing.requests import (
     slot_words,
 )
 from alexafsm.testing.response_checks import response_problems
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 __all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story', 'StoryFile',
            'StoryResult', 'Turn', 'Mismatch', 'StoryError', 'ACTIONS', 'LAUNCH_ACTION',
@@ -268,7 +283,7 @@ class StoryResult:
         return '\n'.join(lines)
 
 
-def run_story(policy_cls: type, story: Story, *, model: Optional[PathOrModel] = None,
+def run_story(policy_cls: Type['Policy'], story: Story, *, model: Optional[PathOrModel] = None,
               **conversation_options: Any) -> StoryResult:
     """Play ``story`` against ``policy_cls`` in a fresh Conversation and check every turn.
 

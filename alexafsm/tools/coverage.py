@@ -14,7 +14,7 @@ for 0.1.11 skills, and also read launch and session-end turns, which carry no in
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Set, Tuple, Type, Union
 
 from alexafsm.machine import Machine, Transition
 from alexafsm.request import INTENT, parse
@@ -22,6 +22,9 @@ from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
 from alexafsm.transcript import PathLike, read_turns
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
 
 __all__ = ['coverage', 'CoverageReport', 'DeclaredTransition', 'Step', 'usage_counts',
            'get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
@@ -85,7 +88,7 @@ def unused_events_states_transitions(policy: Any,
     return all_events - used_events, all_states - used_states, all_transitions - used_transitions
 
 
-def usage_counts(policy_cls: type, recording_paths: Union[PathLike, Iterable[PathLike]]
+def usage_counts(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterable[PathLike]]
                  ) -> Dict[Step, int]:
     """How often each transition of the machine fired in the recordings, by (source, trigger,
     dest); every transition is a key, unused ones with 0. ``alexafsm graph --coverage`` draws it.
@@ -195,7 +198,7 @@ class CoverageReport:
         return '\n'.join(lines)
 
 
-def coverage(policy_cls: type, recording_paths: Union[PathLike, Iterable[PathLike]]
+def coverage(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterable[PathLike]]
              ) -> CoverageReport:
     """Read the recordings and match every turn against the machine of ``policy_cls``."""
     paths = [recording_paths] if isinstance(recording_paths, (str, os.PathLike)) \

@@ -3,20 +3,25 @@
 The validator, the graph and the CLI all need the same few answers (which machine a policy has,
 which states end the session, how a transition's conditions read), so they live here once.
 """
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Type, Union
 
 from alexafsm.machine import Callback, Machine, Transition
 from alexafsm.session_attributes import INITIAL_STATE
+
+if TYPE_CHECKING:
+    from alexafsm.policy import Policy
+    from alexafsm.states import States
 
 __all__ = ['describe', 'machine_text', 'machine_of', 'policy_class', 'PolicyLike',
            'ending_states_of', 'callback_name', 'condition_labels', 'DEFAULT_ENDING_STATES']
 
 DEFAULT_ENDING_STATES: FrozenSet[str] = frozenset({'exiting'})
 
-PolicyLike = Union[type, Any]  # a Policy subclass or one of its instances, as 0.1.11 passed
+#: A Policy subclass or one of its instances, as 0.1.11's tools were passed.
+PolicyLike = Union[Type['Policy'], 'Policy']
 
 
-def policy_class(policy: PolicyLike) -> type:
+def policy_class(policy: PolicyLike) -> Type['Policy']:
     """0.1.11's tools took ``Policy.initialize()``; ours take the class: accept either."""
     return policy if isinstance(policy, type) else type(policy)
 
@@ -26,8 +31,8 @@ def machine_of(policy: PolicyLike) -> Machine:
     return Machine.of(policy_class(policy))
 
 
-def ending_states_of(states_cls: type,
-                  configured: Optional[Iterable[str]] = None) -> FrozenSet[str]:
+def ending_states_of(states_cls: Type['States'],
+                     configured: Optional[Iterable[str]] = None) -> FrozenSet[str]:
     """States whose response ends the session, so having no way out of them is no bug.
 
     Whether a state's method returns ``response.end(...)`` cannot be known without running skill

@@ -6,6 +6,7 @@ state and the states that end the session stand out. DOT text needs only the ``g
 package; other formats need its ``dot`` program. Machines of more than ``LARGE_GRAPH_EDGES``
 edges are laid out with straight edges, which dot can afford at that size.
 """
+import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
@@ -114,7 +115,7 @@ def output_format(path: Union[str, 'Path']) -> str:
     return fmt
 
 
-def render(policy: PolicyLike, path: Union[str, 'Path'], usage: Optional[Usage] = None,
+def render(policy: PolicyLike, path: Union[str, 'os.PathLike[str]'], usage: Optional[Usage] = None,
            ending_states: Optional[Iterable[str]] = None) -> Path:
     """Write the drawing to ``path`` in the format its suffix names (.dot .gv .svg .png .pdf)."""
     path = Path(path)

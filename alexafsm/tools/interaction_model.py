@@ -11,6 +11,7 @@ This module is a leaf: it imports nothing else from alexafsm but the core's did-
 """
 import dataclasses
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +36,9 @@ from typing import (
 
 from alexafsm._hints import did_you_mean
 from alexafsm.errors import ModelError
+
+#: A file or directory to load: a string or any path object, as ``open`` takes.
+_PathLike = Union[str, 'os.PathLike[str]']
 
 __all__ = ['load_model', 'load_legacy', 'InteractionModel', 'Intent', 'Slot', 'SlotType',
            'SlotValue', 'Prompt', 'PromptVariation', 'Validation', 'ModelError', 'BUILTIN_PREFIX']
@@ -591,9 +595,8 @@ def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) ->
     return dataclasses.replace(model, intents=intents)
 
 
-def load_legacy(intent_schema: Union[str, Path],
-                sample_utterances: Optional[Union[str, Path]] = None,
-                custom_slot_types_dir: Optional[Union[str, Path]] = None) -> InteractionModel:
+def load_legacy(intent_schema: _PathLike, sample_utterances: Optional[_PathLike] = None,
+                custom_slot_types_dir: Optional[_PathLike] = None) -> InteractionModel:
     """Load a pre-2017 skill (the 0.1.11 layout) from its separate files into the one modern shape.
 
     The schema alone cannot define custom types, so every custom type a slot uses must have a
@@ -660,7 +663,7 @@ def _find_model_file(directory: Path) -> Path:
                      f"models/<locale>.json")
 
 
-def load_model(path: Union[str, Path]) -> InteractionModel:
+def load_model(path: _PathLike) -> InteractionModel:
     """Load an interaction model from a JSON file or a skill directory, whatever its format.
 
     The format is recognised from the content, so a renamed file still loads: a skill-package

@@ -25,6 +25,7 @@ from typing import (
     Sequence,
     Set,
     Tuple,
+    Type,
     Union,
 )
 
@@ -190,7 +191,7 @@ def _check_states_named(skill: _Skill) -> Iterator[Finding]:
                 state=t.declared_on, trigger=t.trigger)
 
 
-def _defined_on(cls: type, name: str) -> bool:
+def _defined_on(cls: Type[Any], name: str) -> bool:
     return inspect.getattr_static(cls, name, _MISSING) is not _MISSING
 
 
