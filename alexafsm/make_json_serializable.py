@@ -4,29 +4,31 @@ Importing it makes ``json.dumps`` call ``to_json()`` on objects that have one. a
 longer needs it: ``Policy.handle`` returns plain JSON values.
 """
 from json import JSONEncoder
+from typing import Any, Iterator, List
 
 from alexafsm.jsonable import jsonable
 
-__all__ = []
+__all__: List[str] = []
 
 _original_default = JSONEncoder.default
 _original_iterencode = JSONEncoder.iterencode
 
 
-def _default(self: JSONEncoder, obj):
-    to_json = getattr(type(obj), 'to_json', None)
-    return to_json(obj) if to_json is not None else _original_default(self, obj)
+def _default(self: JSONEncoder, o: Any) -> Any:
+    to_json = getattr(type(o), 'to_json', None)
+    return to_json(o) if to_json is not None else _original_default(self, o)
 
 
-def _iterencode(self: JSONEncoder, obj, _one_shot: bool = False):
+def _iterencode(self: JSONEncoder, o: Any, _one_shot: bool = False) -> Iterator[str]:
     try:
-        obj = jsonable(obj)
+        o = jsonable(o)
     except TypeError:
         pass  # leave it to default(), which raises the usual error
-    return _original_iterencode(self, obj, _one_shot)
+    return _original_iterencode(self, o, _one_shot)
 
 
+# Patching the standard library's class is what this 0.1.11 module is for.
 if getattr(JSONEncoder, '_alexafsm_patched', False) is False:
-    JSONEncoder.default = _default
-    JSONEncoder.iterencode = _iterencode
-    JSONEncoder._alexafsm_patched = True
+    JSONEncoder.default = _default  # type: ignore[method-assign]
+    JSONEncoder.iterencode = _iterencode  # type: ignore[method-assign]
+    JSONEncoder._alexafsm_patched = True  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from typing import Collection, Dict, Optional, Sequence, Type, Union
 
 import flask
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from alexafsm.errors import ArgumentValueError
 from alexafsm.extensions import AttributesStore, Tracker
@@ -109,7 +110,7 @@ def _json(status: int, body: bytes) -> flask.Response:
     return flask.Response(body, status=status, mimetype='application/json')
 
 
-def _http_error(error: HTTPException) -> flask.Response:
+def _http_error(error: HTTPException) -> WerkzeugResponse:
     """Wrong method, unknown path, oversized body: the same short JSON as a refused request."""
     if isinstance(error, RequestEntityTooLarge):
         return _send(rejected(too_large()))

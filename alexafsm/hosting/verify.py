@@ -270,14 +270,14 @@ def signature_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
         raise VerificationError(
             f"headers must be a mapping of header names to values, not {type(headers).__name__}"
         ) from exc
-    found: Dict[str, str] = {}
+    found: Dict[str, Any] = {}  # a value that is no string is reported below
     for key, value in items:
         if isinstance(key, str):
             found.setdefault(key.lower(), value)
     values = []
     for name in (CERT_URL_HEADER, SIGNATURE_HEADER):
-        value = found.get(name.lower())
-        if not value:
+        header = found.get(name.lower())
+        if not header:
             hint = ""
             if name == SIGNATURE_HEADER and found.get(LEGACY_SIGNATURE_HEADER.lower()):
                 hint = (
@@ -287,11 +287,11 @@ def signature_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
             raise VerificationError(
                 f"the {name} header is missing or empty{hint}; Alexa sends it with every request"
             )
-        if not isinstance(value, str):
+        if not isinstance(header, str):
             raise VerificationError(
-                f"the {name} header must be a string, not {type(value).__name__}"
+                f"the {name} header must be a string, not {type(header).__name__}"
             )
-        values.append(value)
+        values.append(header)
     cert_url, signature = values
     return cert_url, signature
 
@@ -426,7 +426,9 @@ def check_timestamp(
     and the ASK SDK allows.
     """
     inner = request.get("request") if isinstance(request, Mapping) else None
-    value = inner.get("timestamp") if isinstance(inner, Mapping) else None
+    if not isinstance(inner, Mapping):
+        inner = {}
+    value = inner.get("timestamp")
     if value is None:
         raise VerificationError(
             "request.timestamp is missing, so the request's age cannot be checked"

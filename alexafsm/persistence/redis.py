@@ -24,8 +24,9 @@ try:
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
+    _HAVE_REDIS = True
 except ImportError:  # pragma: no cover - depends on the installation
-    redis = None
+    _HAVE_REDIS = False
 
 DEFAULT_TIMEOUT = 0.25
 DEFAULT_PREFIX = 'alexafsm:attributes:'
@@ -43,7 +44,7 @@ return n
 
 
 def _require_redis() -> None:
-    if redis is None:
+    if not _HAVE_REDIS:
         raise MissingPackageError(
             "RedisStore needs the redis package: pip install 'alexafsm[redis]'")
 

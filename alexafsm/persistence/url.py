@@ -12,7 +12,7 @@ Options go in the query: ``ttl`` (seconds a user is kept after their last save),
 (seconds to wait for the store; SQLite's busy timeout, Redis's socket timeouts) and, for Redis,
 ``prefix`` of its keys. Redis URLs also take redis-py's own options (``password``, ``db``...).
 """
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from alexafsm.errors import ArgumentTypeError, ArgumentValueError
@@ -90,8 +90,10 @@ def _sqlite_path(parts: Any, url: str) -> str:
     return path
 
 
-def _split_query(query: str, accepted: set, family: str, url: str) -> tuple:
-    ours: Dict[str, float] = {}
+def _split_query(query: str, accepted: Set[str], family: str,
+                 url: str) -> Tuple[Dict[str, Any], List[Tuple[str, str]]]:
+    """Our options (``prefix`` a string, times in seconds) apart from the client's own."""
+    ours: Dict[str, Any] = {}
     theirs = []
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name in accepted:

@@ -178,7 +178,7 @@ class UtteranceMatcher:
         return slot_type is not None and slot_type.resolve(words) is not None
 
     def _compile(self, intent: str, samples: Iterable[str], rank: int) -> List[_Pattern]:
-        patterns = []
+        patterns: List[_Pattern] = []
         for sample in samples:
             compiled = _compile_sample(sample)
             if compiled is not None:
@@ -299,7 +299,7 @@ class Console:
         """Send the intent; a request Alexa could not send (the skill's updatedIntent named a
         slot the model lacks) is reported instead, and the dialog dropped."""
         try:
-            return self.chat.say(intent, **options, **slots)
+            return self.chat._say(intent, slots, **options)
         except ConversationError as error:
             self.write(f"  Alexa could not send {intent} (was the skill's updatedIntent "
                        f"right?): {error}")

@@ -34,6 +34,7 @@ from alexafsm.testing.requests import (
 )
 from alexafsm.tools.interaction_model import Intent as IntentModel
 from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Slot as SlotModel
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy
@@ -132,6 +133,15 @@ class Conversation:
         Outside a session this is a one-shot request ("Alexa, ask <skill> to ..."), which opens
         one. Numbers are sent as the strings Alexa would send.
         """
+        return self._say(intent, slots, dialog_state=dialog_state,
+                         confirmation_status=confirmation_status,
+                         slot_confirmations=slot_confirmations)
+
+    def _say(self, intent: str, slots: Mapping[str, Any], *, dialog_state: Optional[str] = None,
+             confirmation_status: str = 'NONE',
+             slot_confirmations: Optional[Mapping[str, str]] = None) -> Turn:
+        """``say`` with the slots as one mapping, for the stories and the chat, whose slot
+        names could otherwise collide with say's own keyword arguments."""
         wire_slots, resolutions = self._slots(intent, slots)
         confirmations = {self._slot_name(intent, name): status
                          for name, status in (slot_confirmations or {}).items()}
@@ -167,9 +177,9 @@ class Conversation:
         a session (``new`` true) makes it the conversation's session; a request of that session
         updates its attributes, which close when the skill ends the session or it ended.
         """
-        request = json.loads(json.dumps(request))
-        turn = Turn(request, respond(self.policy_cls, request, record_to=self.record_to,
-                                     extensions=self.extensions))
+        request = copied = json.loads(json.dumps(request))
+        turn = Turn(copied, respond(self.policy_cls, copied, record_to=self.record_to,
+                                    extensions=self.extensions))
         self.turns.append(turn)
         session = request.get('session') or {}
         kind = (request.get('request') or {}).get('type')
@@ -185,16 +195,17 @@ class Conversation:
     def _slots(self, intent: str, slots: Mapping[str, Any]
                ) -> Tuple[Dict[str, Optional[str]], Dict[str, Resolution]]:
         values = {name: _slot_text(intent, name, value) for name, value in slots.items()}
-        if self.model is None:
+        model = self.model
+        if model is None:
             return values, {}
-        model_intent = self._model_intent(intent)
+        model_intent = _model_intent(model, intent)
         wire: Dict[str, Optional[str]] = {slot.name: None for slot in model_intent.slots}
         resolutions: Dict[str, Resolution] = {}
         for name, value in values.items():
-            slot = model_intent.slot(self._slot_name(intent, name))
+            slot = _model_slot(model, model_intent, name)
             wire[slot.name] = value
-            slot_type = self.model.slot_type(slot.type)
-            if value is not None and _resolvable(slot_type):
+            slot_type = model.slot_type(slot.type)
+            if value is not None and slot_type is not None and _resolvable(slot_type):
                 match = slot_type.resolve(value)
                 resolutions[slot.name] = custom_type_resolution(
                     slot.type, match.value if match else None, match.id if match else None,
@@ -205,23 +216,29 @@ class Conversation:
         """The model's spelling of a slot name; as given without a model."""
         if self.model is None:
             return name
-        model_intent = self._model_intent(intent)
-        slot = model_intent.slot(name)
-        if slot is None:
-            raise ConversationError(
-                f"{intent} has no slot {name!r} in the interaction model {self.model.source} "
-                f"(its slots: {', '.join(model_intent.slot_names) or 'none'}): fix the "
-                f"slot name in the test or add the slot to the intent")
-        return slot.name
+        return _model_slot(self.model, _model_intent(self.model, intent), name).name
 
-    def _model_intent(self, intent: str) -> IntentModel:
-        model_intent = self.model.intent(intent)
-        if model_intent is None:
-            raise ConversationError(
-                f"{intent!r} is not an intent of the interaction model {self.model.source}, so "
-                f"Alexa would never send it (intents: {', '.join(self.model.intent_names)}): "
-                f"fix the intent name or add the intent to the model")
-        return model_intent
+
+def _model_intent(model: InteractionModel, intent: str) -> IntentModel:
+    """The model's intent, or the test's mistake explained: Alexa never sends an unknown one."""
+    model_intent = model.intent(intent)
+    if model_intent is None:
+        raise ConversationError(
+            f"{intent!r} is not an intent of the interaction model {model.source}, so "
+            f"Alexa would never send it (intents: {', '.join(model.intent_names)}): "
+            f"fix the intent name or add the intent to the model")
+    return model_intent
+
+
+def _model_slot(model: InteractionModel, model_intent: IntentModel, name: str) -> SlotModel:
+    """The intent's slot ``name`` (in the model's spelling), or the test's mistake explained."""
+    slot = model_intent.slot(name)
+    if slot is None:
+        raise ConversationError(
+            f"{model_intent.name} has no slot {name!r} in the interaction model {model.source} "
+            f"(its slots: {', '.join(model_intent.slot_names) or 'none'}): fix the "
+            f"slot name in the test or add the slot to the intent")
+    return slot
 
 
 def respond(policy_cls: Type['Policy'], request: Mapping[str, Any], *,
@@ -237,9 +254,9 @@ def respond(policy_cls: Type['Policy'], request: Mapping[str, Any], *,
     return json.loads(json.dumps(envelope))
 
 
-def _resolvable(slot_type: Optional[SlotType]) -> bool:
+def _resolvable(slot_type: SlotType) -> bool:
     """Alexa resolves entities for custom types and for built-in types the model extends."""
-    return slot_type is not None and bool(slot_type.values)
+    return bool(slot_type.values)
 
 
 def _slot_text(intent: str, name: str, value: Any) -> Optional[str]:

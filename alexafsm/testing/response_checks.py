@@ -86,7 +86,7 @@ def _speech_problems(where: str, speech: Any) -> List[Problem]:
     if not isinstance(speech, dict):
         return [Problem('speech', f'{where} must be an object, got {speech!r}')]
     kind = speech.get('type')
-    key = {'PlainText': 'text', 'SSML': 'ssml'}.get(kind)
+    key = {'PlainText': 'text', 'SSML': 'ssml'}.get(kind) if isinstance(kind, str) else None
     if key is None:
         return [Problem('speech', f'{where}.type must be PlainText or SSML, got {kind!r}')]
     text = speech.get(key)
@@ -152,7 +152,7 @@ def _dialog_problems(directive: Mapping[str, Any], body: Mapping[str, Any],
                                                      f'alexafsm.response.updated_intent()'))
         updated = None
     target = model.intent(updated['name']) if model is not None and updated else None
-    if target is not None:
+    if target is not None and updated is not None:
         unknown = sorted(str(name) for name in (updated.get('slots') or {})
                          if target.slot(str(name)) is None)
         if unknown:

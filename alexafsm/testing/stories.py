@@ -160,8 +160,10 @@ class Turn:
             return chat.launch()
         if self.action == END_ACTION:
             return chat.end(self.reason)
-        return chat.say(self.intent, dialog_state=self.dialog_state,
-                        confirmation_status=self.confirmation_status, **self.slots)
+        if self.intent is None:  # parse_turn gives every intent action its intent
+            raise StoryError(f"turn {self.describe()} has no intent to say")
+        return chat._say(self.intent, self.slots, dialog_state=self.dialog_state,
+                         confirmation_status=self.confirmation_status)
 
     def check(self, got: conversation.Turn) -> List['Mismatch']:
         """Every expectation the skill's answer misses; empty when the turn passes."""
@@ -266,9 +268,9 @@ class StoryResult:
         said, expected against got, and the turns before it."""
         story = self.story
         where = f" ({story.source})" if story.source else ''
-        if self.passed:
-            return f"story '{story.name}'{where} passed: {len(story.turns)} turns"
         number = self.failed_turn
+        if number is None:  # passed
+            return f"story '{story.name}'{where} passed: {len(story.turns)} turns"
         said = (self.turns[number - 1].said if len(self.turns) >= number
                 else story.turns[number - 1].describe())
         lines = [f"story '{story.name}'{where} failed at turn {number} of {len(story.turns)}: "

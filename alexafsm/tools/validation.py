@@ -143,8 +143,9 @@ class _Skill:
 
 def _declaration(t: Transition) -> Transition:
     """One transition as written: a '*' or list source expands to many, reported once."""
+    # the expanded source blanked, so that the copies of one declaration are one key
     return t if isinstance(t.declared_source, str) and t.declared_source != '*' \
-        else t._replace(source=None)
+        else t._replace(source='')
 
 
 def _reachable(fsm: Machine) -> Set[str]:
@@ -258,14 +259,14 @@ def _check_order(skill: _Skill) -> Iterator[Finding]:
                 groups.setdefault((code, winner, _declaration(t)), []).append(source)
     every = skill.fsm.state_set
     for (code, winner, loser), sources in groups.items():
-        first = f"to '{winner.dest}' (declared on '{winner.declared_on}')"
+        fires = f"to '{winner.dest}' (declared on '{winner.declared_on}')"
         then = f"to '{loser.dest}' (declared on '{loser.declared_on}')"
         if code == 'ambiguous':
             message = (f"'{loser.trigger}' from {_some(sources, every)} has two unconditional "
-                       f"transitions, {first} and {then}; only the first ever fires")
+                       f"transitions, {fires} and {then}; only the first ever fires")
         else:
             message = (f"'{loser.trigger}' from {_some(sources, every)}: the transition {then} "
-                       f"never fires, because the unconditional transition {first} is tried "
+                       f"never fires, because the unconditional transition {fires} is tried "
                        f"before it")
         yield _finding(code, message, "give the earlier transition conditions, or remove one; "
                        "candidates are tried by declaring state in alphabetical order, then in "
