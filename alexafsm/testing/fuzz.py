@@ -17,8 +17,9 @@ CanFulfillIntentRequest. After every turn three things must hold:
 A failure is reduced by delta debugging (``reduction.shrink``) to the shortest session that still
 fails the same way (dropping turns, then simplifying slot values, replaying from scratch each
 time) and written as a story to keep as a regression test. Sessions come from
-``random.Random(seed)`` alone, so one seed always walks the same sessions. Each session speaks as a new user, so what a skill keeps
-per user (drafts, "first time" flags) cannot leak from one session into the next.
+``random.Random(seed)`` alone, so one seed always walks the same sessions. Each session speaks as a
+new user, so what a skill keeps per user (drafts, "first time" flags) cannot leak from one session
+into the next.
 """
 import dataclasses
 import logging
@@ -31,7 +32,19 @@ import traceback
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 
 from alexafsm import response
 from alexafsm.errors import FuzzError, TurnFailed
@@ -64,7 +77,8 @@ LONG_VALUE = ' '.join(['a very long answer that keeps going'] * 10)
 _ODD_VALUES = (
     '', ' ', '&', '<', '>', 'Tom & Jerry', 'a < b > c', '&amp;', '<speak>', '</speak>',
     '<break time="3s"/>', ']]>', '"quoted"', "it's", 'café crème', 'Ünïcödé',
-    '日本語のテキスト', 'pizza 🍕', 'zero\u200bwidth', 'עברית', '0', '-1', '3.14', '1000000', '007', LONG_VALUE)
+    '日本語のテキスト', 'pizza 🍕', 'zero\u200bwidth', 'עברית', '0', '-1', '3.14', '1000000', '007',
+    LONG_VALUE)
 _BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
     'AMAZON.NUMBER': ('1', '2', '3', '7', '12', '42', '100'),
     'AMAZON.FOUR_DIGIT_NUMBER': ('1234', '2024', '0000'),
@@ -76,7 +90,7 @@ _BUILTIN_VALUES: Mapping[str, Tuple[str, ...]] = {
 }
 _FALLBACK_WORDS = ('something', 'pizza', 'the weather', 'music')
 
-APOLOGY_SPEECH = response.APOLOGY.speech
+APOLOGY_SPEECH = str(response.APOLOGY.speech)
 _NOT_THE_APOLOGY = f'^(?!{re.escape(APOLOGY_SPEECH)})'
 
 _REQUEST_ID = re.compile(r'^request \S+: ')
@@ -264,7 +278,7 @@ class FuzzReport:
         return '\n'.join(lines)
 
 
-def fuzz(policy_cls: type, model: PathOrModel, *, sessions: int = 200, seed: int = 0,
+def fuzz(policy_cls: Type[Policy], model: PathOrModel, *, sessions: int = 200, seed: int = 0,
          max_turns: int = 12, skill: Optional[str] = None) -> FuzzReport:
     """Walk ``sessions`` random sessions of ``policy_cls`` and report every distinct failure.
 
@@ -312,7 +326,7 @@ def fuzz(policy_cls: type, model: PathOrModel, *, sessions: int = 200, seed: int
     return report
 
 
-def reduce(policy_cls: type, model: PathOrModel, steps: Sequence[Step], *,
+def reduce(policy_cls: Type[Policy], model: PathOrModel, steps: Sequence[Step], *,
            max_replays: int = 2000) -> Reduction:
     """The shortest session, found by delta debugging, that fails like ``steps`` does.
 
@@ -333,7 +347,8 @@ def reduce(policy_cls: type, model: PathOrModel, steps: Sequence[Step], *,
         return _reduce(policy_cls, model, machine, steps, replayed.failure, errors, max_replays)
 
 
-def replay(policy_cls: type, model: PathOrModel, steps: Sequence[Step]) -> Optional[Failure]:
+def replay(policy_cls: Type[Policy], model: PathOrModel,
+           steps: Sequence[Step]) -> Optional[Failure]:
     """Play ``steps`` in a fresh conversation as a new user; the first failure, or None.
 
     What a regression test runs to check that a fuzz finding is fixed. Raises FuzzError when
@@ -356,14 +371,14 @@ def dump_findings(report: FuzzReport, *, skill: Optional[str] = None,
     ``model`` is the model's path as the file should name it (relative to where it is saved);
     by default the report's skill and model are used as given. Empty when there is no story.
     """
-    stories = [finding for finding in report.findings if finding.story is not None]
+    stories = [(finding.story, finding.reduction.failure) for finding in report.findings
+               if finding.story is not None]
     if not stories:
         return ''
     header = [f'# Found by alexafsm fuzz (seed {report.seed}, {report.sessions} sessions):']
-    header += [f'#   {finding.story.name}: {_one_line(finding.reduction.failure.message)}'
-               for finding in stories]
+    header += [f'#   {story.name}: {_one_line(failure.message)}' for story, failure in stories]
     return '\n'.join(header) + '\n' + dump_stories(
-        [finding.story for finding in stories], skill=skill or report.skill,
+        [story for story, _ in stories], skill=skill or report.skill,
         model=model or report.model)
 
 
@@ -434,7 +449,7 @@ def _capturing_errors() -> Iterator[_FailureLog]:
 class _Session:
     """One session under test: a fresh conversation as a new user, and the checks per turn."""
 
-    def __init__(self, policy_cls: type, model: InteractionModel, machine: Machine,
+    def __init__(self, policy_cls: Type[Policy], model: InteractionModel, machine: Machine,
                  errors: _FailureLog) -> None:
         # a store of its own: thousands of random users must not land in the skill's real one
         self.chat = Conversation(policy_cls, model=model, store='memory://',
@@ -442,7 +457,10 @@ class _Session:
         self.model = model
         self.machine = machine
         self.errors = errors
-        self.chat.extensions.failure_observer(errors.observe)
+        extensions = self.chat.extensions
+        if extensions is None:  # never: a store always makes the conversation extensions
+            raise FuzzError("the fuzzer's conversation has no extensions to observe failures")
+        extensions.failure_observer(errors.observe)
         self.steps: List[Step] = []
         self.turns: List[conversation.Turn] = []
         self.state = INITIAL_STATE
@@ -532,16 +550,17 @@ class _Walker:
     def _answer(self, rng: random.Random, dialog: Dialog) -> StoryTurn:
         """What Alexa sends next in a dialog the skill keeps open: the same intent with the
         slots so far, the one asked for answered, or the confirmation given."""
-        intent = self.model.intent(dialog.intent)
+        intent = conversation._model_intent(self.model, dialog.intent)
         slots = {slot.name: dialog.slots.get(slot.name) for slot in intent.slots}
         asked = dialog.slot
         if asked is None and dialog.directive == 'Dialog.Delegate':
             asked = next((s.name for s in intent.required_slots if not slots.get(s.name)), None)
         confirmation = 'NONE'
+        asked_slot = intent.slot(asked) if asked is not None else None
         if dialog.directive == 'Dialog.ConfirmIntent':
             confirmation = rng.choice(('CONFIRMED', 'CONFIRMED', 'DENIED'))
-        elif asked is not None and intent.slot(asked) is not None:
-            slots[asked] = self._slot_value(rng, intent.slot(asked).type)
+        elif asked is not None and asked_slot is not None:
+            slots[asked] = self._slot_value(rng, asked_slot.type)
         return StoryTurn(INTENT_ACTION, intent=dialog.intent, slots=slots,
                          dialog_state='IN_PROGRESS', confirmation_status=confirmation)
 
@@ -669,8 +688,8 @@ def _policy_state(tb: Any) -> Optional[str]:
 
 # --- replaying and reducing ---------------------------------------------------------------------
 
-def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
-            errors: _FailureLog) -> Optional[_Replayed]:
+def _replay(policy_cls: Type[Policy], model: InteractionModel, machine: Machine,
+            steps: Sequence[Step], errors: _FailureLog) -> Optional[_Replayed]:
     """Play the steps from scratch; None when a step cannot be taken (no session to end)."""
     session = _Session(policy_cls, model, machine, errors)
     for step in steps:
@@ -683,24 +702,26 @@ def _replay(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
     return _Replayed(None, session.turns)
 
 
-def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: Sequence[Step],
-            failure: Failure, errors: _FailureLog, max_replays: int = 2000) -> Reduction:
+def _reduce(policy_cls: Type[Policy], model: InteractionModel, machine: Machine,
+            steps: Sequence[Step], failure: Failure, errors: _FailureLog,
+            max_replays: int = 2000) -> Reduction:
     """Delta debugging, where a candidate session "fails" if it fails with ``failure``'s
     signature; a candidate failing earlier than its end is cut there."""
     signature = failure.signature
-    progress = {'replays': 0, 'failure': failure}
+    replays, last_failure = 0, failure
 
     def test(candidate: Sequence[Step]) -> Optional[List[Step]]:
+        nonlocal replays, last_failure
         if not candidate:
             return None
-        if progress['replays'] >= max_replays:
+        if replays >= max_replays:
             raise reduction.Exhausted()
-        progress['replays'] += 1
+        replays += 1
         replayed = _replay(policy_cls, model, machine, candidate, errors)
         if replayed is None or replayed.failure is None \
                 or replayed.failure.signature != signature:
             return None
-        progress['failure'] = replayed.failure
+        last_failure = replayed.failure
         return list(candidate[:replayed.failure.turn])
 
     def plain_values(step: Step, slot_name: str) -> Tuple[str, ...]:
@@ -710,13 +731,13 @@ def _reduce(policy_cls: type, model: InteractionModel, machine: Machine, steps: 
 
     current = list(steps[:failure.turn])
     if test(current) is None:
-        return Reduction(tuple(current), failure, progress['replays'], failure.turn, False)
+        return Reduction(tuple(current), failure, replays, failure.turn, False)
     current = reduction.shrink(current, test, plain_values)
-    return Reduction(tuple(current), progress['failure'], progress['replays'], failure.turn, True)
+    return Reduction(tuple(current), last_failure, replays, failure.turn, True)
 
 
-def _story(policy_cls: type, model: InteractionModel, machine: Machine, reduction: Reduction,
-           errors: _FailureLog, name: str) -> Optional[Story]:
+def _story(policy_cls: Type[Policy], model: InteractionModel, machine: Machine,
+           reduction: Reduction, errors: _FailureLog, name: str) -> Optional[Story]:
     """The reduced session as a story: states checked on the way, the failure checked last."""
     if any(isinstance(step, CanFulfill) for step in reduction.steps):
         return None
@@ -735,7 +756,7 @@ def _story(policy_cls: type, model: InteractionModel, machine: Machine, reductio
     return Story(name, tuple(turns))
 
 
-def _machine(policy_cls: type) -> Machine:
+def _machine(policy_cls: Type[Policy]) -> Machine:
     """The machine every tool reads, with a Policy unfit to run reported as the fuzzer's error."""
     try:
         return machine_of(policy_cls)
@@ -747,7 +768,7 @@ def _load(model: PathOrModel) -> InteractionModel:
     return model if isinstance(model, InteractionModel) else load_model(model)
 
 
-def _spec(policy_cls: type) -> str:
+def _spec(policy_cls: Type[Policy]) -> str:
     return f'{policy_cls.__module__}:{policy_cls.__qualname__}'
 
 
