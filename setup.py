@@ -16,6 +16,7 @@ setup(
     license='Apache-2.0',
     packages=find_packages(include=['alexafsm', 'alexafsm.*']),
     include_package_data=True,
+    package_data={'alexafsm': ['py.typed']},  # PEP 561: the package's annotations are checked
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',
@@ -35,6 +36,10 @@ setup(
             'ask-sdk-core>=1.19',
             'gunicorn>=22',
             'redis>=5.0',
+            # ./scripts/test.sh runs both before pytest; configured in pyproject.toml
+            'ruff>=0.6',
+            'mypy>=1.11,<2',  # mypy 2 no longer checks for Python 3.9, which alexafsm supports
+            'types-PyYAML',
         ],
     },
     entry_points={

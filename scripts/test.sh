@@ -9,5 +9,10 @@ if [ ! -d .cache/alexafsm-0.1.11/alexafsm ]; then
   .venv/bin/python -m pip download -q --no-deps --no-binary :all: alexafsm==0.1.11 -d .cache
   tar xzf .cache/alexafsm-0.1.11.tar.gz -C .cache
 fi
+# Lint and type checks first (configured in pyproject.toml): any finding fails the script.
+echo "ruff check"
+.venv/bin/python -m ruff check --quiet alexafsm tests skills scripts benchmarks
+echo "mypy"
+.venv/bin/python -m mypy
 # pytest exits 5 when it collects no test: that is a failure here, not a pass.
 exec .venv/bin/python -m pytest "$@"
