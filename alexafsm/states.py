@@ -154,7 +154,7 @@ class States:
         initial one without building them or looking into the object's ``__dict__``.
         """
         if cls.__init__ is States.__init__ and \
-                cls.from_request.__func__ is _BASE_FROM_REQUEST:  # type: ignore
+                cls.from_request.__func__ is _BASE_FROM_REQUEST:  # type: ignore[attr-defined]
             states = cls.__new__(cls)
             states.turn_context = _DEFERRED
             return states

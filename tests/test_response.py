@@ -4,9 +4,11 @@ Every envelope built here goes through ``envelope()``, which also asks Amazon's 
 (tests/oracle.py) whether it reads the envelope back unchanged.
 """
 import copy
+import inspect
 import json
 import logging
 import pickle
+import typing
 import xml.etree.ElementTree as ElementTree
 from collections import namedtuple
 
@@ -109,6 +111,15 @@ def test_fields_and_positional_arguments_of_0_1_11():
     assert (resp.speech, resp.reprompt, resp.card, resp.should_end, resp.card_content,
             resp.image, resp.session_attributes) == (
         "speech", "reprompt", "card", True, "content", "https://img", None)
+
+
+def test_fields_are_declared_so_type_checkers_and_editors_see_them():
+    hints = typing.get_type_hints(Response)
+    assert tuple(hints) == Response._fields  # typing.NamedTuple: a field, an annotation
+    assert hints['should_end'] == typing.Optional[bool]
+    assert inspect.signature(Response).parameters['card'].default is None
+    assert list(inspect.signature(Response).parameters)[:7] == [
+        'speech', 'reprompt', 'card', 'should_end', 'card_content', 'image', 'session_attributes']
 
 
 def test_replace_session_attributes_keeps_everything_else():
