@@ -10,8 +10,10 @@ from alexafsm.errors import AlexafsmError
 from alexafsm.policy import Policy
 from alexafsm.request import Request
 from alexafsm.response import Response
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.states import States, with_transitions
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
+from alexafsm.states import States
+from alexafsm.states import with_transitions
 
 __version__ = '0.2.0'
 

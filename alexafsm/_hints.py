@@ -6,7 +6,9 @@ here, so the same typo gets the same suggestion from every tool. Core-level and 
 layer may import it, and it is no part of the public surface.
 """
 import difflib
-from typing import Iterable, Optional, Union
+from typing import Iterable
+from typing import Optional
+from typing import Union
 
 __all__ = ['closest', 'did_you_mean']
 

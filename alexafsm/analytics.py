@@ -21,10 +21,15 @@ import abc
 import os
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Optional
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Optional
 
-from alexafsm.errors import ArgumentValueError, MissingPackageError
-from alexafsm.request import SESSION_ENDED, Request
+from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import MissingPackageError
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import Request
 from alexafsm.transcript import append_turn
 from alexafsm.turn import track_voice_insights
 

@@ -26,7 +26,12 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Callable, Deque, NamedTuple, Optional, Tuple
+from typing import Any
+from typing import Callable
+from typing import Deque
+from typing import NamedTuple
+from typing import Optional
+from typing import Tuple
 
 from alexafsm.errors import ArgumentValueError
 

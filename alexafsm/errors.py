@@ -48,7 +48,8 @@ Each class is also importable from the module that raises it (``alexafsm.machine
 
 This module imports nothing of the package (``transitions`` only), so every layer may use it.
 """
-from typing import Any, List
+from typing import Any
+from typing import List
 
 from transitions import MachineError
 

@@ -50,27 +50,23 @@ mapping whose ``available`` is False, nothing is saved, and the error is logged.
 import json
 import logging
 import threading
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    NamedTuple,
-    Optional,
-    Protocol,
-    Tuple,
-    runtime_checkable,
-)
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import NamedTuple
+from typing import Optional
+from typing import Protocol
+from typing import Tuple
+from typing import runtime_checkable
 
 from alexafsm import background
-from alexafsm.errors import (
-    ArgumentTypeError,
-    ArgumentValueError,
-    LateRegistrationError,
-    PersistenceError,
-    StoreUnavailable,
-)
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import LateRegistrationError
+from alexafsm.errors import PersistenceError
+from alexafsm.errors import StoreUnavailable
 from alexafsm.jsonable import jsonable
 from alexafsm.request import Request
 

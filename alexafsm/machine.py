@@ -14,27 +14,23 @@ import inspect
 import logging
 import threading
 from types import FunctionType
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    NamedTuple,
-    Optional,
-    Tuple,
-    Type,
-    Union,
-)
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import NamedTuple
+from typing import Optional
+from typing import Tuple
+from typing import Type
+from typing import Union
 
-from alexafsm.errors import (
-    CallbackError,
-    MissingStateError,
-    NotHandled,
-    SkillClassError,
-    TransitionError,
-)
+from alexafsm.errors import CallbackError
+from alexafsm.errors import MissingStateError
+from alexafsm.errors import NotHandled
+from alexafsm.errors import SkillClassError
+from alexafsm.errors import TransitionError
 from alexafsm.session_attributes import INITIAL_STATE
 
 if TYPE_CHECKING:

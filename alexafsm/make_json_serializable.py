@@ -4,7 +4,9 @@ Importing it makes ``json.dumps`` call ``to_json()`` on objects that have one. a
 longer needs it: ``Policy.handle`` returns plain JSON values.
 """
 from json import JSONEncoder
-from typing import Any, Iterator, List
+from typing import Any
+from typing import Iterator
+from typing import List
 
 from alexafsm.jsonable import jsonable
 

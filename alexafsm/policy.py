@@ -14,26 +14,33 @@ attributes is ``turn_context`` (the request, the store), shared with the States 
 """
 import logging
 from operator import attrgetter
-from typing import Any, Optional, Type
+from typing import Any
+from typing import Optional
+from typing import Type
 
 from alexafsm import response
-from alexafsm.extensions import Extensions, PersistentAttributes, not_configured
-from alexafsm.machine import Machine, NotHandled, _missing_states_cls
-from alexafsm.request import Request, parse
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.states import _DEFERRED, States
+from alexafsm.extensions import Extensions
+from alexafsm.extensions import PersistentAttributes
+from alexafsm.extensions import not_configured
+from alexafsm.machine import Machine
+from alexafsm.machine import NotHandled
+from alexafsm.machine import _missing_states_cls
+from alexafsm.request import Request
+from alexafsm.request import parse
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
+from alexafsm.states import _DEFERRED
+from alexafsm.states import States
 
 # made by the turn pipeline; imported from here by hosts and by code written before it existed
-from alexafsm.turn import (
-    OUTSIDE_A_TURN,
-    ResponseJSON,
-    TurnContext,
-    apology_envelope,
-    run,
-    run_on_new_policy,
-    track_voice_insights,
-    turn_request,
-)
+from alexafsm.turn import OUTSIDE_A_TURN
+from alexafsm.turn import ResponseJSON
+from alexafsm.turn import TurnContext
+from alexafsm.turn import apology_envelope
+from alexafsm.turn import run
+from alexafsm.turn import run_on_new_policy
+from alexafsm.turn import track_voice_insights
+from alexafsm.turn import turn_request
 
 __all__ = ['Policy', 'ResponseJSON', 'apology_envelope', 'track_voice_insights']
 

@@ -5,7 +5,12 @@ receives garbage, so every accessor answers with a sensible empty value and the 
 are kept in ``Request.problems`` for the policy to log.
 """
 from functools import cached_property
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import NamedTuple
+from typing import Optional
+from typing import Tuple
 
 __all__ = ['Request', 'parse', 'describe_request', 'Slot', 'Resolution', 'ResolvedValue',
            'Resolved', 'LAUNCH', 'INTENT', 'SESSION_ENDED', 'CAN_FULFILL', 'EXCEPTION_ENCOUNTERED',

@@ -7,11 +7,20 @@ as a JSON list of values in the order of the ``slots_cls`` namedtuple's fields.
 import inspect
 import logging
 from collections import namedtuple
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Type
+from typing import Any
+from typing import Dict
+from typing import FrozenSet
+from typing import List
+from typing import Optional
+from typing import Tuple
+from typing import Type
 
 from alexafsm.errors import SkillClassError
-from alexafsm.jsonable import SCALARS, jsonable, plain_list
-from alexafsm.request import Request, parse
+from alexafsm.jsonable import SCALARS
+from alexafsm.jsonable import jsonable
+from alexafsm.jsonable import plain_list
+from alexafsm.request import Request
+from alexafsm.request import parse
 
 __all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots']
 

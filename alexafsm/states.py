@@ -10,13 +10,24 @@ order, which existing skills rely on: states by method name in alphabetical orde
 higher decorator's dicts before a lower one's). The first candidate whose conditions pass fires.
 """
 import inspect
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Tuple
+from typing import Type
+from typing import TypeVar
 
 from alexafsm.errors import TransitionError
-from alexafsm.extensions import PersistentAttributes, not_configured
+from alexafsm.extensions import PersistentAttributes
+from alexafsm.extensions import not_configured
 from alexafsm.request import Request
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.turn import OUTSIDE_A_TURN, TurnContext, turn_request
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
+from alexafsm.turn import OUTSIDE_A_TURN
+from alexafsm.turn import TurnContext
+from alexafsm.turn import turn_request
 
 __all__ = ['States', 'with_transitions', 'TransitionError', 'TRANSITIONS', 'TRANSITION_KEYS']
 

@@ -22,9 +22,15 @@ import inspect
 import json
 import os
 import tempfile
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import List
+from typing import Tuple
 
-from alexafsm.errors import MissingRecording, NotSerializableError, RecordingError
+from alexafsm.errors import MissingRecording
+from alexafsm.errors import NotSerializableError
+from alexafsm.errors import RecordingError
 from alexafsm.jsonable import jsonable
 from alexafsm.transcript import read_turns
 

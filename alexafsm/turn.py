@@ -41,21 +41,29 @@ import os
 import random
 import time
 from operator import attrgetter
-from typing import Any, Callable, Dict, Optional, Set, Tuple
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Optional
+from typing import Set
+from typing import Tuple
 
-from alexafsm import background, response
-from alexafsm.errors import HookResultError, TurnFailed
-from alexafsm.extensions import Extensions, FailureObserver, Persistence
-from alexafsm.request import (
-    CAN_FULFILL,
-    EXCEPTION_ENCOUNTERED,
-    INTENT,
-    LAUNCH,
-    SESSION_ENDED,
-    Request,
-    parse,
-)
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
+from alexafsm import background
+from alexafsm import response
+from alexafsm.errors import HookResultError
+from alexafsm.errors import TurnFailed
+from alexafsm.extensions import Extensions
+from alexafsm.extensions import FailureObserver
+from alexafsm.extensions import Persistence
+from alexafsm.request import CAN_FULFILL
+from alexafsm.request import EXCEPTION_ENCOUNTERED
+from alexafsm.request import INTENT
+from alexafsm.request import LAUNCH
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import Request
+from alexafsm.request import parse
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
 from alexafsm.transcript import append_turn
 
 __all__ = ['run', 'run_on_new_policy', 'TurnContext', 'OUTSIDE_A_TURN', 'turn_request',

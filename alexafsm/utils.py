@@ -5,11 +5,16 @@ exception), :func:`alexafsm.tools.describe.describe` and :mod:`alexafsm.tools.gr
 """
 from importlib import import_module
 from os import PathLike
-from typing import Any, Iterable, Union
+from typing import Any
+from typing import Iterable
+from typing import Union
 
 from alexafsm.errors import ValidationError
-from alexafsm.tools.describe import PolicyLike, machine_text, policy_class
-from alexafsm.tools.validation import ERROR, validate_policy
+from alexafsm.tools.describe import PolicyLike
+from alexafsm.tools.describe import machine_text
+from alexafsm.tools.describe import policy_class
+from alexafsm.tools.validation import ERROR
+from alexafsm.tools.validation import validate_policy
 
 __all__ = ['validate', 'print_machine', 'graph', 'ValidationError', 'COMPAT_CHECKS']
 

@@ -35,7 +35,9 @@ from transitions import Machine as TransitionsMachine  # noqa: E402
 from transitions import MachineError  # noqa: E402
 
 from alexafsm import response  # noqa: E402
-from alexafsm.machine import Machine, NotHandled, state_order  # noqa: E402
+from alexafsm.machine import Machine  # noqa: E402
+from alexafsm.machine import NotHandled  # noqa: E402
+from alexafsm.machine import state_order  # noqa: E402
 from alexafsm.request import parse  # noqa: E402
 
 SCRIPTS = {

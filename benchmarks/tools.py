@@ -14,20 +14,30 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import List
+from typing import Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from alexafsm import amazon_intent, response  # noqa: E402
+from alexafsm import amazon_intent  # noqa: E402
+from alexafsm import response  # noqa: E402
 from alexafsm.machine import Machine  # noqa: E402
 from alexafsm.policy import Policy  # noqa: E402
-from alexafsm.states import States, with_transitions  # noqa: E402
-from alexafsm.tools.describe import describe, machine_text  # noqa: E402
-from alexafsm.tools.graph import render, to_dot  # noqa: E402
-from alexafsm.tools.interaction_model import Intent, InteractionModel  # noqa: E402
-from alexafsm.tools.validation import counts, validate_policy  # noqa: E402
+from alexafsm.states import States  # noqa: E402
+from alexafsm.states import with_transitions  # noqa: E402
+from alexafsm.tools.describe import describe  # noqa: E402
+from alexafsm.tools.describe import machine_text  # noqa: E402
+from alexafsm.tools.graph import render  # noqa: E402
+from alexafsm.tools.graph import to_dot  # noqa: E402
+from alexafsm.tools.interaction_model import Intent  # noqa: E402
+from alexafsm.tools.interaction_model import InteractionModel  # noqa: E402
+from alexafsm.tools.validation import counts  # noqa: E402
+from alexafsm.tools.validation import validate_policy  # noqa: E402
 
 INTENTS = 40
 CONDITIONS = 30

@@ -21,9 +21,14 @@ import os
 import sys
 import tempfile
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable
+from typing import List
+from typing import Sequence
+from typing import Tuple
 
 import click
 
@@ -32,10 +37,15 @@ SKILLS = ROOT / 'skills'
 if str(ROOT) not in sys.path:  # the example skills live in the checkout, not in site-packages
     sys.path.insert(0, str(ROOT))
 
-from alexafsm.loader import PolicyLoadError, load_policy  # noqa: E402
+from alexafsm.loader import PolicyLoadError  # noqa: E402
+from alexafsm.loader import load_policy  # noqa: E402
 from alexafsm.persistence import MemoryStore  # noqa: E402
-from alexafsm.testing.stories import StoryError, StoryResult, load_stories, run_story  # noqa: E402
-from alexafsm.tools.interaction_model import ModelError, load_model  # noqa: E402
+from alexafsm.testing.stories import StoryError  # noqa: E402
+from alexafsm.testing.stories import StoryResult  # noqa: E402
+from alexafsm.testing.stories import load_stories  # noqa: E402
+from alexafsm.testing.stories import run_story  # noqa: E402
+from alexafsm.tools.interaction_model import ModelError  # noqa: E402
+from alexafsm.tools.interaction_model import load_model  # noqa: E402
 
 STORY_SUFFIX = '.story.yaml'
 START = datetime(2024, 5, 1, 18, 0, tzinfo=timezone.utc)

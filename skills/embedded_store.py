@@ -15,9 +15,12 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
+from typing import List
+from typing import Optional
 
-from alexafsm.extensions import Record, StoreUnavailable
+from alexafsm.extensions import Record
+from alexafsm.extensions import StoreUnavailable
 from alexafsm.persistence import SqliteStore
 
 

@@ -8,7 +8,9 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator
+from typing import List
+from typing import Optional
 
 import pytest
 

@@ -1,6 +1,8 @@
 """Small builders the core tests share: real-shaped requests and a JSON round trip."""
 import json
-from typing import Any, Dict, Optional
+from typing import Any
+from typing import Dict
+from typing import Optional
 
 
 def intent_request(intent: str, slots: Optional[Dict[str, Optional[str]]] = None,

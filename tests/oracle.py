@@ -11,7 +11,10 @@ a difference worth failing on. Requests get one, explained at ``_same_instants``
 """
 import json
 from datetime import datetime
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
+from typing import Callable
+from typing import Iterator
+from typing import Optional
 
 from ask_sdk_core.serialize import DefaultSerializer
 

@@ -18,7 +18,8 @@ empty folder to prove that every module still collects without the samples).
 """
 import os
 from pathlib import Path
-from typing import Any, List
+from typing import Any
+from typing import List
 
 import pytest
 

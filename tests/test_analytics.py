@@ -9,11 +9,13 @@ import time
 import pytest
 
 from alexafsm import background
-from alexafsm.analytics import JsonLines, VoiceLabs
+from alexafsm.analytics import JsonLines
+from alexafsm.analytics import VoiceLabs
 from alexafsm.background import Worker
 from alexafsm.extensions import Extensions
 from alexafsm.request import parse
-from tests.helpers import base_request, intent_request
+from tests.helpers import base_request
+from tests.helpers import intent_request
 from tests.oracle import assert_valid_response
 from tests.test_policy import SearchPolicy
 

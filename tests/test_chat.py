@@ -17,22 +17,24 @@ from click.testing import CliRunner
 from alexafsm.cli import main
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
-from alexafsm.response import Directive, Response, updated_intent
+from alexafsm.response import Directive
+from alexafsm.response import Response
+from alexafsm.response import updated_intent
 from alexafsm.states import with_transitions
-from alexafsm.testing.chat import (
-    BUILTIN_SAMPLES,
-    Console,
-    UtteranceMatcher,
-    normalize,
-    run,
-    speech_text,
-)
+from alexafsm.testing.chat import BUILTIN_SAMPLES
+from alexafsm.testing.chat import Console
+from alexafsm.testing.chat import UtteranceMatcher
+from alexafsm.testing.chat import normalize
+from alexafsm.testing.chat import run
+from alexafsm.testing.chat import speech_text
 from alexafsm.testing.conversation import Conversation
 from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
-from tests.fixtures.fuzzing.base import FruitPolicy, FruitStates
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.fixtures.fuzzing.base import FruitPolicy
+from tests.fixtures.fuzzing.base import FruitStates
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 REPO = Path(__file__).resolve().parents[1]
 SKILLSEARCH_PATH = REPO / 'skills' / 'skillsearch' / 'model' / 'en-US.json'

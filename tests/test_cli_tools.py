@@ -8,9 +8,11 @@ from click.testing import CliRunner
 
 from alexafsm import amazon_intent
 from alexafsm.cli import main
-from alexafsm.tools.describe import describe, machine_text
+from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import machine_text
 from alexafsm.tools.graph import to_dot
-from alexafsm.tools.validation import counts, validate_policy
+from alexafsm.tools.validation import counts
+from alexafsm.tools.validation import validate_policy
 from tests.fixtures.broken import base
 from tests.oracle import assert_valid_response
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import base_request, intent_request
+from tests.helpers import base_request
+from tests.helpers import intent_request
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD = ROOT / '.cache' / 'alexafsm-0.1.11'

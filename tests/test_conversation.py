@@ -4,26 +4,29 @@ Every request built here goes through Amazon's ask-sdk-model (``assert_valid_req
 every response the skill gives through ``assert_valid_response`` (tests/oracle.py).
 """
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 
 import pytest
 
-from alexafsm.request import describe_request, parse
-from alexafsm.testing import Conversation, ConversationError
-from alexafsm.testing.requests import (
-    Caller,
-    can_fulfill_request,
-    custom_type_resolution,
-    exception_encountered_request,
-    intent_request,
-    launch_request,
-    session_ended_request,
-    slot_words,
-)
+from alexafsm.request import describe_request
+from alexafsm.request import parse
+from alexafsm.testing import Conversation
+from alexafsm.testing import ConversationError
+from alexafsm.testing.requests import Caller
+from alexafsm.testing.requests import can_fulfill_request
+from alexafsm.testing.requests import custom_type_resolution
+from alexafsm.testing.requests import exception_encountered_request
+from alexafsm.testing.requests import intent_request
+from alexafsm.testing.requests import launch_request
+from alexafsm.testing.requests import session_ended_request
+from alexafsm.testing.requests import slot_words
 from alexafsm.tools.interaction_model import load_model
 from tests.fixtures.conversation.pizza import PizzaPolicy
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 from tests.paths import SAMPLES
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'conversation'
@@ -276,7 +279,8 @@ def test_numbers_are_sent_as_the_words_alexa_heard():
     (None, None), ('large', 'large'), ('', ''), (12, '12'), (2.5, '2.5'),
     (True, TypeError), (['large'], TypeError), ({'value': 'x'}, TypeError)])
 def test_slot_words_is_the_one_rule_conversations_and_stories_send_slots_by(value, words):
-    from alexafsm.testing.stories import StoryError, parse_stories
+    from alexafsm.testing.stories import StoryError
+    from alexafsm.testing.stories import parse_stories
     story = {'skill': 'tests.fixtures.conversation.pizza:PizzaPolicy',
              'stories': [{'name': 's',
                           'turns': [{'intent': 'OrderIntent', 'slots': {'n': value}}]}]}

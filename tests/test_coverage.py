@@ -17,22 +17,19 @@ from alexafsm import amazon_intent
 from alexafsm.cli import main
 from alexafsm.policy import Policy
 from alexafsm.response import Response
-from alexafsm.states import States, with_transitions
+from alexafsm.states import States
+from alexafsm.states import with_transitions
 from alexafsm.test_helpers import get_requests_responses
 from alexafsm.testing import Conversation
-from alexafsm.testing.requests import (
-    exception_encountered_request,
-    launch_request,
-    session_ended_request,
-)
-from alexafsm.tools.coverage import (
-    coverage,
-    events_states_transitions,
-    get_dialogs,
-    unused_events_states_transitions,
-    usage_counts,
-    used_events_states_transitions,
-)
+from alexafsm.testing.requests import exception_encountered_request
+from alexafsm.testing.requests import launch_request
+from alexafsm.testing.requests import session_ended_request
+from alexafsm.tools.coverage import coverage
+from alexafsm.tools.coverage import events_states_transitions
+from alexafsm.tools.coverage import get_dialogs
+from alexafsm.tools.coverage import unused_events_states_transitions
+from alexafsm.tools.coverage import usage_counts
+from alexafsm.tools.coverage import used_events_states_transitions
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.oracle import assert_valid_response
 

@@ -4,10 +4,13 @@ import json
 import pytest
 
 from alexafsm.machine import build_transitions_machine
-from alexafsm.tools.describe import describe, ending_states_of, machine_text
+from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import ending_states_of
+from alexafsm.tools.describe import machine_text
 from alexafsm.utils import print_machine
 from tests.fixtures import skillsearch011
-from tests.fixtures.broken import base, dead_end
+from tests.fixtures.broken import base
+from tests.fixtures.broken import dead_end
 
 SKILLS = [skillsearch011, base]
 

@@ -164,7 +164,8 @@ def test_a_value_without_json_form_is_a_type_error_of_the_skill():
 
 
 def test_a_bad_store_url_is_a_usage_error_and_a_value_error():
-    from alexafsm.persistence import open_store, store_from_url
+    from alexafsm.persistence import open_store
+    from alexafsm.persistence import store_from_url
     with pytest.raises(ValueError, match='unknown store URL') as caught:
         store_from_url('ftp://x')
     assert isinstance(caught.value, errors.ArgumentValueError)

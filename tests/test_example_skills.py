@@ -13,7 +13,11 @@ import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
+from typing import Dict
+from typing import Iterator
+from typing import List
+from typing import Tuple
 
 import pytest
 
@@ -22,17 +26,29 @@ from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
 from alexafsm.persistence import MemoryStore
 from alexafsm.request import describe_request
-from alexafsm.response import APOLOGY, speech_of
+from alexafsm.response import APOLOGY
+from alexafsm.response import speech_of
 from alexafsm.testing.fuzz import fuzz
 from alexafsm.testing.playback import playback
-from alexafsm.testing.stories import END_ACTION, Story, StoryResult, load_stories, run_story
-from alexafsm.tools.interaction_model import InteractionModel, load_model
-from alexafsm.tools.validation import ERROR, WARNING, counts, report_text, validate_policy
-from alexafsm.transcript import REDACTED, read_turns
+from alexafsm.testing.stories import END_ACTION
+from alexafsm.testing.stories import Story
+from alexafsm.testing.stories import StoryResult
+from alexafsm.testing.stories import load_stories
+from alexafsm.testing.stories import run_story
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import load_model
+from alexafsm.tools.validation import ERROR
+from alexafsm.tools.validation import WARNING
+from alexafsm.tools.validation import counts
+from alexafsm.tools.validation import report_text
+from alexafsm.tools.validation import validate_policy
+from alexafsm.transcript import REDACTED
+from alexafsm.transcript import read_turns
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
 from tests.helpers import isolate_embedded_store
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 ROOT = Path(__file__).resolve().parents[1]
 SKILLS = {'skillsearch': SkillSearchPolicy, 'pizza': PizzaPolicy}

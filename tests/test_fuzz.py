@@ -20,22 +20,23 @@ from alexafsm.cli import main
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
 from alexafsm.testing.conversation import Conversation
-from alexafsm.testing.fuzz import (
-    APOLOGY_SPEECH,
-    EXCEPTION,
-    INVALID_RESPONSE,
-    LONG_VALUE,
-    UNDECLARED_STATE,
-    CanFulfill,
-    FuzzError,
-    fuzz,
-    reduce,
-    replay,
-    response_problems,
-    ssml_problem,
-    story_steps,
-)
-from alexafsm.testing.stories import Turn, load_stories, parse_stories, run_story
+from alexafsm.testing.fuzz import APOLOGY_SPEECH
+from alexafsm.testing.fuzz import EXCEPTION
+from alexafsm.testing.fuzz import INVALID_RESPONSE
+from alexafsm.testing.fuzz import LONG_VALUE
+from alexafsm.testing.fuzz import UNDECLARED_STATE
+from alexafsm.testing.fuzz import CanFulfill
+from alexafsm.testing.fuzz import FuzzError
+from alexafsm.testing.fuzz import fuzz
+from alexafsm.testing.fuzz import reduce
+from alexafsm.testing.fuzz import replay
+from alexafsm.testing.fuzz import response_problems
+from alexafsm.testing.fuzz import ssml_problem
+from alexafsm.testing.fuzz import story_steps
+from alexafsm.testing.stories import Turn
+from alexafsm.testing.stories import load_stories
+from alexafsm.testing.stories import parse_stories
+from alexafsm.testing.stories import run_story
 from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy
 from skills.skillsearch import SkillSearchPolicy
@@ -44,7 +45,8 @@ from tests.fixtures.fuzzing.base import FruitPolicy
 from tests.fixtures.fuzzing.bogus_state import BogusStatePolicy
 from tests.fixtures.fuzzing.deep_crash import DeepCrashPolicy
 from tests.fixtures.fuzzing.invalid_response import InvalidResponsePolicy
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / 'fixtures' / 'fuzzing'

@@ -9,10 +9,15 @@ from pathlib import Path
 import pytest
 
 from alexafsm import amazon_intent
-from alexafsm.tools.graph import ANY_STATE, LARGE_GRAPH_EDGES, GraphError, render, to_dot
+from alexafsm.tools.graph import ANY_STATE
+from alexafsm.tools.graph import LARGE_GRAPH_EDGES
+from alexafsm.tools.graph import GraphError
+from alexafsm.tools.graph import render
+from alexafsm.tools.graph import to_dot
 from alexafsm.utils import graph
 from tests.fixtures import skillsearch011
-from tests.fixtures.broken import base, unknown_dest
+from tests.fixtures.broken import base
+from tests.fixtures.broken import unknown_dest
 
 REPO = Path(__file__).resolve().parents[1]
 EDGE = re.compile(r'^\t("?)(?P<source>[^"\s]+)\1 -> (?P<dest>\S+) \[(?P<attrs>.*)\]$', re.M)

@@ -1,7 +1,8 @@
 """The one "did you mean" rule every tool answers an unknown name with."""
 import pytest
 
-from alexafsm._hints import closest, did_you_mean
+from alexafsm._hints import closest
+from alexafsm._hints import did_you_mean
 
 
 @pytest.mark.parametrize('name, known, meant', [

@@ -6,15 +6,21 @@ through the Flask test client once passing and once failing, to prove the HTTP m
 import json
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 
-from alexafsm.hosting import RequestVerifier, create_app
+from alexafsm.hosting import RequestVerifier
+from alexafsm.hosting import create_app
 from alexafsm.hosting.endpoint import MAX_BODY_BYTES
 from alexafsm.transcript import REDACTED
-from tests.certs import CERT_URL, make_pki
-from tests.fixtures.echo_skill import BREAK_INTENT, ECHO_INTENT, EchoPolicy
+from tests.certs import CERT_URL
+from tests.certs import make_pki
+from tests.fixtures.echo_skill import BREAK_INTENT
+from tests.fixtures.echo_skill import ECHO_INTENT
+from tests.fixtures.echo_skill import EchoPolicy
 from tests.fixtures.memory_echo import MemoryEcho
 from tests.oracle import assert_valid_response
 

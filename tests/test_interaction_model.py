@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm.tools.interaction_model import (
-    InteractionModel,
-    ModelError,
-    SlotType,
-    SlotValue,
-    load_legacy,
-    load_model,
-)
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import ModelError
+from alexafsm.tools.interaction_model import SlotType
+from alexafsm.tools.interaction_model import SlotValue
+from alexafsm.tools.interaction_model import load_legacy
+from alexafsm.tools.interaction_model import load_model
 from tests.paths import SAMPLES
 
 CURRENT = SAMPLES.params('models/*.json')

@@ -8,7 +8,9 @@ import pytest
 from alexafsm import response
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
-from tests.helpers import base_request, intent_request, over_the_wire
+from tests.helpers import base_request
+from tests.helpers import intent_request
+from tests.helpers import over_the_wire
 from tests.oracle import assert_valid_response
 from tests.test_policy import SearchPolicy
 

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 
 from alexafsm import response
-from alexafsm.hosting import RejectedRequest, VerificationError, lambda_handler
+from alexafsm.hosting import RejectedRequest
+from alexafsm.hosting import VerificationError
+from alexafsm.hosting import lambda_handler
 from alexafsm.hosting.endpoint import MAX_BODY_BYTES
-from tests.fixtures.echo_skill import BREAK_INTENT, ECHO_INTENT, EchoPolicy
+from tests.fixtures.echo_skill import BREAK_INTENT
+from tests.fixtures.echo_skill import ECHO_INTENT
+from tests.fixtures.echo_skill import EchoPolicy
 from tests.oracle import assert_valid_response
 from tests.paths import SAMPLES
 

@@ -22,7 +22,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Dict
+from typing import FrozenSet
+from typing import Iterator
+from typing import List
+from typing import Optional
+from typing import Set
+from typing import Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / 'alexafsm'

@@ -7,18 +7,18 @@ certificate chain fetched once per worker and cached.
 import http.client
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 
-from benchmarks.endpoint import (
-    ENDPOINT_SPEC,
-    Gunicorn,
-    echo_request,
-    load,
-    signed_requests,
-    write_pki,
-)
+from benchmarks.endpoint import ENDPOINT_SPEC
+from benchmarks.endpoint import Gunicorn
+from benchmarks.endpoint import echo_request
+from benchmarks.endpoint import load
+from benchmarks.endpoint import signed_requests
+from benchmarks.endpoint import write_pki
 from tests.certs import make_pki
 from tests.oracle import assert_valid_response
 

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-from alexafsm.loader import PolicyLoadError, load_policy
+from alexafsm.loader import PolicyLoadError
+from alexafsm.loader import load_policy
 from tests.fixtures.echo_skill import EchoPolicy
 from tests.fixtures.memory_echo import MemoryEcho
 

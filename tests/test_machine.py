@@ -5,9 +5,13 @@ import pytest
 from transitions import MachineError
 
 from alexafsm import response
-from alexafsm.machine import Machine, NotHandled, build_transitions_machine
+from alexafsm.machine import Machine
+from alexafsm.machine import NotHandled
+from alexafsm.machine import build_transitions_machine
 from alexafsm.policy import Policy
-from alexafsm.states import States, TransitionError, with_transitions
+from alexafsm.states import States
+from alexafsm.states import TransitionError
+from alexafsm.states import with_transitions
 
 OUTCOMES = [True, False, 1, 0, 'yes', None]  # transitions compares with == True / == False
 

@@ -9,22 +9,27 @@ import multiprocessing
 import sqlite3
 import threading
 import time
-from typing import Any, Optional
+from typing import Any
+from typing import Optional
 
 import pytest
 
 from alexafsm import response
-from alexafsm.extensions import Extensions, StoreUnavailable, device_key, person_key
-from alexafsm.persistence import (
-    MemoryStore,
-    SqliteStore,
-    host_extensions,
-    open_store,
-    store_from_url,
-)
+from alexafsm.extensions import Extensions
+from alexafsm.extensions import StoreUnavailable
+from alexafsm.extensions import device_key
+from alexafsm.extensions import person_key
+from alexafsm.persistence import MemoryStore
+from alexafsm.persistence import SqliteStore
+from alexafsm.persistence import host_extensions
+from alexafsm.persistence import open_store
+from alexafsm.persistence import store_from_url
 from alexafsm.policy import Policy
-from alexafsm.states import States, with_transitions
-from tests.helpers import base_request, intent_request, over_the_wire
+from alexafsm.states import States
+from alexafsm.states import with_transitions
+from tests.helpers import base_request
+from tests.helpers import intent_request
+from tests.helpers import over_the_wire
 from tests.oracle import assert_valid_response
 
 

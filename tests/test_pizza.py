@@ -14,7 +14,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
+from typing import Dict
+from typing import Optional
 from unittest import mock
 
 import pytest
@@ -23,20 +25,28 @@ from alexafsm import amazon_intent
 from alexafsm.extensions import StoreUnavailable
 from alexafsm.loader import load_policy
 from alexafsm.machine import Machine
-from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
-from alexafsm.testing import Conversation, Turn, respond
-from alexafsm.testing.requests import (
-    custom_type_resolution,
-    intent_request,
-    launch_request,
-    new_session_id,
-)
+from alexafsm.persistence import MemoryStore
+from alexafsm.persistence import SqliteStore
+from alexafsm.persistence import host_extensions
+from alexafsm.testing import Conversation
+from alexafsm.testing import Turn
+from alexafsm.testing import respond
+from alexafsm.testing.requests import custom_type_resolution
+from alexafsm.testing.requests import intent_request
+from alexafsm.testing.requests import launch_request
+from alexafsm.testing.requests import new_session_id
 from alexafsm.tools.interaction_model import load_model
-from skills.pizza import PizzaPolicy, PizzaStates, menu
-from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
-from skills.pizza.policy import ORDERS_DB_ENV, ORDERS_DB_FILE
+from skills.pizza import PizzaPolicy
+from skills.pizza import PizzaStates
+from skills.pizza import menu
+from skills.pizza.intents import LIST_TOPPINGS
+from skills.pizza.intents import ORDER_PIZZA
+from skills.pizza.intents import RESUME_ORDER
+from skills.pizza.policy import ORDERS_DB_ENV
+from skills.pizza.policy import ORDERS_DB_FILE
 from tests.helpers import isolate_embedded_store
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_PATH = REPO / 'skills' / 'pizza' / 'model' / 'en-US.json'

@@ -15,11 +15,15 @@ from click.testing import CliRunner
 
 from alexafsm.cli import main
 from alexafsm.testing import Conversation
-from alexafsm.testing.playback import diff_responses, playback, word_diff
-from alexafsm.transcript import RecordingError, read_turns
+from alexafsm.testing.playback import diff_responses
+from alexafsm.testing.playback import playback
+from alexafsm.testing.playback import word_diff
+from alexafsm.transcript import RecordingError
+from alexafsm.transcript import read_turns
 from tests.fixtures.conversation.pizza import PizzaPolicy
 from tests.fixtures.conversation.pizza_changed import RewordedPolicy
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'conversation'
 MODEL = FIXTURES / 'pizza.model.json'
@@ -211,7 +215,8 @@ skillsearch_missing = importlib.util.find_spec('skills.skillsearch') is None
 def test_skillsearch_playback_catches_a_renamed_skill(tmp_path, monkeypatch):
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import MemoryStore
-    from skills.skillsearch import SkillSearchPolicy, States
+    from skills.skillsearch import SkillSearchPolicy
+    from skills.skillsearch import States
 
     def fresh_users():
         monkeypatch.setattr(SkillSearchPolicy, 'extensions', Extensions(store=MemoryStore()))

@@ -9,11 +9,18 @@ from collections import namedtuple
 
 import pytest
 
-from alexafsm import amazon_intent, background, response
-from alexafsm.policy import Policy, ResponseJSON
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from alexafsm.states import States, with_transitions
-from tests.helpers import base_request, intent_request, over_the_wire
+from alexafsm import amazon_intent
+from alexafsm import background
+from alexafsm import response
+from alexafsm.policy import Policy
+from alexafsm.policy import ResponseJSON
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
+from alexafsm.states import States
+from alexafsm.states import with_transitions
+from tests.helpers import base_request
+from tests.helpers import intent_request
+from tests.helpers import over_the_wire
 from tests.oracle import assert_valid_response
 from tests.paths import SAMPLES
 

@@ -9,10 +9,14 @@ import pytest
 import redis
 
 from alexafsm import response
-from alexafsm.extensions import Extensions, StoreUnavailable
-from alexafsm.persistence import RedisStore, store_from_url
+from alexafsm.extensions import Extensions
+from alexafsm.extensions import StoreUnavailable
+from alexafsm.persistence import RedisStore
+from alexafsm.persistence import store_from_url
 from tests.helpers import intent_request
-from tests.test_persistence import CounterPolicy, speech, turn
+from tests.test_persistence import CounterPolicy
+from tests.test_persistence import speech
+from tests.test_persistence import turn
 
 USER = 'amzn1.ask.account.test'
 

@@ -1,8 +1,13 @@
 """Delta debugging on its own: what shrink, ddmin and simplify keep of a failing session."""
-from dataclasses import dataclass, field
-from typing import Dict, Optional
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Dict
+from typing import Optional
 
-from alexafsm.testing.reduction import Exhausted, ddmin, shrink, simplify
+from alexafsm.testing.reduction import Exhausted
+from alexafsm.testing.reduction import ddmin
+from alexafsm.testing.reduction import shrink
+from alexafsm.testing.reduction import simplify
 
 
 @dataclass(frozen=True)

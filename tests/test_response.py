@@ -14,26 +14,25 @@ from collections import namedtuple
 
 import pytest
 
-from alexafsm.response import (
-    APOLOGY,
-    NOT_UNDERSTOOD,
-    Card,
-    Directive,
-    Response,
-    ResponseError,
-    Ssml,
-    apology,
-    check_limits,
-    empty,
-    end,
-    render,
-    reprompt_of,
-    speech_of,
-    ssml,
-    updated_intent,
-)
+from alexafsm.response import APOLOGY
+from alexafsm.response import NOT_UNDERSTOOD
+from alexafsm.response import Card
+from alexafsm.response import Directive
+from alexafsm.response import Response
+from alexafsm.response import ResponseError
+from alexafsm.response import Ssml
+from alexafsm.response import apology
+from alexafsm.response import check_limits
+from alexafsm.response import empty
+from alexafsm.response import end
+from alexafsm.response import render
+from alexafsm.response import reprompt_of
+from alexafsm.response import speech_of
+from alexafsm.response import ssml
+from alexafsm.response import updated_intent
 from alexafsm.session_attributes import SessionAttributes
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 LOGGER = logging.getLogger('tests.response')
 

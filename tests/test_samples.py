@@ -14,7 +14,9 @@ from typing import List
 
 import pytest
 
-from tests.paths import MISSING, SAMPLES_ENV, Samples
+from tests.paths import MISSING
+from tests.paths import SAMPLES_ENV
+from tests.paths import Samples
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve()

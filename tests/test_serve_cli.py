@@ -19,7 +19,8 @@ from alexafsm.cli import main
 from alexafsm.errors import PolicyLoadError
 from alexafsm.hosting import wsgi
 from benchmarks.endpoint import Gunicorn
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 REPO = Path(__file__).resolve().parents[1]
 LAUNCH = REPO / 'scripts' / 'launch-request.json'

@@ -7,7 +7,8 @@ import pytest
 
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.session_attributes import SessionAttributes as Base
-from tests.helpers import base_request, intent_request
+from tests.helpers import base_request
+from tests.helpers import intent_request
 
 Slots = namedtuple('Slots', ['love', 'money'])
 

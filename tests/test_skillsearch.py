@@ -15,7 +15,10 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
 from unittest import mock
 
 import pytest
@@ -24,27 +27,38 @@ from transitions import MachineError
 from alexafsm import amazon_intent
 from alexafsm.loader import load_policy
 from alexafsm.machine import build_transitions_machine
-from alexafsm.persistence import MemoryStore, SqliteStore, host_extensions
+from alexafsm.persistence import MemoryStore
+from alexafsm.persistence import SqliteStore
+from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy as PolicyBase
-from alexafsm.response import NOT_UNDERSTOOD, apology
-from alexafsm.testing import Conversation, Turn, respond
-from alexafsm.testing.requests import intent_request, launch_request, new_session_id
+from alexafsm.response import NOT_UNDERSTOOD
+from alexafsm.response import apology
+from alexafsm.testing import Conversation
+from alexafsm.testing import Turn
+from alexafsm.testing import respond
+from alexafsm.testing.requests import intent_request
+from alexafsm.testing.requests import launch_request
+from alexafsm.testing.requests import new_session_id
 from alexafsm.tools.interaction_model import load_model
 from skills.embedded_store import EmbeddedStore
-from skills.skillsearch import Policy, SkillSearchPolicy, States
-from skills.skillsearch.attributes import SessionAttributes, Slots
-from skills.skillsearch.catalog import Skill, default_catalog
-from skills.skillsearch.intents import (
-    DESCRIBE_RATINGS,
-    NEW_SEARCH,
-    NEXT_SKILL,
-    NTH_SKILL,
-    PREVIOUS_SKILL,
-)
-from skills.skillsearch.policy import USERS_DB_ENV, USERS_DB_FILE
+from skills.skillsearch import Policy
+from skills.skillsearch import SkillSearchPolicy
+from skills.skillsearch import States
+from skills.skillsearch.attributes import SessionAttributes
+from skills.skillsearch.attributes import Slots
+from skills.skillsearch.catalog import Skill
+from skills.skillsearch.catalog import default_catalog
+from skills.skillsearch.intents import DESCRIBE_RATINGS
+from skills.skillsearch.intents import NEW_SEARCH
+from skills.skillsearch.intents import NEXT_SKILL
+from skills.skillsearch.intents import NTH_SKILL
+from skills.skillsearch.intents import PREVIOUS_SKILL
+from skills.skillsearch.policy import USERS_DB_ENV
+from skills.skillsearch.policy import USERS_DB_FILE
 from skills.skillsearch.states import HELP
 from tests.helpers import isolate_embedded_store
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 from tests.paths import SAMPLES
 
 SKILL_DIR = Path(__file__).resolve().parents[1] / 'skills' / 'skillsearch'

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from skills.skillsearch.catalog import (
-    DEFAULT_DATA,
-    Catalog,
-    SearchResult,
-    Skill,
-    default_catalog,
-    load_skills,
-    query_terms,
-)
+from skills.skillsearch.catalog import DEFAULT_DATA
+from skills.skillsearch.catalog import Catalog
+from skills.skillsearch.catalog import SearchResult
+from skills.skillsearch.catalog import Skill
+from skills.skillsearch.catalog import default_catalog
+from skills.skillsearch.catalog import load_skills
+from skills.skillsearch.catalog import query_terms
 
 CATEGORIES = {
     'Food & Drink', 'Health & Fitness', 'Games & Trivia', 'Music & Audio', 'News',

@@ -17,10 +17,17 @@ import yaml
 from click.testing import CliRunner
 
 from alexafsm.cli import main
-from alexafsm.testing import Conversation, Story, StoryError, StoryTurn, run_story
-from alexafsm.testing.stories import dump_stories, load_stories, parse_stories
+from alexafsm.testing import Conversation
+from alexafsm.testing import Story
+from alexafsm.testing import StoryError
+from alexafsm.testing import StoryTurn
+from alexafsm.testing import run_story
+from alexafsm.testing.stories import dump_stories
+from alexafsm.testing.stories import load_stories
+from alexafsm.testing.stories import parse_stories
 from tests.fixtures.conversation.pizza import PizzaPolicy
-from tests.oracle import assert_valid_request, assert_valid_response
+from tests.oracle import assert_valid_request
+from tests.oracle import assert_valid_response
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / 'tests' / 'fixtures' / 'conversation'

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm.test_helpers import (
-    MissingRecording,
-    get_requests_responses,
-    recordable,
-    recording_name,
-)
+from alexafsm.test_helpers import MissingRecording
+from alexafsm.test_helpers import get_requests_responses
+from alexafsm.test_helpers import recordable
+from alexafsm.test_helpers import recording_name
 from tests.fixtures.conversation.pizza import PizzaPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,7 +199,8 @@ def test_get_requests_responses_returns_pairs_in_recorded_order():
 @pytest.mark.skipif(importlib.util.find_spec('skills.skillsearch') is None,
                     reason='the Skill Search example is not in this tree')
 def test_recording_skillsearch_catalog_searches(mode):
-    from skills.skillsearch.catalog import SearchResult, default_catalog
+    from skills.skillsearch.catalog import SearchResult
+    from skills.skillsearch.catalog import default_catalog
 
     catalog = default_catalog()
     searched = mode.decorator(decode=SearchResult.from_json)(catalog.search)

@@ -4,7 +4,9 @@ import multiprocessing
 
 import pytest
 
-from alexafsm.transcript import REDACTED, append_turn, redact
+from alexafsm.transcript import REDACTED
+from alexafsm.transcript import append_turn
+from alexafsm.transcript import redact
 from tests.helpers import intent_request
 
 BIG = 'x' * 20_000  # lines far over a pipe buffer, so a split write would show

@@ -7,17 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm import amazon_intent, response, turn
+from alexafsm import amazon_intent
 from alexafsm import policy as policy_module
+from alexafsm import response
+from alexafsm import turn
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
 from alexafsm.policy import Policy
 from alexafsm.request import Request
-from alexafsm.turn import OUTSIDE_A_TURN, TurnContext, TurnFailed
-from tests.helpers import base_request, intent_request, over_the_wire
+from alexafsm.turn import OUTSIDE_A_TURN
+from alexafsm.turn import TurnContext
+from alexafsm.turn import TurnFailed
+from tests.helpers import base_request
+from tests.helpers import intent_request
+from tests.helpers import over_the_wire
 from tests.oracle import assert_valid_response
-from tests.test_persistence import CounterPolicy, RacingStore
-from tests.test_policy import SearchPolicy, SearchStates
+from tests.test_persistence import CounterPolicy
+from tests.test_persistence import RacingStore
+from tests.test_policy import SearchPolicy
+from tests.test_policy import SearchStates
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = {'state': 'results', 'query': 'pizza', 'searches': 4, 'slots': ['pizza']}

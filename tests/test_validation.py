@@ -9,23 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from alexafsm import amazon_intent, response
+from alexafsm import amazon_intent
+from alexafsm import response
 from alexafsm.machine import build_transitions_machine
 from alexafsm.policy import Policy
-from alexafsm.states import States, with_transitions
+from alexafsm.states import States
+from alexafsm.states import with_transitions
 from alexafsm.tools.interaction_model import load_model
-from alexafsm.tools.validation import (
-    CHECKS,
-    ERROR,
-    INFO,
-    WARNING,
-    Finding,
-    report_text,
-    validate_policy,
-)
-from alexafsm.utils import ValidationError, validate
+from alexafsm.tools.validation import CHECKS
+from alexafsm.tools.validation import ERROR
+from alexafsm.tools.validation import INFO
+from alexafsm.tools.validation import WARNING
+from alexafsm.tools.validation import Finding
+from alexafsm.tools.validation import report_text
+from alexafsm.tools.validation import validate_policy
+from alexafsm.utils import ValidationError
+from alexafsm.utils import validate
 from tests.fixtures import skillsearch011
-from tests.fixtures.broken import base, dead_end
+from tests.fixtures.broken import base
+from tests.fixtures.broken import dead_end
 from tests.paths import SAMPLES
 
 FIXTURES = Path(__file__).parent / 'fixtures'

@@ -8,7 +8,9 @@ import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 from cryptography import x509
@@ -16,21 +18,22 @@ from cryptography.x509 import verification
 from werkzeug.datastructures import Headers
 
 from alexafsm.hosting import verify as verify_module
-from alexafsm.hosting.verify import (
-    MAX_CHAIN_BYTES,
-    ChainCache,
-    MalformedRequestError,
-    RequestVerifier,
-    VerificationError,
-    VerifiedChain,
-    certifi_roots,
-    check_application_id,
-    check_cert_url,
-    check_timestamp,
-    fetch_https,
-    verify_chain,
-)
-from tests.certs import CERT_URL, Pki, make_pki, pem
+from alexafsm.hosting.verify import MAX_CHAIN_BYTES
+from alexafsm.hosting.verify import ChainCache
+from alexafsm.hosting.verify import MalformedRequestError
+from alexafsm.hosting.verify import RequestVerifier
+from alexafsm.hosting.verify import VerificationError
+from alexafsm.hosting.verify import VerifiedChain
+from alexafsm.hosting.verify import certifi_roots
+from alexafsm.hosting.verify import check_application_id
+from alexafsm.hosting.verify import check_cert_url
+from alexafsm.hosting.verify import check_timestamp
+from alexafsm.hosting.verify import fetch_https
+from alexafsm.hosting.verify import verify_chain
+from tests.certs import CERT_URL
+from tests.certs import Pki
+from tests.certs import make_pki
+from tests.certs import pem
 from tests.paths import SAMPLES
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)

@@ -4,7 +4,8 @@ Subcommands live in ``alexafsm/cli/<name>.py`` as a click command named ``comman
 ``alexafsm --help`` stays fast and a command's dependencies (Flask, graphviz) load only when used.
 """
 from importlib import import_module
-from typing import List, Optional
+from typing import List
+from typing import Optional
 
 import click
 

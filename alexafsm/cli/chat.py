@@ -3,7 +3,9 @@ import sys
 
 import click
 
-from alexafsm.cli.skill import model_option, skill_model, skill_policy
+from alexafsm.cli.skill import model_option
+from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.chat import run
 
 __all__ = ['command']

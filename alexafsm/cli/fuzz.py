@@ -4,8 +4,12 @@ from typing import Optional
 
 import click
 
-from alexafsm.cli.skill import model_option, skill_model, skill_policy
-from alexafsm.testing.fuzz import FuzzError, dump_findings, fuzz
+from alexafsm.cli.skill import model_option
+from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_policy
+from alexafsm.testing.fuzz import FuzzError
+from alexafsm.testing.fuzz import dump_findings
+from alexafsm.testing.fuzz import fuzz
 
 __all__ = ['command']
 

@@ -1,10 +1,15 @@
 """``alexafsm graph``: draw the machine, optionally greying what recordings never used."""
-from typing import TYPE_CHECKING, Dict, Tuple, Type
+from typing import TYPE_CHECKING
+from typing import Dict
+from typing import Tuple
+from typing import Type
 
 import click
 
 from alexafsm.cli.skill import skill_policy
-from alexafsm.tools.graph import GraphError, output_format, render
+from alexafsm.tools.graph import GraphError
+from alexafsm.tools.graph import output_format
+from alexafsm.tools.graph import render
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy

@@ -4,7 +4,8 @@ import json
 import click
 
 from alexafsm.cli.skill import skill_policy
-from alexafsm.tools.describe import describe, machine_text
+from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import machine_text
 
 __all__ = ['command']
 

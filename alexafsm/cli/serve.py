@@ -4,7 +4,8 @@ Good for local work and small deployments; for production behind a load balancer
 with ``alexafsm.hosting.wsgi`` (see the README).
 """
 import logging
-from typing import Optional, Tuple
+from typing import Optional
+from typing import Tuple
 
 import click
 

@@ -1,11 +1,16 @@
 """What the subcommands' SKILL argument and --model option name; a bad name is a usage error."""
-from typing import Any, Callable, Type
+from typing import Any
+from typing import Callable
+from typing import Type
 
 import click
 
-from alexafsm.loader import PolicyLoadError, load_policy
+from alexafsm.loader import PolicyLoadError
+from alexafsm.loader import load_policy
 from alexafsm.policy import Policy
-from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import ModelError
+from alexafsm.tools.interaction_model import load_model
 
 __all__ = ['model_option', 'skill_model', 'skill_policy']
 

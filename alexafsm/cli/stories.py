@@ -1,11 +1,17 @@
 """``alexafsm stories``: run YAML conversation stories against a skill, for CI."""
-from typing import Dict, Optional, Tuple
+from typing import Dict
+from typing import Optional
+from typing import Tuple
 
 import click
 
 from alexafsm.cli.skill import skill_policy
-from alexafsm.testing.stories import StoryError, load_stories, run_story
-from alexafsm.tools.interaction_model import InteractionModel, ModelError, load_model
+from alexafsm.testing.stories import StoryError
+from alexafsm.testing.stories import load_stories
+from alexafsm.testing.stories import run_story
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import ModelError
+from alexafsm.tools.interaction_model import load_model
 
 __all__ = ['command']
 

@@ -1,18 +1,19 @@
 """``alexafsm validate``: the CI gate that fails a build when the dialog has bugs."""
 import json
-from typing import Optional, Tuple
+from typing import Optional
+from typing import Tuple
 
 import click
 
-from alexafsm.cli.skill import model_option, skill_model, skill_policy
-from alexafsm.tools.validation import (
-    ERROR,
-    WARNING,
-    counts,
-    report_text,
-    summary_json,
-    validate_policy,
-)
+from alexafsm.cli.skill import model_option
+from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_policy
+from alexafsm.tools.validation import ERROR
+from alexafsm.tools.validation import WARNING
+from alexafsm.tools.validation import counts
+from alexafsm.tools.validation import report_text
+from alexafsm.tools.validation import summary_json
+from alexafsm.tools.validation import validate_policy
 
 __all__ = ['command']
 

@@ -14,16 +14,22 @@ Typical ``lambda_function.py``::
     handler = lambda_handler(SkillSearchPolicy, application_ids=['amzn1.ask.skill.1234...'])
 """
 import logging
-from typing import Any, Callable, Collection, Dict, Optional, Sequence, Type, Union
+from typing import Any
+from typing import Callable
+from typing import Collection
+from typing import Dict
+from typing import Optional
+from typing import Sequence
+from typing import Type
+from typing import Union
 
-from alexafsm.extensions import AttributesStore, Tracker
-from alexafsm.hosting.endpoint import (
-    RejectedRequest,
-    check_application_ids,
-    check_policy,
-    check_record_to,
-    respond,
-)
+from alexafsm.extensions import AttributesStore
+from alexafsm.extensions import Tracker
+from alexafsm.hosting.endpoint import RejectedRequest
+from alexafsm.hosting.endpoint import check_application_ids
+from alexafsm.hosting.endpoint import check_policy
+from alexafsm.hosting.endpoint import check_record_to
+from alexafsm.hosting.endpoint import respond
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 

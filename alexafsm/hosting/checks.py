@@ -7,14 +7,18 @@ skill's own, so those checks and the exceptions all refusals share live here, ap
 signature machinery: the Lambda path imports this module and never loads ``verify``.
 """
 import json
-from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Union
+from typing import Any
+from typing import Dict
+from typing import FrozenSet
+from typing import Iterable
+from typing import Mapping
+from typing import Optional
+from typing import Union
 
-from alexafsm.errors import (
-    ArgumentTypeError,
-    ArgumentValueError,
-    MalformedRequestError,
-    VerificationError,
-)
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import MalformedRequestError
+from alexafsm.errors import VerificationError
 from alexafsm.request import Request
 
 __all__ = ['VerificationError', 'MalformedRequestError', 'parse_request',

@@ -7,31 +7,31 @@ failed, and a failure past verification becomes a spoken apology logged with the
 """
 import json
 import logging
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Collection,
-    Dict,
-    FrozenSet,
-    Mapping,
-    NamedTuple,
-    Optional,
-    Type,
-    Union,
-)
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Collection
+from typing import Dict
+from typing import FrozenSet
+from typing import Mapping
+from typing import NamedTuple
+from typing import Optional
+from typing import Type
+from typing import Union
 
 from alexafsm import response
-from alexafsm.errors import ArgumentTypeError, ArgumentValueError, RejectedRequest
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import RejectedRequest
 from alexafsm.extensions import Extensions
-from alexafsm.hosting.checks import (
-    MalformedRequestError,
-    VerificationError,
-    check_application_id,
-    normalize_application_ids,
-    parse_request,
-)
+from alexafsm.hosting.checks import MalformedRequestError
+from alexafsm.hosting.checks import VerificationError
+from alexafsm.hosting.checks import check_application_id
+from alexafsm.hosting.checks import normalize_application_ids
+from alexafsm.hosting.checks import parse_request
 from alexafsm.machine import Machine
-from alexafsm.policy import Policy, ResponseJSON, apology_envelope
+from alexafsm.policy import Policy
+from alexafsm.policy import ResponseJSON
+from alexafsm.policy import apology_envelope
 from alexafsm.transcript import append_turn
 
 if TYPE_CHECKING:  # verification needs cryptography, which a Lambda function never loads

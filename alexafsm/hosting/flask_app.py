@@ -1,31 +1,34 @@
 """create_app: a Flask app that serves one skill to Alexa, verifying every request by default."""
 import logging
 import re
-from typing import Collection, Dict, Optional, Sequence, Type, Union
+from typing import Collection
+from typing import Dict
+from typing import Optional
+from typing import Sequence
+from typing import Type
+from typing import Union
 
 import flask
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from alexafsm.errors import ArgumentValueError
-from alexafsm.extensions import AttributesStore, Tracker
-from alexafsm.hosting.endpoint import (
-    MAX_BODY_BYTES,
-    Reply,
-    check_application_ids,
-    check_policy,
-    check_record_to,
-    error_body,
-    rejected,
-    respond,
-    too_large,
-)
-from alexafsm.hosting.verify import (
-    CERT_URL_HEADER,
-    LEGACY_SIGNATURE_HEADER,
-    SIGNATURE_HEADER,
-    RequestVerifier,
-)
+from alexafsm.extensions import AttributesStore
+from alexafsm.extensions import Tracker
+from alexafsm.hosting.endpoint import MAX_BODY_BYTES
+from alexafsm.hosting.endpoint import Reply
+from alexafsm.hosting.endpoint import check_application_ids
+from alexafsm.hosting.endpoint import check_policy
+from alexafsm.hosting.endpoint import check_record_to
+from alexafsm.hosting.endpoint import error_body
+from alexafsm.hosting.endpoint import rejected
+from alexafsm.hosting.endpoint import respond
+from alexafsm.hosting.endpoint import too_large
+from alexafsm.hosting.verify import CERT_URL_HEADER
+from alexafsm.hosting.verify import LEGACY_SIGNATURE_HEADER
+from alexafsm.hosting.verify import SIGNATURE_HEADER
+from alexafsm.hosting.verify import RequestVerifier
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 

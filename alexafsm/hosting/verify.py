@@ -25,26 +25,32 @@ import urllib.error
 import urllib.request
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Iterable
+from typing import Mapping
+from typing import Optional
+from typing import Tuple
 from urllib.parse import urlsplit
 
 import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
 
 from alexafsm.errors import ArgumentValueError
-from alexafsm.hosting.checks import (
-    MalformedRequestError,
-    VerificationError,
-    check_application_id,
-    normalize_application_ids,
-    parse_request,
-)
+from alexafsm.hosting.checks import MalformedRequestError
+from alexafsm.hosting.checks import VerificationError
+from alexafsm.hosting.checks import check_application_id
+from alexafsm.hosting.checks import normalize_application_ids
+from alexafsm.hosting.checks import parse_request
 
 __all__ = ['RequestVerifier', 'VerificationError', 'MalformedRequestError', 'ChainCache',
            'VerifiedChain', 'parse_request', 'signature_headers', 'check_application_id',

@@ -7,14 +7,18 @@ Gunicorn evaluates the call with literal arguments only, so options are strings,
 booleans; a custom verifier is named as 'module:factory' and built in each worker.
 """
 from importlib import import_module
-from typing import Any, Callable, Optional
+from typing import Any
+from typing import Callable
+from typing import Optional
 
 import flask
 
-from alexafsm.errors import ArgumentTypeError, ArgumentValueError
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
 from alexafsm.hosting.flask_app import create_app
 from alexafsm.hosting.verify import RequestVerifier
-from alexafsm.loader import PolicyLoadError, load_policy
+from alexafsm.loader import PolicyLoadError
+from alexafsm.loader import load_policy
 
 __all__ = ['app']
 

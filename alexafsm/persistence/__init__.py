@@ -10,10 +10,14 @@ package and is imported on first use.
 from importlib import import_module
 from typing import Any
 
-from alexafsm.extensions import AttributesStore, Record, StoreUnavailable
+from alexafsm.extensions import AttributesStore
+from alexafsm.extensions import Record
+from alexafsm.extensions import StoreUnavailable
 from alexafsm.persistence.memory import MemoryStore
 from alexafsm.persistence.sqlite import SqliteStore
-from alexafsm.persistence.url import host_extensions, open_store, store_from_url
+from alexafsm.persistence.url import host_extensions
+from alexafsm.persistence.url import open_store
+from alexafsm.persistence.url import store_from_url
 
 __all__ = ['AttributesStore', 'Record', 'StoreUnavailable', 'MemoryStore', 'SqliteStore',
            'RedisStore', 'store_from_url', 'open_store', 'host_extensions']

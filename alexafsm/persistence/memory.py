@@ -5,7 +5,11 @@ SqliteStore or RedisStore for anything users talk to.
 """
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Optional
+from typing import Tuple
 
 from alexafsm.extensions import Record
 

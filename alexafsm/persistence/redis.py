@@ -12,11 +12,18 @@ never is, since it might have been applied already and would then count the turn
 
 Requires the ``redis`` package: ``pip install alexafsm[redis]``.
 """
-from typing import Any, Dict, Optional
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from typing import Dict
+from typing import Optional
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
-from alexafsm.errors import ArgumentValueError, MissingPackageError
-from alexafsm.extensions import Record, StoreUnavailable
+from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import MissingPackageError
+from alexafsm.extensions import Record
+from alexafsm.extensions import StoreUnavailable
 
 __all__ = ['RedisStore', 'DEFAULT_TIMEOUT', 'DEFAULT_PREFIX']
 

@@ -14,10 +14,14 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any
+from typing import Callable
+from typing import Optional
+from typing import Union
 
 from alexafsm.errors import ArgumentValueError
-from alexafsm.extensions import Record, StoreUnavailable
+from alexafsm.extensions import Record
+from alexafsm.extensions import StoreUnavailable
 
 __all__ = ['SqliteStore', 'DEFAULT_TIMEOUT', 'TABLE']
 

@@ -12,11 +12,22 @@ Options go in the query: ``ttl`` (seconds a user is kept after their last save),
 (seconds to wait for the store; SQLite's busy timeout, Redis's socket timeouts) and, for Redis,
 ``prefix`` of its keys. Redis URLs also take redis-py's own options (``password``, ``db``...).
 """
-from typing import Any, Dict, List, Optional, Set, Tuple
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Set
+from typing import Tuple
+from urllib.parse import parse_qsl
+from urllib.parse import unquote
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
-from alexafsm.errors import ArgumentTypeError, ArgumentValueError
-from alexafsm.extensions import AttributesStore, Extensions
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
+from alexafsm.extensions import AttributesStore
+from alexafsm.extensions import Extensions
 from alexafsm.persistence.memory import MemoryStore
 from alexafsm.persistence.sqlite import SqliteStore
 

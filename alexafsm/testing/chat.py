@@ -16,25 +16,29 @@ prompt for the next required slot. Lines starting with ':' are commands (``COMMA
 """
 import re
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass, field
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    TextIO,
-    Tuple,
-    Type,
-)
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import Mapping
+from typing import Optional
+from typing import TextIO
+from typing import Tuple
+from typing import Type
 
-from alexafsm.amazon_intent import FALLBACK, NO, YES
+from alexafsm.amazon_intent import FALLBACK
+from alexafsm.amazon_intent import NO
+from alexafsm.amazon_intent import YES
 from alexafsm.response import parse_ssml
-from alexafsm.testing.conversation import Conversation, ConversationError, Turn
-from alexafsm.testing.dialogue import dialog_of, has_dialog_model
+from alexafsm.testing.conversation import Conversation
+from alexafsm.testing.conversation import ConversationError
+from alexafsm.testing.conversation import Turn
+from alexafsm.testing.dialogue import dialog_of
+from alexafsm.testing.dialogue import has_dialog_model
 from alexafsm.tools.interaction_model import InteractionModel
 
 if TYPE_CHECKING:

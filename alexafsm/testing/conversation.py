@@ -13,28 +13,42 @@ When the skill ends the session, the next turn opens a new one::
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import List
+from typing import Mapping
+from typing import Optional
+from typing import Tuple
+from typing import Type
+from typing import Union
 
 from alexafsm.errors import ConversationError
 from alexafsm.persistence import host_extensions
-from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, Resolution, describe_request
-from alexafsm.response import reprompt_of, speech_of
-from alexafsm.testing.requests import (
-    APPLICATION_ID,
-    DEVICE_ID,
-    USER_ID,
-    Caller,
-    custom_type_resolution,
-    intent_request,
-    launch_request,
-    random_id,
-    session_ended_request,
-    slot_words,
-    utc_now,
-)
+from alexafsm.request import INTENT
+from alexafsm.request import LAUNCH
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import Resolution
+from alexafsm.request import describe_request
+from alexafsm.response import reprompt_of
+from alexafsm.response import speech_of
+from alexafsm.testing.requests import APPLICATION_ID
+from alexafsm.testing.requests import DEVICE_ID
+from alexafsm.testing.requests import USER_ID
+from alexafsm.testing.requests import Caller
+from alexafsm.testing.requests import custom_type_resolution
+from alexafsm.testing.requests import intent_request
+from alexafsm.testing.requests import launch_request
+from alexafsm.testing.requests import random_id
+from alexafsm.testing.requests import session_ended_request
+from alexafsm.testing.requests import slot_words
+from alexafsm.testing.requests import utc_now
 from alexafsm.tools.interaction_model import Intent as IntentModel
-from alexafsm.tools.interaction_model import InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.tools.interaction_model import Slot as SlotModel
+from alexafsm.tools.interaction_model import SlotType
+from alexafsm.tools.interaction_model import load_model
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy

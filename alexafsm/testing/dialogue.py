@@ -6,7 +6,9 @@ last answer (``Dialog.ElicitSlot``, ``Dialog.ConfirmSlot``, ``Dialog.ConfirmInte
 gives a dialog. They read both here, so a console session and a fuzzed one continue a dialog
 the same way, and neither tool depends on the other.
 """
-from typing import Dict, NamedTuple, Optional
+from typing import Dict
+from typing import NamedTuple
+from typing import Optional
 
 from alexafsm.response import DIALOG_DIRECTIVES
 from alexafsm.testing.conversation import Turn

@@ -31,41 +31,55 @@ import time
 import traceback
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import (
-    Any,
-    Dict,
-    Iterator,
-    List,
-    Mapping,
-    NamedTuple,
-    Optional,
-    Sequence,
-    Tuple,
-    Type,
-    Union,
-)
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Dict
+from typing import Iterator
+from typing import List
+from typing import Mapping
+from typing import NamedTuple
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
+from typing import Type
+from typing import Union
 
 from alexafsm import response
-from alexafsm.errors import FuzzError, TurnFailed
+from alexafsm.errors import FuzzError
+from alexafsm.errors import TurnFailed
 from alexafsm.machine import Machine
 from alexafsm.policy import Policy
-from alexafsm.request import CAN_FULFILL, INTENT, LAUNCH, SESSION_ENDED, parse
+from alexafsm.request import CAN_FULFILL
+from alexafsm.request import INTENT
+from alexafsm.request import LAUNCH
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import parse
 from alexafsm.session_attributes import INITIAL_STATE
-from alexafsm.testing import conversation, reduction
-from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
-from alexafsm.testing.dialogue import Dialog, dialog_of, has_dialog_model
-from alexafsm.testing.requests import (
-    CONFIRMATION_STATUSES,
-    DIALOG_STATES,
-    SESSION_END_REASONS,
-    can_fulfill_request,
-)
-from alexafsm.testing.response_checks import Problem, response_problems, ssml_problem
-from alexafsm.testing.stories import INTENT_ACTION, Story, dump_stories
+from alexafsm.testing import conversation
+from alexafsm.testing import reduction
+from alexafsm.testing.conversation import Conversation
+from alexafsm.testing.conversation import ConversationError
+from alexafsm.testing.conversation import PathOrModel
+from alexafsm.testing.dialogue import Dialog
+from alexafsm.testing.dialogue import dialog_of
+from alexafsm.testing.dialogue import has_dialog_model
+from alexafsm.testing.requests import CONFIRMATION_STATUSES
+from alexafsm.testing.requests import DIALOG_STATES
+from alexafsm.testing.requests import SESSION_END_REASONS
+from alexafsm.testing.requests import can_fulfill_request
+from alexafsm.testing.response_checks import Problem
+from alexafsm.testing.response_checks import response_problems
+from alexafsm.testing.response_checks import ssml_problem
+from alexafsm.testing.stories import INTENT_ACTION
+from alexafsm.testing.stories import Story
 from alexafsm.testing.stories import Turn as StoryTurn
+from alexafsm.testing.stories import dump_stories
 from alexafsm.tools.describe import machine_of
-from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Intent
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import SlotType
+from alexafsm.tools.interaction_model import load_model
 
 EXCEPTION = 'exception'
 LOGGED_ERROR = 'logged-error'

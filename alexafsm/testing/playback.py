@@ -10,14 +10,24 @@ attributes key by key, then any other JSON by path.
 import difflib
 import json
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Type
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Dict
+from typing import Iterable
+from typing import Iterator
+from typing import List
+from typing import Optional
+from typing import Type
 
 from alexafsm.persistence import host_extensions
 from alexafsm.request import describe_request
 from alexafsm.response import speech_of
 from alexafsm.testing.conversation import respond
-from alexafsm.transcript import PathLike, RecordedTurn, read_turns
+from alexafsm.transcript import PathLike
+from alexafsm.transcript import RecordedTurn
+from alexafsm.transcript import read_turns
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy

@@ -7,7 +7,12 @@ package registers it already. The skill, its model and the story machinery are i
 when a story file is collected, so the plugin costs nothing in projects without stories.
 """
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Type, Union
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Iterator
+from typing import Optional
+from typing import Type
+from typing import Union
 
 import pytest
 
@@ -35,9 +40,12 @@ class StoryCollector(pytest.File):
 
     def collect(self) -> Iterator['StoryItem']:
         """Fail collection with the file's own mistake, not a traceback into this plugin."""
-        from alexafsm.loader import PolicyLoadError, load_policy
-        from alexafsm.testing.stories import StoryError, load_stories
-        from alexafsm.tools.interaction_model import ModelError, load_model
+        from alexafsm.loader import PolicyLoadError
+        from alexafsm.loader import load_policy
+        from alexafsm.testing.stories import StoryError
+        from alexafsm.testing.stories import load_stories
+        from alexafsm.tools.interaction_model import ModelError
+        from alexafsm.tools.interaction_model import load_model
 
         try:
             stories = load_stories(self.path)

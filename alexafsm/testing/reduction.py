@@ -7,7 +7,12 @@ still fails is the caller's ``test``, so this knows nothing of skills, only of s
 with ``slots`` and, for intents, ``dialog_state`` and ``confirmation_status``.
 """
 import dataclasses
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any
+from typing import Callable
+from typing import List
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
 
 from alexafsm.errors import Exhausted
 

@@ -7,21 +7,29 @@ Who is talking (application, user, device, locale, clock) is a ``Caller``, so a 
 clock or speak as a second user without repeating every id.
 """
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Iterable
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
+from typing import Union
 
-from alexafsm.errors import ArgumentTypeError, ArgumentValueError
-from alexafsm.request import (
-    CAN_FULFILL,
-    ER_SUCCESS_MATCH,
-    EXCEPTION_ENCOUNTERED,
-    INTENT,
-    LAUNCH,
-    SESSION_ENDED,
-    Resolution,
-    ResolvedValue,
-)
+from alexafsm.errors import ArgumentTypeError
+from alexafsm.errors import ArgumentValueError
+from alexafsm.request import CAN_FULFILL
+from alexafsm.request import ER_SUCCESS_MATCH
+from alexafsm.request import EXCEPTION_ENCOUNTERED
+from alexafsm.request import INTENT
+from alexafsm.request import LAUNCH
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import Resolution
+from alexafsm.request import ResolvedValue
 
 __all__ = ['launch_request', 'intent_request', 'session_ended_request', 'can_fulfill_request',
            'exception_encountered_request', 'custom_type_resolution', 'Caller', 'DEFAULT_CALLER',

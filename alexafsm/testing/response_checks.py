@@ -6,11 +6,18 @@ generic error, yet nothing in the skill's own tests fails. The fuzzer checks eve
 ``response_problems``; Amazon's SDK is a test-only dependency, so the rules are written out here.
 """
 import re
-from typing import Any, List, Mapping, NamedTuple, Optional
+from typing import Any
+from typing import List
+from typing import Mapping
+from typing import NamedTuple
+from typing import Optional
 
 from alexafsm import response
-from alexafsm.request import CAN_FULFILL, INTENT, SESSION_ENDED
-from alexafsm.response import DIALOG_DIRECTIVES, ssml_problem
+from alexafsm.request import CAN_FULFILL
+from alexafsm.request import INTENT
+from alexafsm.request import SESSION_ENDED
+from alexafsm.response import DIALOG_DIRECTIVES
+from alexafsm.response import ssml_problem
 from alexafsm.tools.interaction_model import InteractionModel
 
 __all__ = ['response_problems', 'ssml_problem', 'Problem']

@@ -47,35 +47,37 @@ the fields it must have (``[]``: none)::
 Speech is compared as sent: SSML speech includes its markup.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-    Type,
-    Union,
-)
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
+from typing import Type
+from typing import Union
 
 import yaml
 
 from alexafsm._hints import did_you_mean
 from alexafsm.errors import StoryError
-from alexafsm.request import INTENT, LAUNCH, SESSION_ENDED, parse
+from alexafsm.request import INTENT
+from alexafsm.request import LAUNCH
+from alexafsm.request import SESSION_ENDED
+from alexafsm.request import parse
 from alexafsm.testing import conversation
-from alexafsm.testing.conversation import Conversation, ConversationError, PathOrModel
-from alexafsm.testing.requests import (
-    CONFIRMATION_STATUSES,
-    DIALOG_STATES,
-    SESSION_END_REASONS,
-    slot_words,
-)
+from alexafsm.testing.conversation import Conversation
+from alexafsm.testing.conversation import ConversationError
+from alexafsm.testing.conversation import PathOrModel
+from alexafsm.testing.requests import CONFIRMATION_STATUSES
+from alexafsm.testing.requests import DIALOG_STATES
+from alexafsm.testing.requests import SESSION_END_REASONS
+from alexafsm.testing.requests import slot_words
 from alexafsm.testing.response_checks import response_problems
 
 if TYPE_CHECKING:

@@ -13,15 +13,27 @@ for 0.1.11 skills, and also read launch and session-end turns, which carry no in
 """
 import os
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Set, Tuple, Type, Union
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import Set
+from typing import Tuple
+from typing import Type
+from typing import Union
 
-from alexafsm.machine import Machine, Transition
-from alexafsm.request import INTENT, parse
+from alexafsm.machine import Machine
+from alexafsm.machine import Transition
+from alexafsm.request import INTENT
+from alexafsm.request import parse
 from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
-from alexafsm.transcript import PathLike, read_turns
+from alexafsm.transcript import PathLike
+from alexafsm.transcript import read_turns
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy

@@ -3,9 +3,19 @@
 The validator, the graph and the CLI all need the same few answers (which machine a policy has,
 which states end the session, how a transition's conditions read), so they live here once.
 """
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Type, Union
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Dict
+from typing import FrozenSet
+from typing import Iterable
+from typing import List
+from typing import Optional
+from typing import Type
+from typing import Union
 
-from alexafsm.machine import Callback, Machine, Transition
+from alexafsm.machine import Callback
+from alexafsm.machine import Machine
+from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
 
 if TYPE_CHECKING:

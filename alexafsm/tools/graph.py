@@ -8,14 +8,24 @@ edges are laid out with straight edges, which dot can afford at that size.
 """
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Dict
+from typing import Iterable
+from typing import List
+from typing import Mapping
+from typing import Optional
+from typing import Tuple
+from typing import Union
 
 import graphviz
 
 from alexafsm.errors import GraphError
-from alexafsm.machine import Machine, Transition
+from alexafsm.machine import Machine
+from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
-from alexafsm.tools.describe import PolicyLike, condition_labels, ending_states_of, machine_of
+from alexafsm.tools.describe import PolicyLike
+from alexafsm.tools.describe import condition_labels
+from alexafsm.tools.describe import ending_states_of
+from alexafsm.tools.describe import machine_of
 
 __all__ = ['render', 'to_dot', 'digraph', 'output_format', 'GraphError', 'Usage', 'ANY_STATE',
            'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']

@@ -11,30 +11,34 @@ through to "I did not understand" in which state.
 """
 import inspect
 import pkgutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from dataclasses import dataclass
 from os import PathLike
-from typing import (
-    Any,
-    Dict,
-    FrozenSet,
-    Iterable,
-    Iterator,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-    Type,
-    Union,
-)
+from typing import Any
+from typing import Dict
+from typing import FrozenSet
+from typing import Iterable
+from typing import Iterator
+from typing import List
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
+from typing import Set
+from typing import Tuple
+from typing import Type
+from typing import Union
 
 from alexafsm import amazon_intent
 from alexafsm._hints import closest
-from alexafsm.machine import Machine, Transition
+from alexafsm.machine import Machine
+from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
-from alexafsm.tools.describe import PolicyLike, callback_name, ending_states_of, machine_of
-from alexafsm.tools.interaction_model import InteractionModel, load_model
+from alexafsm.tools.describe import PolicyLike
+from alexafsm.tools.describe import callback_name
+from alexafsm.tools.describe import ending_states_of
+from alexafsm.tools.describe import machine_of
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import load_model
 
 __all__ = ['validate_policy', 'Finding', 'counts', 'report_text', 'summary_json', 'CHECKS', 'ERROR',
            'WARNING', 'INFO', 'SEVERITIES']

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Optional
+from typing import Any
+from typing import Optional
 
-from alexafsm.session_attributes import INITIAL_STATE, SessionAttributes
-from skills.pizza.order import Draft, Problem, clean
+from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.session_attributes import SessionAttributes
+from skills.pizza.order import Draft
+from skills.pizza.order import Problem
+from skills.pizza.order import clean
 
 Slots = namedtuple('Slots', ['size', 'crust', 'toppingOne', 'toppingTwo', 'quantity', 'method'])
 

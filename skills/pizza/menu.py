@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict
+from typing import Optional
+from typing import Tuple
 
-from alexafsm.tools.interaction_model import Intent, InteractionModel, SlotType, load_model
+from alexafsm.tools.interaction_model import Intent
+from alexafsm.tools.interaction_model import InteractionModel
+from alexafsm.tools.interaction_model import SlotType
+from alexafsm.tools.interaction_model import load_model
 from skills.pizza.intents import ORDER_PIZZA
 
 MODEL_PATH = Path(__file__).resolve().parent / 'model' / 'en-US.json'

@@ -7,10 +7,17 @@ Functions here take drafts and return new ones; none changes its argument.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any
+from typing import Dict
+from typing import NamedTuple
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
+from typing import Union
 
 from alexafsm import response
-from alexafsm.request import Request, Slot
+from alexafsm.request import Request
+from alexafsm.request import Slot
 from skills.pizza import menu
 from skills.pizza.intents import ORDER_PIZZA
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from alexafsm.extensions import Extensions, PersistentAttributes
+from alexafsm.extensions import Extensions
+from alexafsm.extensions import PersistentAttributes
 from alexafsm.policy import Policy
 from alexafsm.request import LAUNCH
 from alexafsm.response import Response
 from skills.embedded_store import EmbeddedStore
 from skills.pizza import order
-from skills.pizza.order import Draft, Reading
+from skills.pizza.order import Draft
+from skills.pizza.order import Reading
 from skills.pizza.states import PizzaStates
 
 logger = logging.getLogger(__name__)

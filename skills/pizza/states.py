@@ -10,23 +10,26 @@ have" interrupt the dialog; a "yes" afterwards starts it again where the order s
 from __future__ import annotations
 
 from alexafsm import amazon_intent
-from alexafsm.response import Card, Directive, Response
-from alexafsm.states import States, with_transitions
+from alexafsm.response import Card
+from alexafsm.response import Directive
+from alexafsm.response import Response
+from alexafsm.states import States
+from alexafsm.states import with_transitions
 from skills.pizza import menu
 from skills.pizza.attributes import PizzaAttributes
-from skills.pizza.intents import LIST_TOPPINGS, ORDER_PIZZA, RESUME_ORDER
-from skills.pizza.order import (
-    Draft,
-    describe,
-    is_complete,
-    missing,
-    price,
-    question,
-    sorry,
-    spoken_list,
-    total_cents,
-    updated_intent,
-)
+from skills.pizza.intents import LIST_TOPPINGS
+from skills.pizza.intents import ORDER_PIZZA
+from skills.pizza.intents import RESUME_ORDER
+from skills.pizza.order import Draft
+from skills.pizza.order import describe
+from skills.pizza.order import is_complete
+from skills.pizza.order import missing
+from skills.pizza.order import price
+from skills.pizza.order import question
+from skills.pizza.order import sorry
+from skills.pizza.order import spoken_list
+from skills.pizza.order import total_cents
+from skills.pizza.order import updated_intent
 
 SKILL_NAME = 'Pizza Palace'
 ORDER_QUESTION = "Would you like to order a pizza?"

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Iterable, Optional
+from typing import Any
+from typing import Iterable
+from typing import Optional
 
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.session_attributes import SessionAttributes as SessionAttributesBase

@@ -11,9 +11,11 @@ import json
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from typing import Iterable
 
 DEFAULT_DATA = Path(__file__).with_name('catalog.jsonl')
 

@@ -9,8 +9,10 @@ from alexafsm.policy import Policy
 from alexafsm.response import Response
 from alexafsm.session_attributes import INITIAL_STATE
 from skills.embedded_store import EmbeddedStore
-from skills.skillsearch.catalog import Catalog, default_catalog
-from skills.skillsearch.states import MAX_SKILLS, States
+from skills.skillsearch.catalog import Catalog
+from skills.skillsearch.catalog import default_catalog
+from skills.skillsearch.states import MAX_SKILLS
+from skills.skillsearch.states import States
 
 logger = logging.getLogger(__name__)
 

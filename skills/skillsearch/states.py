@@ -1,18 +1,18 @@
 """What Skill Search says in each state, and the transitions into each state."""
 from __future__ import annotations
 
-from alexafsm import amazon_intent, response
+from alexafsm import amazon_intent
+from alexafsm import response
 from alexafsm.states import States as StatesBase
 from alexafsm.states import with_transitions
-from skills.skillsearch.attributes import ENGLISH_NUMBERS, SessionAttributes
+from skills.skillsearch.attributes import ENGLISH_NUMBERS
+from skills.skillsearch.attributes import SessionAttributes
 from skills.skillsearch.catalog import Skill
-from skills.skillsearch.intents import (
-    DESCRIBE_RATINGS,
-    NEW_SEARCH,
-    NEXT_SKILL,
-    NTH_SKILL,
-    PREVIOUS_SKILL,
-)
+from skills.skillsearch.intents import DESCRIBE_RATINGS
+from skills.skillsearch.intents import NEW_SEARCH
+from skills.skillsearch.intents import NEXT_SKILL
+from skills.skillsearch.intents import NTH_SKILL
+from skills.skillsearch.intents import PREVIOUS_SKILL
 
 MAX_SKILLS = 6
 SKILL_NAME = "Skill Search"
