@@ -1,7 +1,8 @@
 """alexafsm: Alexa custom skills as finite-state machines."""
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_packages
+from setuptools import setup
 
 HERE = Path(__file__).parent
 

@@ -229,6 +229,20 @@ class Response(_ResponseFields):
             speech, card, card_content.strip() if card_content is not None else None, reprompt,
             should_end, image, session_attributes, small_image, directives, can_fulfill))
 
+    def with_session(self, attributes: Any) -> 'Response':
+        """``self._replace(session_attributes=attributes)`` without its keyword handling.
+
+        Every turn does this once, and ``_replace`` costs as much as the rest of building the
+        Response; a subclass still goes through ``_replace``.
+        """
+        if type(self) is not Response:
+            return self._replace(session_attributes=attributes)
+        (speech, card, card_content, reprompt, should_end, image, _, small_image, directives,
+         can_fulfill) = self
+        return tuple.__new__(Response, (
+            speech, card, card_content, reprompt, should_end, image, attributes, small_image,
+            directives, can_fulfill))
+
     def __reduce__(self) -> Tuple[Any, ...]:
         # The default for namedtuples passes the fields to __new__ in field order, which is not
         # 0.1.11's parameter order, so copies and pickles would scramble them.

@@ -318,8 +318,8 @@ def _intercept_response(policy: Any, context: TurnContext, extensions: Extension
         if replaced is not None:
             if not isinstance(replaced, response.Response):
                 raise HookResultError(f"response interceptor {_name(intercept)} returned "
-                                f"{type(replaced).__name__}: return a Response to replace the "
-                                f"answer, or None to keep it")
+                                      f"{type(replaced).__name__}: return a Response to "
+                                      f"replace the answer, or None to keep it")
             resp = replaced
     return resp
 
@@ -384,8 +384,8 @@ def _recover(policy: Any, context: TurnContext, extensions: Extensions,
                 continue
             if not isinstance(resp, response.Response):
                 raise HookResultError(f"error handler {_name(handler)} returned "
-                                f"{type(resp).__name__}: return a Response to answer, or "
-                                f"None to leave the error to the next handler")
+                                      f"{type(resp).__name__}: return a Response to answer, "
+                                      f"or None to leave the error to the next handler")
             envelope = resp.to_json()
         except Exception as failure:
             logger.exception("request %s: error handler %s failed while handling %s: %s",
@@ -441,6 +441,17 @@ def _after(request: Request, envelope: ResponseJSON, extensions: Extensions,
 
 
 # --- what the steps share ----------------------------------------------------------------------
+
+def _with_session(resp: Any, attributes: SessionAttributes) -> response.Response:
+    """The skill's answer carrying this turn's session attributes, whatever tuple it returned.
+
+    A Response knows its fields (``Response.with_session``); another namedtuple, as some 0.1.11
+    skills returned, goes through ``_replace``.
+    """
+    if isinstance(resp, response.Response):
+        return resp.with_session(attributes)
+    return resp._replace(session_attributes=attributes)
+
 
 def apology_envelope(request: Any) -> Dict[str, Any]:
     """The apology, with the session attributes the request brought: the turn did not happen.
@@ -510,21 +521,6 @@ def _where(policy: Any, stage: str) -> str:
     if stage.startswith((REQUEST_INTERCEPTOR, RESPONSE_INTERCEPTOR, ERROR_HANDLER)):
         return f"{name}'s {stage}"
     return name
-
-
-def _with_session(resp: response.Response, attributes: SessionAttributes) -> response.Response:
-    """``resp._replace(session_attributes=attributes)`` without its keyword handling.
-
-    Every turn does this once, and ``_replace`` costs as much as the rest of building the
-    Response; a subclass or a namedtuple of another kind still goes through ``_replace``.
-    """
-    if type(resp) is not response.Response:
-        return resp._replace(session_attributes=attributes)
-    (speech, card, card_content, reprompt, should_end, image, _, small_image, directives,
-     can_fulfill) = resp
-    return tuple.__new__(response.Response, (
-        speech, card, card_content, reprompt, should_end, image, attributes, small_image,
-        directives, can_fulfill))
 
 
 def _can_fulfill(policy: Any, request: Request) -> response.Response:
