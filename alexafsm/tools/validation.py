@@ -37,6 +37,10 @@ from alexafsm.tools.describe import PolicyLike
 from alexafsm.tools.describe import callback_name
 from alexafsm.tools.describe import ending_states_of
 from alexafsm.tools.describe import machine_of
+from alexafsm.tools.dialog_facts import is_resume
+from alexafsm.tools.dialog_facts import state_edges
+from alexafsm.tools.dialog_validation import DIALOG_CHECKS
+from alexafsm.tools.dialog_validation import dialog_problems
 from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.tools.interaction_model import load_model
 
@@ -67,6 +71,7 @@ CHECKS: Dict[str, Tuple[str, str]] = {
     'slot-unfilled': (WARNING, "a slots_cls field is no slot of any intent"),
     'falls-through': (INFO, "an intent answers 'I did not understand' in a state"),
 }
+CHECKS.update(DIALOG_CHECKS)  # the stack's, forms' and reserved attribute's (dialog_validation)
 
 _ROLES = (('conditions', 'condition'), ('unless', 'unless condition'),
           ('prepare', 'prepare callback'), ('before', 'before callback'),
@@ -154,8 +159,8 @@ def _declaration(t: Transition) -> Transition:
 
 def _reachable(fsm: Machine) -> Set[str]:
     exits: Dict[str, Set[str]] = {}
-    for t in fsm.transitions:
-        exits.setdefault(t.source, set()).add(t.dest)
+    for source, dest in state_edges(fsm):
+        exits.setdefault(source, set()).add(dest)
     seen, todo = {INITIAL_STATE}, [INITIAL_STATE]
     while todo:
         for dest in exits.get(todo.pop(), ()):
@@ -187,7 +192,7 @@ def _check_states_named(skill: _Skill) -> Iterator[Finding]:
                     f"it never fires", _fix(source, states, "in the transition's 'source'",
                                             "sources name States methods, a list of them or "
                                             "'*'"), state=t.declared_on, trigger=t.trigger)
-        if t.dest not in states:
+        if t.dest not in states and not is_resume(t):
             yield _finding(
                 'unknown-dest', f"the transition on '{t.trigger}' out of '{t.declared_on}' goes "
                 f"to '{t.dest}', which is not a state: firing it answers with an apology",
@@ -281,9 +286,9 @@ def _check_reachability(skill: _Skill) -> Iterator[Finding]:
     fsm = skill.fsm
     into: Dict[str, Set[str]] = {}
     out_of: Set[str] = set()
-    for t in fsm.transitions:
-        into.setdefault(t.dest, set()).add(t.source)
-        out_of.add(t.source)
+    for source, dest in state_edges(fsm):
+        into.setdefault(dest, set()).add(source)
+        out_of.add(source)
     for state in fsm.states:
         if state == INITIAL_STATE:
             continue
@@ -388,9 +393,15 @@ def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
                                f"'I did not understand'", state=state, trigger=name)
 
 
+def _check_dialogs(skill: _Skill) -> Iterator[Finding]:
+    """Pushes, resumes, forms and the reserved attribute (alexafsm.tools.dialog_validation)."""
+    for problem in dialog_problems(skill.fsm, skill.model, skill.ending):
+        yield _finding(problem.code, problem.message, problem.hint, **problem.where)
+
+
 _CHECKERS = (_check_initial, _check_states_named, _check_callbacks, _check_order,
              _check_reachability, _check_intents, _check_slots, _check_required_intents,
-             _check_fall_through)
+             _check_fall_through, _check_dialogs)
 
 
 def validate_policy(policy: PolicyLike,
