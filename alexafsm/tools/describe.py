@@ -2,6 +2,8 @@
 
 The validator, the graph and the CLI all need the same few answers (which machine a policy has,
 which states end the session, how a transition's conditions read), so they live here once.
+A skill using ``alexafsm.dialogs`` gets its pushes, resumes, clears and mounted dialogs in both
+forms; a flat skill's JSON and text are what they always were.
 """
 from typing import TYPE_CHECKING
 from typing import Any
@@ -13,10 +15,16 @@ from typing import Optional
 from typing import Type
 from typing import Union
 
+from alexafsm.dialogs import RESUME
 from alexafsm.machine import Callback
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
+from alexafsm.tools.dialog_facts import max_stack
+from alexafsm.tools.dialog_facts import mounts_of
+from alexafsm.tools.dialog_facts import never_suspended
+from alexafsm.tools.dialog_facts import otherwise_of
+from alexafsm.tools.dialog_facts import uses_dialogs
 
 if TYPE_CHECKING:
     from alexafsm.policy import Policy
@@ -70,11 +78,28 @@ def _names(callbacks: Iterable[Callback]) -> List[str]:
     return [callback_name(c) for c in callbacks]
 
 
-def _transition_json(t: Transition) -> Dict[str, Any]:
+def _transition_json(t: Transition, dialogs: bool = False) -> Dict[str, Any]:
     declared = t.declared_source if isinstance(t.declared_source, str) else list(t.declared_source)
-    return {'dest': t.dest, 'conditions': _names(t.conditions), 'unless': _names(t.unless),
+    data = {'dest': t.dest, 'conditions': _names(t.conditions), 'unless': _names(t.unless),
             'prepare': _names(t.prepare), 'before': _names(t.before), 'after': _names(t.after),
             'declared_source': declared, 'declared_on': t.declared_on}
+    if dialogs:
+        data.update(push=t.push, clear=t.clear, resume=t.dest == RESUME,
+                    otherwise=t.otherwise, outcome=t.outcome)
+    return data
+
+
+def _dialogs_json(fsm: Machine) -> Dict[str, Any]:
+    """The stack's settings and each mounted dialog: class, entry, store, outcome map."""
+    states_cls = fsm.states_cls
+    return {
+        'max_stack': max_stack(states_cls),
+        'never_suspended': sorted(never_suspended(states_cls)),
+        'dialogs': [{'path': m.name, 'class': f"{m.dialog.__module__}:{m.dialog.__qualname__}",
+                     'entry': f"{m.name}.{getattr(m.dialog, 'ENTRY', INITIAL_STATE)}",
+                     'store': m.store_field, 'outcomes': dict(m.outcomes)}
+                    for m in mounts_of(states_cls)],
+    }
 
 
 def describe(policy: PolicyLike,
@@ -86,13 +111,15 @@ def describe(policy: PolicyLike,
     """
     cls = policy_class(policy)
     fsm = machine_of(cls)
+    dialogs = uses_dialogs(fsm)
     return {
+        **(_dialogs_json(fsm) if dialogs else {}),
         'skill': f"{cls.__module__}:{cls.__qualname__}",
         'states_cls': f"{fsm.states_cls.__module__}:{fsm.states_cls.__qualname__}",
         'initial': INITIAL_STATE,
         'states': list(fsm.states),
         'ending_states': sorted(ending_states_of(fsm.states_cls, ending_states) & fsm.state_set),
-        'events': {trigger: {source: [_transition_json(t) for t in candidates]
+        'events': {trigger: {source: [_transition_json(t, dialogs) for t in candidates]
                              for source, candidates in by_source.items()}
                    for trigger, by_source in fsm.events.items()},
     }
@@ -105,6 +132,7 @@ def machine_text(policy: PolicyLike) -> str:
     among the conditions without negation, and ``before``/``after`` are not shown.
     """
     fsm = machine_of(policy)
+    dialogs = uses_dialogs(fsm)
     lines = ["Machine states:", "\t" + ', '.join(fsm.states), "", "Events and transitions:", ""]
     for trigger, by_source in fsm.events.items():
         lines.append(f"Event: {trigger}")
@@ -116,5 +144,28 @@ def machine_text(policy: PolicyLike) -> str:
                     line += f", prepare: {list(t.prepare)}"
                 if t.conditions or t.unless:
                     line += f", conditions: {list(t.conditions + t.unless)}"
-                lines.append(line)
+                lines.append(line + (_dialog_marks(fsm, t) if dialogs else ''))
+    if dialogs:
+        lines += _mounts_text(fsm)
     return '\n'.join(lines) + '\n'
+
+
+def _dialog_marks(fsm: Machine, t: Transition) -> str:
+    """' (push)', ' (otherwise initial)', ' (clear)', ' (outcome done)': what the stack does."""
+    marks = (['push'] if t.push else []) + (['clear'] if t.clear else []) + \
+        ([f"otherwise {otherwise_of(t, fsm.states_cls)}"] if t.dest == RESUME else []) + \
+        ([f"outcome {t.outcome}"] if t.outcome else [])
+    return ''.join(f" ({mark})" for mark in marks)
+
+
+def _mounts_text(fsm: Machine) -> List[str]:
+    mounts = mounts_of(fsm.states_cls)
+    if not mounts:
+        return []
+    lines = ["", "Mounted dialogs:"]
+    for m in mounts:
+        outcomes = ', '.join(f"{k} -> {v}" for k, v in m.outcomes.items())
+        lines.append(f"\t{m.name}: {m.dialog.__name__}, entry "
+                     f"{m.name}.{getattr(m.dialog, 'ENTRY', INITIAL_STATE)}, store "
+                     f"{m.store_field}" + (f"; {outcomes}" if outcomes else ''))
+    return lines

@@ -2,7 +2,10 @@
 
 A transition declared from '*' is drawn once, from an "any state" node: copied onto every state
 it would bury the rest of the drawing. Edges read "trigger [condition, !unless]"; the initial
-state and the states that end the session stand out. DOT text needs only the ``graphviz``
+state and the states that end the session stand out. A skill using ``alexafsm.dialogs`` also
+shows its stack: each mounted dialog is a cluster (its entry in bold), a push is a dashed edge
+labelled "(push)", and a ``RESUME`` leads to a small "back" node beside the state that declares
+it; a flat skill is drawn exactly as before. DOT text needs only the ``graphviz``
 package; other formats need its ``dot`` program. Machines of more than ``LARGE_GRAPH_EDGES``
 edges are laid out with straight edges, which dot can afford at that size.
 """
@@ -26,11 +29,17 @@ from alexafsm.tools.describe import PolicyLike
 from alexafsm.tools.describe import condition_labels
 from alexafsm.tools.describe import ending_states_of
 from alexafsm.tools.describe import machine_of
+from alexafsm.tools.dialog_facts import is_resume
+from alexafsm.tools.dialog_facts import mount_path
+from alexafsm.tools.dialog_facts import mounts_of
+from alexafsm.tools.dialog_facts import otherwise_of
+from alexafsm.tools.dialog_facts import uses_dialogs
 
 __all__ = ['render', 'to_dot', 'digraph', 'output_format', 'GraphError', 'Usage', 'ANY_STATE',
-           'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']
+           'BACK', 'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']
 
 ANY_STATE = '*'  # the node transitions declared from '*' start at
+BACK = '\u21a9 back'  # the label of the node a RESUME leads to
 TEXT_FORMATS = ('dot', 'gv')
 IMAGE_FORMATS = ('svg', 'png', 'pdf')
 
@@ -43,6 +52,10 @@ _ANY = {'label': 'any state', 'shape': 'box', 'style': 'dashed,rounded', 'color'
         'fontcolor': '#555555'}
 _NOT_A_STATE = {'color': 'red', 'fontcolor': 'red', 'style': 'dashed'}
 _UNUSED = {'color': '#bbbbbb', 'fontcolor': '#aaaaaa'}
+_BACK = {'shape': 'note', 'style': 'filled', 'fillcolor': '#eeeeee', 'fontsize': '10',
+         'fontname': 'Helvetica'}
+_PUSH = {'style': 'dashed'}
+_CLUSTER = {'style': 'rounded', 'color': '#4a7bd0', 'fontname': 'Helvetica'}
 # dot's default layout takes seconds at 250 edges and minutes at 400: bigger machines get
 # straight edges and capped optimisation, which lay out 400 edges in under a second.
 LARGE_GRAPH_EDGES = 200
@@ -83,6 +96,7 @@ def digraph(policy: PolicyLike, usage: Optional[Usage] = None,
     edges: List[Transition] = list(dict.fromkeys(_edge_key(t) for t in fsm.transitions))
     used = _attributed(fsm, usage) if usage is not None else None
     visited = {INITIAL_STATE} | {t.dest for t, n in (used or {}).items() if n}
+    dialogs = uses_dialogs(fsm)
 
     layout = {'rankdir': 'LR', **(_QUICK_LAYOUT if len(edges) > LARGE_GRAPH_EDGES else {})}
     dot = graphviz.Digraph(fsm.policy_cls.__name__, graph_attr=layout,
@@ -95,15 +109,59 @@ def digraph(policy: PolicyLike, usage: Optional[Usage] = None,
         dot.node(state, **attrs)
     if any(t.source == ANY_STATE for t in edges):
         dot.node(ANY_STATE, **_ANY)
-    for name in sorted({t.dest for t in edges} - fsm.state_set):
+    for name in sorted({t.dest for t in edges if not (dialogs and is_resume(t))} -
+                       fsm.state_set):
         dot.node(name, label=f"{name}\\n(not a state)", **_NOT_A_STATE)
     for t in edges:
         count = None if used is None else used.get(t, 0)
         attrs = {} if count is None else _UNUSED if count == 0 else {'penwidth': '2'}
         if t.source not in fsm.state_set and t.source != ANY_STATE:
             attrs = _NOT_A_STATE
+        if dialogs:
+            _dialog_edge(dot, fsm, t, _label(t, count), attrs)
+            continue
         dot.edge(t.source, t.dest, label=_label(t, count), **attrs)
+    if dialogs:
+        _clusters(dot, fsm)
     return dot
+
+
+def _back_node(t: Transition) -> str:
+    """One "back" node per state (or '*') that declares a RESUME, so each sits beside it."""
+    return f"back from {t.source}"
+
+
+def _dialog_edge(dot: graphviz.Digraph, fsm: Machine, t: Transition, label: str,
+                 attrs: Dict[str, str]) -> None:
+    """An edge of a dialog skill: pushes dashed, RESUMEs to a back node, outcomes named."""
+    if t.outcome:
+        label += f"\\n= {t.outcome}"
+    if t.clear:
+        label += "\\n(clear)"
+    if is_resume(t):
+        back = _back_node(t)
+        dot.node(back, label=f"{BACK}\\n(else {otherwise_of(t, fsm.states_cls)})", **_BACK)
+        dot.edge(t.source, back, label=label, **attrs)
+        return
+    if t.push:
+        label += "\\n(push)"
+        attrs = {**attrs, **_PUSH}
+    dot.edge(t.source, t.dest, label=label, **attrs)
+
+
+def _clusters(dot: graphviz.Digraph, fsm: Machine) -> None:
+    """Each mounted dialog as a cluster of its states, labelled 'mount (DialogClass)'."""
+    for mount in mounts_of(fsm.states_cls):
+        name = mount.name or ''
+        entry = getattr(mount.dialog, 'ENTRY', INITIAL_STATE)
+        cluster = graphviz.Digraph(name=f"cluster_{name}",
+                                   graph_attr={'label': f"{name} ({mount.dialog.__name__})",
+                                               **_CLUSTER})
+        for state in fsm.states:
+            if mount_path(state) == name:
+                cluster.node(state, **({'style': 'rounded,bold', 'penwidth': '2'}
+                                       if state == f"{name}.{entry}" else {}))
+        dot.subgraph(cluster)
 
 
 def to_dot(policy: PolicyLike, usage: Optional[Usage] = None,

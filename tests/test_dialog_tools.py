@@ -1,0 +1,102 @@
+"""The tools on skills that use ``alexafsm.dialogs``, and flat skills' output kept as it was.
+
+The files in tests/fixtures/flat_golden/ were written by the tools before they learnt dialogs:
+a flat skill must still draw and report byte for byte the same.
+"""
+import re
+from pathlib import Path
+
+import pytest
+
+from alexafsm import amazon_intent as ai
+from alexafsm.dialogs import RESUME
+from alexafsm.tools.coverage import coverage
+from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import machine_of
+from alexafsm.tools.describe import machine_text
+from alexafsm.tools.dialog_facts import uses_dialogs
+from alexafsm.tools.graph import BACK
+from alexafsm.tools.graph import render
+from alexafsm.tools.graph import to_dot
+from skills.pizza.policy import PizzaPolicy
+from skills.skillsearch.policy import SkillSearchPolicy
+from tests.fixtures import skillsearch011
+from tests.fixtures.broken import base
+from tests.test_validate_dialogs import DinerStates
+from tests.test_validate_dialogs import policy
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / 'fixtures' / 'flat_golden'
+FLAT = {'skillsearch011': skillsearch011.Policy, 'diner': base.Policy,
+        'skillsearch': SkillSearchPolicy, 'pizza': PizzaPolicy}
+
+
+def flat(name: str):
+    skill = FLAT[name]
+    if uses_dialogs(machine_of(skill)):
+        pytest.skip(f"{name} now uses alexafsm.dialogs: its golden is a flat skill's")
+    return skill
+
+
+def recordings(name: str) -> list:
+    return [str(p.relative_to(REPO)) for p in sorted((REPO / 'skills' / name / 'recordings')
+                                                     .glob('*.jsonl'))]
+
+
+@pytest.mark.parametrize('name', sorted(FLAT))
+def test_a_flat_skill_draws_as_before(name):
+    assert to_dot(flat(name)) == (GOLDEN / f'{name}.dot').read_text()
+
+
+@pytest.mark.parametrize('name', ['skillsearch', 'pizza'])
+def test_a_flat_skill_covers_as_before(name, monkeypatch):
+    monkeypatch.chdir(REPO)
+    report = coverage(flat(name), recordings(name))
+    assert report.to_text() + '\n' == (GOLDEN / f'{name}.coverage.txt').read_text()
+
+
+@pytest.mark.parametrize('name', sorted(FLAT))
+def test_a_flat_skill_describes_with_no_dialog_keys(name):
+    data = describe(flat(name))
+    assert set(data) == {'skill', 'states_cls', 'initial', 'states', 'ending_states', 'events'}
+    for by_source in data['events'].values():
+        for candidates in by_source.values():
+            for t in candidates:
+                assert set(t) == {'dest', 'conditions', 'unless', 'prepare', 'before', 'after',
+                                  'declared_source', 'declared_on'}
+
+
+DINER = policy(DinerStates)
+
+
+def test_a_push_is_dashed_and_a_resume_leads_back():
+    dot = to_dot(DINER)
+    # the push is declared from '*', so it is drawn once from the "any state" node
+    assert re.search(r'\t"\*" -> helping \[label="AMAZON.HelpIntent\\n\(push\)" style=dashed\]',
+                     dot), dot
+    assert f'"back from helping" [label="{BACK}\\n(else ordering)"' in dot
+    assert '\thelping -> "back from helping" [label="AMAZON.YesIntent"]' in dot
+    assert RESUME not in dot  # no "not a state" node for the RESUME token
+    assert '"*" -> exiting [label="AMAZON.CancelIntent\\n(clear)"]' in dot
+
+
+def test_the_real_dot_draws_a_dialog_skill(tmp_path):
+    svg = render(DINER, tmp_path / 'diner.svg').read_text()
+    assert '(push)' in svg and 'back' in svg
+
+
+def test_print_marks_push_resume_and_clear():
+    text = machine_text(DINER)
+    assert '\t\tordering -> helping (push)' in text
+    assert '\t\thelping -> <resume> (otherwise ordering)' in text
+    assert '\t\tinitial -> exiting (clear)' in text
+
+
+def test_describe_gives_the_stack_keys_of_a_dialog_skill():
+    data = describe(DINER)
+    assert data['max_stack'] == 3 and data['never_suspended'] == ['initial']
+    yes = data['events'][ai.YES]['helping'][0]
+    assert (yes['dest'], yes['resume'], yes['otherwise']) == (RESUME, True, 'ordering')
+    assert data['events'][ai.HELP]['ordering'][0]['push'] is True
+    assert data['events'][ai.CANCEL]['ordering'][0]['clear'] is True
+
