@@ -80,9 +80,10 @@ def _names(callbacks: Iterable[Callback]) -> List[str]:
 
 def _transition_json(t: Transition, dialogs: bool = False) -> Dict[str, Any]:
     declared = t.declared_source if isinstance(t.declared_source, str) else list(t.declared_source)
-    data = {'dest': t.dest, 'conditions': _names(t.conditions), 'unless': _names(t.unless),
-            'prepare': _names(t.prepare), 'before': _names(t.before), 'after': _names(t.after),
-            'declared_source': declared, 'declared_on': t.declared_on}
+    data: Dict[str, Any] = {
+        'dest': t.dest, 'conditions': _names(t.conditions), 'unless': _names(t.unless),
+        'prepare': _names(t.prepare), 'before': _names(t.before), 'after': _names(t.after),
+        'declared_source': declared, 'declared_on': t.declared_on}
     if dialogs:
         data.update(push=t.push, clear=t.clear, resume=t.dest == RESUME,
                     otherwise=t.otherwise, outcome=t.outcome)

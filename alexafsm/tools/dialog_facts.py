@@ -100,7 +100,7 @@ def never_suspended(states_cls: Type['States']) -> FrozenSet[str]:
 
 def otherwise_of(t: Transition, states_cls: Type['States']) -> str:
     """Where a ``RESUME`` goes when nothing is suspended: its ``otherwise``, else the default."""
-    return t.otherwise or getattr(states_cls, 'RESUME_OTHERWISE', INITIAL_STATE)
+    return str(t.otherwise or getattr(states_cls, 'RESUME_OTHERWISE', INITIAL_STATE))
 
 
 def digression_scope(t: Transition) -> str:

@@ -215,7 +215,7 @@ def _form(fsm: Machine, mount: Mount, model: Optional[InteractionModel]
                 f"value or raises Invalid('what to say')",
                 {'state': mount.name, 'slot': slot_name, 'callback': validator})
     found = _form_model(form, model)
-    intent: Optional[Intent] = None if found is None else found.intent(form.INTENT)
+    intent: Optional[Intent] = None if found is None else found.intent(getattr(form, 'INTENT', ''))
     if found is None or intent is None:
         return
     for slot_name in slots:
