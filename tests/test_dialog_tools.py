@@ -3,6 +3,7 @@
 The files in tests/fixtures/flat_golden/ were written by the tools before they learnt dialogs:
 a flat skill must still draw and report byte for byte the same.
 """
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 
 from alexafsm import amazon_intent as ai
 from alexafsm.dialogs import RESUME
+from alexafsm.states import with_transitions
+from alexafsm.testing.requests import intent_request
 from alexafsm.tools.coverage import coverage
 from alexafsm.tools.describe import describe
 from alexafsm.tools.describe import machine_of
@@ -24,6 +27,7 @@ from tests.fixtures import skillsearch011
 from tests.fixtures.broken import base
 from tests.test_validate_dialogs import DinerStates
 from tests.test_validate_dialogs import policy
+from tests.test_validate_dialogs import say
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / 'fixtures' / 'flat_golden'
@@ -100,3 +104,40 @@ def test_describe_gives_the_stack_keys_of_a_dialog_skill():
     assert data['events'][ai.HELP]['ordering'][0]['push'] is True
     assert data['events'][ai.CANCEL]['ordering'][0]['clear'] is True
 
+
+
+def turn(intent: str, state: str, stack: list, dest: str) -> str:
+    """A recorded turn: the request in ``state`` with ``stack`` suspended, answered in ``dest``."""
+    envelope = {'alexafsm': {'v': 1, 'stack': stack}} if stack else {}
+    request = intent_request(intent, attributes={'state': state, **envelope})
+    return json.dumps([request, {'version': '1.0', 'sessionAttributes': {'state': dest}}])
+
+
+def test_a_resumed_turn_counts_on_the_resume_transition(tmp_path):
+    recording = tmp_path / 'resume.jsonl'
+    recording.write_text('\n'.join([
+        turn(ai.HELP, 'ordering', [], 'helping'),
+        turn(ai.YES, 'helping', ['ordering'], 'ordering'),  # back to the suspended state
+        turn(ai.YES, 'helping', ['ordered'], 'ordered'),
+        turn(ai.YES, 'helping', [], 'ordering'),  # nothing suspended: the otherwise
+        turn(ai.YES, 'helping', ['gone', 'ordered'], 'initial'),  # matches no transition
+    ]) + '\n')
+    report = coverage(DINER, [recording])
+    assert report.steps[('helping', ai.YES, RESUME)] == 3
+    assert report.steps[('ordering', ai.HELP, 'helping')] == 1
+    assert report.unmatched == {('helping', ai.YES): 1}
+    assert 'helping -> <resume> on AMAZON.YesIntent' in report.to_text()
+
+
+def test_in_a_digression_the_suspended_states_transition_counts(tmp_path):
+    """Yes is not handled in the help of a skill whose yes belongs to 'ordering' alone."""
+    class Flat(DinerStates):
+        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True},
+                          {'trigger': ai.NO, 'dest': RESUME, 'otherwise': 'ordering'})
+        def helping(self):
+            return say('Say: two pizzas. Say no to go on.')
+
+    recording = tmp_path / 'fall.jsonl'
+    recording.write_text(turn(ai.YES, 'helping', ['ordering'], 'ordered') + '\n')
+    report = coverage(policy(Flat), [recording])
+    assert report.steps[('ordering', ai.YES, 'ordered')] == 1 and not report.unmatched

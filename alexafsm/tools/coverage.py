@@ -3,7 +3,10 @@
 A recorded turn tells where the session was (the state in the request's session attributes),
 what the user said (the intent) and where it went (the state in the response). Matched against
 the machine, that says which transition fired: the first candidate for that intent and state
-whose destination is the recorded one. An intent that left the state unchanged where no
+whose destination is the recorded one. A ``RESUME`` transition (``alexafsm.dialogs``) leads to
+the state on top of the request's stack, or to its ``otherwise`` when nothing is suspended, so a
+resumed turn counts on it; in a digression, an intent only the suspended state handles counts
+on that state's transition. An intent that left the state unchanged where no
 transition leads back to it fired nothing: the state did not understand it, or every
 candidate's conditions failed. Those turns are reported apart, since they are often the gaps.
 
@@ -20,11 +23,13 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
+from typing import Optional
 from typing import Set
 from typing import Tuple
 from typing import Type
 from typing import Union
 
+from alexafsm.dialogs import ENVELOPE
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.request import INTENT
@@ -32,6 +37,8 @@ from alexafsm.request import parse
 from alexafsm.response import speech_of
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
+from alexafsm.tools.dialog_facts import is_resume
+from alexafsm.tools.dialog_facts import otherwise_of
 from alexafsm.transcript import PathLike
 from alexafsm.transcript import read_turns
 
@@ -241,12 +248,34 @@ def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
     if source not in machine.state_set:  # the policy restarts such sessions from 'initial'
         source = INITIAL_STATE
     trigger = parsed.intent_name
-    fired = next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+    fired = _fired(machine, parsed.attributes, source, trigger, dest)
     if fired is None:
         report.unmatched[(source, trigger)] += 1
     else:
         report.steps[(fired.source, fired.trigger, fired.dest)] += 1
         report.events[trigger] += 1
+
+
+def _fired(machine: Machine, attributes: Dict[str, Any], source: str, trigger: str,
+           dest: str) -> Optional[Transition]:
+    """The transition that took the turn from ``source`` to ``dest``, as far as one can tell."""
+    candidates = machine.candidates(trigger, source)
+    stack = [s for s in _stack(attributes) if s in machine.state_set]  # as RESUME skips
+    if not candidates and stack:  # a digression that does not handle it: the suspended state
+        candidates = machine.candidates(trigger, stack[-1])
+    for t in candidates:
+        if is_resume(t):
+            if dest == (stack[-1] if stack else otherwise_of(t, machine.states_cls)):
+                return t
+        elif t.dest == dest:
+            return t
+    return None
+
+
+def _stack(attributes: Dict[str, Any]) -> List[str]:
+    envelope = attributes.get(ENVELOPE)
+    stack = envelope.get('stack') if isinstance(envelope, dict) else None
+    return [s for s in stack if isinstance(s, str)] if isinstance(stack, list) else []
 
 
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:
