@@ -63,8 +63,8 @@ EXPORTED = {
         'InputFileError Invalid LateRegistrationError MalformedRequestError MissingPackageError '
         'MissingRecording MissingStateError ModelError NotHandled NotSerializableError '
         'PersistenceError PolicyLoadError RecordingError RejectedRequest RequestError '
-        'ResponseError SkillClassError SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError '
-        'TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
+        'ResponseError SkillClassError SkillDefinitionError StoreUnavailable StoryError '
+        'StoryFailed ToolError TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
         'VerificationError '
     ),
     'alexafsm.hosting': (
