@@ -64,8 +64,8 @@ EXPORTED = {
         'MissingRecording MissingStateError ModelError NotHandled NotSerializableError '
         'PersistenceError PolicyLoadError RecordingError RejectedRequest RequestError '
         'ResponseError SkillClassError SkillDefinitionError StoreUnavailable StoryError '
-        'StoryFailed ToolError TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
-        'VerificationError '
+        'StoryFailed ToolError TransitionError TurnError TurnFailed UnavailableError UsageError '
+        'ValidationError VerificationError '
     ),
     'alexafsm.hosting': (
         'create_app lambda_handler RejectedRequest RequestVerifier VerificationError '
