@@ -60,6 +60,11 @@ class Transition(NamedTuple):
     after: Tuple[Callback, ...]
     declared_source: Union[str, Tuple[str, ...]]  # as written: '*', a state or a list
     declared_on: str  # the state method whose decorator declared it
+    # alexafsm.dialogs' keys; a flat skill's transitions keep these defaults
+    push: bool = False  # suspends the source on the stack
+    clear: bool = False  # forgets the stack and the resume record
+    otherwise: Optional[str] = None  # dest RESUME with an empty stack goes here
+    outcome: Optional[str] = None  # a form's outcome ('done', 'denied', 'gave_up') it is
 
     @property
     def from_any_state(self) -> bool:
@@ -93,8 +98,8 @@ def _resolver(policy_cls: Type['Policy'], callback: Callback, role: str,
     ``__init__`` and dotted paths to module functions are looked up on each call, as
     ``transitions`` does.
     """
-    if not isinstance(callback, str):
-        return lambda policy: callback()
+    if not isinstance(callback, str):  # a function of nothing; a dialog's check takes the policy
+        return callback if getattr(callback, 'takes_policy', False) else lambda policy: callback()
     static = inspect.getattr_static(policy_cls, callback, None)
     if isinstance(static, FunctionType):
         return static
@@ -141,10 +146,10 @@ class Machine:
             raise _missing_states_cls(policy_cls)
         self.policy_cls = policy_cls
         self.states_cls = states_cls
-        self.states: Tuple[str, ...] = state_order(states_cls)
+        self.states: Tuple[str, ...] = self._state_names()
         self.state_set = frozenset(self.states)
         self.transitions: List[Transition] = []
-        for declared_on, spec in states_cls.declared_transitions():
+        for declared_on, spec in self._declared():
             self.transitions += self._expand(declared_on, spec)
         self.events: Dict[str, Dict[str, List[Transition]]] = {}
         for t in self.transitions:
@@ -156,11 +161,23 @@ class Machine:
         self._on_exit = self._state_callbacks('on_exit_')
         self._on_enter = self._state_callbacks('on_enter_')
         #: The States method answering in each state, by state name.
-        self.responders: Dict[str, Callable[[Any], Any]] = dict(states_cls.state_methods())
+        self.responders: Dict[str, Callable[[Any], Any]] = self._responders()
+        #: Old state names a deploy replaced (``States.RENAMED``), mapped to the new ones.
+        self.renamed: Dict[str, str] = dict(getattr(states_cls, 'RENAMED', None) or {})
         self._transitions_machine = None
         self._lock = threading.Lock()
 
     _cache_lock = threading.Lock()
+
+    # What a machine is made of; alexafsm.dialogs' machine adds the states of mounted dialogs.
+    def _state_names(self) -> Tuple[str, ...]:
+        return state_order(self.states_cls)
+
+    def _declared(self) -> List[Tuple[str, Dict[str, Any]]]:
+        return self.states_cls.declared_transitions()
+
+    def _responders(self) -> Dict[str, Callable[[Any], Any]]:
+        return dict(self.states_cls.state_methods())
 
     @classmethod
     def of(cls, policy_cls: Type['Policy']) -> 'Machine':
@@ -170,7 +187,7 @@ class Machine:
             with cls._cache_lock:
                 machine = policy_cls.__dict__.get('_alexafsm_machine')
                 if machine is None:
-                    machine = cls(policy_cls)
+                    machine = _machine_class(policy_cls)(policy_cls)
                     policy_cls._alexafsm_machine = machine
         return machine
 
@@ -186,7 +203,9 @@ class Machine:
                 conditions=_listify(spec.get('conditions')), unless=_listify(spec.get('unless')),
                 prepare=_listify(spec.get('prepare')), before=_listify(spec.get('before')),
                 after=_listify(spec.get('after')), declared_source=declared_source,
-                declared_on=declared_on))
+                declared_on=declared_on, push=bool(spec.get('push')),
+                clear=bool(spec.get('clear')), otherwise=spec.get('otherwise'),
+                outcome=spec.get('outcome')))
         return expanded
 
     def _compile(self, t: Transition) -> _Compiled:
@@ -200,8 +219,9 @@ class Machine:
 
     def _state_callbacks(self, prefix: str) -> Dict[str, Callable[[Any], Any]]:
         callbacks: Dict[str, Callable[[Any], Any]] = {}
-        for state in self.states:
-            static = inspect.getattr_static(self.policy_cls, prefix + state, None)
+        for state in self.states:  # a dotted state 'order.asking' has on_enter_order__asking
+            static = inspect.getattr_static(self.policy_cls, prefix + state.replace('.', '__'),
+                                            None)
             if isinstance(static, FunctionType):
                 callbacks[state] = static
         return callbacks
@@ -273,6 +293,24 @@ class Machine:
                 if self._transitions_machine is None:
                     self._transitions_machine = build_transitions_machine(self.states_cls)
         return self._transitions_machine
+
+
+def _machine_class(policy_cls: Type['Policy']) -> Type[Machine]:
+    """``Machine``, or alexafsm.dialogs' machine for a States class that uses dialogs.
+
+    Decided once per class, when it is compiled: a flat skill keeps this module's ``fire``.
+    """
+    states_cls = policy_cls.states_cls
+    if states_cls is not None and _uses_dialogs(states_cls):
+        from alexafsm.dialogs._runtime import DialogMachine
+        return DialogMachine
+    return Machine
+
+
+def _uses_dialogs(states_cls: Type['States']) -> bool:
+    """Whether a States class mounts a dialog or declares a push, a resume or a clear."""
+    from alexafsm.dialogs.compiled import uses_dialogs
+    return uses_dialogs(states_cls)
 
 
 def _missing_states_cls(policy_cls: Type['Policy']) -> SkillClassError:

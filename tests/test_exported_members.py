@@ -59,13 +59,13 @@ EXPORTED = {
     'alexafsm.cli.validate': 'command',
     'alexafsm.errors': (
         'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed '
-        'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
-        'LateRegistrationError MalformedRequestError MissingPackageError MissingRecording '
-        'MissingStateError ModelError NotHandled NotSerializableError PersistenceError '
-        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError '
-        'SkillClassError SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError '
-        'TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
-        'VerificationError '
+        'ConversationError DialogError Exhausted FuzzError GraphError HookResultError '
+        'InputFileError Invalid LateRegistrationError MalformedRequestError MissingPackageError '
+        'MissingRecording MissingStateError ModelError NotHandled NotSerializableError '
+        'PersistenceError PolicyLoadError RecordingError RejectedRequest RequestError '
+        'ResponseError SkillClassError SkillDefinitionError StoreUnavailable StoryError '
+        'StoryFailed ToolError TransitionError TurnError TurnFailed UnavailableError UsageError '
+        'ValidationError VerificationError '
     ),
     'alexafsm.hosting': (
         'create_app lambda_handler RejectedRequest RequestVerifier VerificationError '
@@ -114,7 +114,12 @@ EXPORTED = {
         'ResponseError speech_of Ssml ssml ssml_problem SSML_TAGS updated_intent '
         'WARN_RESPONSE_BYTES '
     ),
-    'alexafsm.session_attributes': 'INITIAL_STATE NoSlots SessionAttributes',
+    'alexafsm.session_attributes': 'ENVELOPE INITIAL_STATE NoSlots SessionAttributes',
+    'alexafsm.dialogs': 'Dialog Form Invalid RESUME Resume Slot',
+    'alexafsm.dialogs.compiled': (
+        'dialog_info DialogInfo FormCheck FormInfo FormSlot MountInfo mounts_of OUTCOMES '
+        'uses_dialogs '
+    ),
     'alexafsm.test_helpers': (
         'get_requests_responses MissingRecording recordable recording_name '
     ),
