@@ -11,6 +11,8 @@ from typing import Optional
 from alexafsm import amazon_intent as ai
 from alexafsm import response
 from alexafsm.dialogs import RESUME
+from alexafsm.dialogs import Form
+from alexafsm.dialogs import Slot
 from alexafsm.policy import Policy
 from alexafsm.session_attributes import SessionAttributes
 from alexafsm.states import States
@@ -235,3 +237,84 @@ def test_explore_keeps_the_stack_as_the_runtime_does():
     assert Config('helping', ('ordered', 'ordering'), 'helping') in reached
     assert max(len(c.stack) for c in reached) == 2
     assert walk.overflows == [] and walk.empty_resumes != []
+
+
+class PizzaAttributes(Attributes):
+    def __init__(self, intent=None, slots=None, state='initial', pizza=None):
+        super().__init__(intent, slots, state)
+        self.pizza = pizza or {}
+
+
+class PizzaForm(Form):
+    INTENT = PIZZA
+    MODEL = MODEL
+    SLOTS = {'size': Slot(kind='id'), 'crust': Slot(kind='id', prompt='Which crust?'),
+             'quantity': Slot(kind='number', required=False, validate='check_quantity')}
+
+
+def with_form(form: type) -> type:
+    """The diner with ``form`` mounted as 'pizza', entered from the states outside it."""
+    class FormStates(DinerStates):
+        session_attributes_cls = PizzaAttributes
+        pizza = form.mount(enter=[{'trigger': PIZZA, 'source': ['initial', 'ordering',
+                                                                'helping']}],
+                           done='ordered', denied='ordering')
+    return FormStates
+
+
+def check_quantity(self, value: int) -> int:
+    return value
+
+
+def form_problems(form: type, validator: bool = True) -> list:
+    return problems(with_form(form), ignore=(),
+                    **({'check_quantity': check_quantity} if validator else {}))
+
+
+def test_a_clean_form_has_no_problems():
+    assert form_problems(PizzaForm) == []
+
+
+def test_form_slot_unknown():
+    class Misspelt(PizzaForm):
+        SLOTS = {**PizzaForm.SLOTS, 'crusts': Slot(required=False)}
+
+    f = only(form_problems(Misspelt), 'form-slot-unknown')
+    assert (f.severity, f.state, f.trigger, f.slot) == (ERROR, 'pizza', PIZZA, 'crusts')
+    assert "Misspelt (mount 'pizza'): SLOTS names 'crusts', which intent 'OrderPizzaIntent'" \
+        in f.message
+    assert "Did you mean 'crust'?" in f.hint
+
+
+def test_form_prompt_missing():
+    class Unprompted(PizzaForm):
+        SLOTS = {**PizzaForm.SLOTS, 'crust': Slot(kind='id')}
+
+    f = only(form_problems(Unprompted), 'form-prompt-missing')
+    assert (f.severity, f.slot) == (ERROR, 'crust')
+    assert "slot 'crust' is required, but neither the model nor its Slot has a prompt" in f.message
+    assert "Slot(prompt='...')" in f.hint
+
+
+def test_an_optional_slot_needs_no_prompt():
+    class Optional_(PizzaForm):
+        SLOTS = {**PizzaForm.SLOTS, 'crust': Slot(kind='id', required=False)}
+
+    assert form_problems(Optional_) == []
+
+
+def test_form_validator_missing():
+    f = only(form_problems(PizzaForm, validator=False), 'form-validator-missing')
+    assert (f.severity, f.slot, f.callback) == (ERROR, 'quantity', 'check_quantity')
+    assert "validated by 'check_quantity', which DinerPolicy does not define" in f.message
+    assert "def check_quantity(self, value)" in f.hint
+
+
+def test_reserved_store():
+    class Reserved(DinerStates):
+        session_attributes_cls = PizzaAttributes
+        pizza = PizzaForm.mount(enter=[{'trigger': PIZZA, 'source': 'initial'}],
+                                store='alexafsm', done='ordered')
+
+    assert 'reserved-attribute' in [f.code for f in problems(
+        Reserved, ignore=(), check_quantity=check_quantity)]

@@ -29,12 +29,12 @@ from typing import Tuple
 from typing import Type
 from typing import Union
 
-from alexafsm.dialogs import ENVELOPE
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.request import INTENT
 from alexafsm.request import parse
 from alexafsm.response import speech_of
+from alexafsm.session_attributes import ENVELOPE
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
 from alexafsm.tools.dialog_facts import is_resume

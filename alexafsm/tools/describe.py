@@ -97,8 +97,7 @@ def _dialogs_json(fsm: Machine) -> Dict[str, Any]:
         'max_stack': max_stack(states_cls),
         'never_suspended': sorted(never_suspended(states_cls)),
         'dialogs': [{'path': m.name, 'class': f"{m.dialog.__module__}:{m.dialog.__qualname__}",
-                     'entry': f"{m.name}.{getattr(m.dialog, 'ENTRY', INITIAL_STATE)}",
-                     'store': m.store_field, 'outcomes': dict(m.outcomes)}
+                     'entry': m.entry, 'store': m.store, 'outcomes': dict(m.outcomes)}
                     for m in mounts_of(states_cls)],
     }
 
@@ -166,7 +165,6 @@ def _mounts_text(fsm: Machine) -> List[str]:
     lines = ["", "Mounted dialogs:"]
     for m in mounts:
         outcomes = ', '.join(f"{k} -> {v}" for k, v in m.outcomes.items())
-        lines.append(f"\t{m.name}: {m.dialog.__name__}, entry "
-                     f"{m.name}.{getattr(m.dialog, 'ENTRY', INITIAL_STATE)}, store "
-                     f"{m.store_field}" + (f"; {outcomes}" if outcomes else ''))
+        lines.append(f"\t{m.name}: {m.dialog.__name__}, entry {m.entry}, store {m.store}"
+                     + (f"; {outcomes}" if outcomes else ''))
     return lines

@@ -25,8 +25,9 @@ from typing import Tuple
 from typing import Type
 
 from alexafsm.dialogs import RESUME
-from alexafsm.dialogs import Form
-from alexafsm.dialogs import Mount
+from alexafsm.dialogs.compiled import FormInfo
+from alexafsm.dialogs.compiled import MountInfo
+from alexafsm.dialogs.compiled import dialog_info
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from alexafsm.states import States
 
 __all__ = ['is_resume', 'is_dialog_transition', 'uses_dialogs', 'mounts_of', 'mount_path',
-           'form_mounts', 'max_stack', 'never_suspended', 'otherwise_of', 'digression_scope',
+           'forms_of', 'max_stack', 'never_suspended', 'otherwise_of', 'digression_scope',
            'in_scope', 'push_sources', 'resume_targets', 'state_edges', 'explore', 'Config',
            'Exploration', 'DEFAULT_MAX_STACK', 'EXPLORE_LIMIT']
 
@@ -54,20 +55,17 @@ def is_dialog_transition(t: Transition) -> bool:
     return bool(getattr(t, 'push', False) or getattr(t, 'clear', False)) or is_resume(t)
 
 
-def mounts_of(states_cls: Type['States']) -> List[Mount]:
-    """The dialogs mounted in ``states_cls`` (inherited mounts too), in the order declared."""
-    found: Dict[str, Mount] = {}
-    for cls in reversed(states_cls.__mro__):
-        for name, value in vars(cls).items():
-            if isinstance(value, Mount):
-                found[name] = value
-    return list(found.values())
+def mounts_of(states_cls: Type['States']) -> List[MountInfo]:
+    """The dialogs mounted in ``states_cls``, as ``alexafsm.dialogs.compiled`` compiled them."""
+    info = dialog_info(states_cls)
+    return [] if info is None else list(info.mounts.values())
 
 
-def form_mounts(states_cls: Type['States']) -> List[Mount]:
-    """The mounts whose dialog is a ``Form``: the ones the form checks read."""
-    return [m for m in mounts_of(states_cls) if isinstance(m.dialog, type) and
-            issubclass(m.dialog, Form)]
+def forms_of(states_cls: Type['States']) -> List[FormInfo]:
+    """The mounted ``Form``s as compiled: intent, slots merged with the model; what forms' checks
+    read."""
+    info = dialog_info(states_cls)
+    return [] if info is None else list(info.forms.values())
 
 
 def uses_dialogs(fsm: Machine) -> bool:

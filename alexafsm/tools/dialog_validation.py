@@ -19,15 +19,15 @@ from typing import Tuple
 from typing import Type
 
 from alexafsm._hints import closest
-from alexafsm.dialogs import ENVELOPE
-from alexafsm.dialogs import Mount
+from alexafsm.dialogs.compiled import FormInfo
 from alexafsm.errors import ModelError
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
+from alexafsm.session_attributes import ENVELOPE
 from alexafsm.tools.dialog_facts import Config
 from alexafsm.tools.dialog_facts import digression_scope
 from alexafsm.tools.dialog_facts import explore
-from alexafsm.tools.dialog_facts import form_mounts
+from alexafsm.tools.dialog_facts import forms_of
 from alexafsm.tools.dialog_facts import in_scope
 from alexafsm.tools.dialog_facts import is_resume
 from alexafsm.tools.dialog_facts import max_stack
@@ -82,8 +82,8 @@ def dialog_problems(fsm: Machine, model: Optional[InteractionModel],
     walk = explore(fsm, ends)
     yield from _resume_without_push(fsm, walk.empty_resumes, walk.path_to)
     yield from _overflow(fsm, walk.overflows, walk.path_to)
-    for mount in form_mounts(fsm.states_cls):
-        yield from _form(fsm, mount, model)
+    for form in forms_of(fsm.states_cls):
+        yield from _form(fsm, form, model)
 
 
 def _push_no_return(fsm: Machine) -> Iterator[Problem]:
@@ -174,7 +174,7 @@ def _reserved(fsm: Machine) -> Iterator[Problem]:
             f"dialog state would overwrite each other",
             f"rename the field (and its parameter) in {attributes_cls.__name__}", {})
     for mount in mounts_of(fsm.states_cls):
-        if mount.store_field == ENVELOPE:
+        if mount.store == ENVELOPE:
             yield Problem(
                 'reserved-attribute',
                 f"mount '{mount.name}' keeps its data in the session attribute '{ENVELOPE}', "
@@ -182,65 +182,60 @@ def _reserved(fsm: Machine) -> Iterator[Problem]:
                 "give the mount another name or store=", {'state': mount.name})
 
 
-def _form_model(form: Type[Any], model: Optional[InteractionModel]
-                ) -> Optional[InteractionModel]:
-    declared = getattr(form, 'MODEL', None)
-    if declared is None:
-        return model
+def _model_intent(form: FormInfo, model: Optional[InteractionModel]
+                  ) -> Tuple[Optional[Intent], str]:
+    """The form's intent in the model it reads (its MODEL, else the one validated against)."""
+    declared = getattr(form.form, 'MODEL', None)
+    found = model
     if isinstance(declared, dict):
         from alexafsm.tools.interaction_model import _from_json
-        return _from_json(declared, f'{form.__name__}.MODEL')
-    try:
-        return load_model(Path(declared))
-    except ModelError:
-        return model  # the runtime reports an unreadable model when the form is compiled
+        found = _from_json(declared, f"{form.form.__name__}.MODEL")
+    elif declared is not None:
+        try:
+            found = load_model(Path(declared))
+        except ModelError:  # the form itself fails to compile on an unreadable model
+            found = model
+    if found is None:
+        return None, ''
+    return found.intent(form.intent), found.source
 
 
-def _form(fsm: Machine, mount: Mount, model: Optional[InteractionModel]
+def _form(fsm: Machine, form: FormInfo, model: Optional[InteractionModel]
           ) -> Iterator[Problem]:
-    form = mount.dialog
-    name = f"{form.__name__} (mount '{mount.name}')"
-    slots: Dict[str, Any] = dict(getattr(form, 'SLOTS', None) or {})
+    name = f"{form.form.__name__} (mount '{form.mount}')"
     policy_cls: Type[Policy] = fsm.policy_cls
-    for slot_name, slot in slots.items():
-        validator = getattr(slot, 'validate', None)
-        if validator and inspect.getattr_static(policy_cls, validator, None) is None:
-            meant = closest(validator, [n for n in dir(policy_cls) if not n.startswith('_')])
+    intent, source = _model_intent(form, model)
+    for slot in form.slots:
+        where: Dict[str, Optional[str]] = {'state': form.mount, 'trigger': form.intent,
+                                           'slot': slot.name}
+        if slot.validate and not hasattr(policy_cls, slot.validate):
+            meant = closest(slot.validate, [n for n in dir(policy_cls) if not n.startswith('_')])
             yield Problem(
                 'form-validator-missing',
-                f"{name}: slot '{slot_name}' is validated by '{validator}', which "
+                f"{name}: slot '{slot.name}' is validated by '{slot.validate}', which "
                 f"{policy_cls.__name__} does not define, so the form fails on the first value",
                 f"did you mean '{meant}'? Correct the Slot's validate=" if meant else
-                f"add 'def {validator}(self, value)' to {policy_cls.__name__}: it returns the "
-                f"value or raises Invalid('what to say')",
-                {'state': mount.name, 'slot': slot_name, 'callback': validator})
-    found = _form_model(form, model)
-    intent: Optional[Intent] = None if found is None else found.intent(getattr(form, 'INTENT', ''))
-    if found is None or intent is None:
-        return
-    for slot_name in slots:
-        if intent.slot(slot_name) is None:
+                f"add 'def {slot.validate}(self, value)' to {policy_cls.__name__}: it returns "
+                f"the value or raises Invalid('what to say')",
+                {**where, 'callback': slot.validate})
+        if intent is not None and intent.slot(slot.name) is None:
+            meant = closest(slot.name, intent.slot_names)
             yield Problem(
                 'form-slot-unknown',
-                f"{name}: SLOTS names '{slot_name}', which intent '{intent.name}' of the model "
-                f"({found.source}) does not have, so it is never filled",
-                (f"did you mean '{closest(slot_name, intent.slot_names)}'? Correct the name in "
-                 f"SLOTS" if closest(slot_name, intent.slot_names) else
-                 f"add the slot to '{intent.name}' in the model, or remove it from SLOTS"),
-                {'state': mount.name, 'trigger': intent.name, 'slot': slot_name})
-    for model_slot in intent.slots:
-        if slots and model_slot.name not in slots:
+                f"{name}: SLOTS names '{slot.name}', which intent '{intent.name}' of the model "
+                f"({source}) does not have, so it is never filled",
+                f"did you mean '{meant}'? Correct the name in SLOTS" if meant else
+                f"add the slot to '{intent.name}' in the model, or remove it from SLOTS", where)
             continue
-        slot = slots.get(model_slot.name)
-        required = getattr(slot, 'required', None)
-        if required is None:
-            required = model_slot.elicitation_required
-        prompt = getattr(slot, 'prompt', None) or model_slot.elicitation_prompt
+        model_slot = intent.slot(slot.name) if intent is not None else None
+        prompt = slot.prompt or (model_slot.elicitation_prompt if model_slot else None)
+        own = (form.form.SLOTS or {}).get(slot.name)
+        required = own.required if own is not None and own.required is not None else \
+            slot.required or bool(model_slot and model_slot.elicitation_required)
         if required and not prompt:
             yield Problem(
                 'form-prompt-missing',
-                f"{name}: slot '{model_slot.name}' is required, but neither the model "
-                f"({found.source}) nor its Slot has a prompt, so the form cannot ask for it",
+                f"{name}: slot '{slot.name}' is required, but neither the model nor its Slot "
+                f"has a prompt, so the form has nothing to ask for it with",
                 f"give the slot an elicitation prompt in the model's dialog section, or "
-                f"Slot(prompt='...') in {form.__name__}.SLOTS",
-                {'state': mount.name, 'trigger': intent.name, 'slot': model_slot.name})
+                f"Slot(prompt='...') in {form.form.__name__}.SLOTS", where)

@@ -30,7 +30,6 @@ from alexafsm.tools.describe import condition_labels
 from alexafsm.tools.describe import ending_states_of
 from alexafsm.tools.describe import machine_of
 from alexafsm.tools.dialog_facts import is_resume
-from alexafsm.tools.dialog_facts import mount_path
 from alexafsm.tools.dialog_facts import mounts_of
 from alexafsm.tools.dialog_facts import otherwise_of
 from alexafsm.tools.dialog_facts import uses_dialogs
@@ -152,15 +151,12 @@ def _dialog_edge(dot: graphviz.Digraph, fsm: Machine, t: Transition, label: str,
 def _clusters(dot: graphviz.Digraph, fsm: Machine) -> None:
     """Each mounted dialog as a cluster of its states, labelled 'mount (DialogClass)'."""
     for mount in mounts_of(fsm.states_cls):
-        name = mount.name or ''
-        entry = getattr(mount.dialog, 'ENTRY', INITIAL_STATE)
-        cluster = graphviz.Digraph(name=f"cluster_{name}",
-                                   graph_attr={'label': f"{name} ({mount.dialog.__name__})",
+        cluster = graphviz.Digraph(name=f"cluster_{mount.name}",
+                                   graph_attr={'label': f"{mount.name} ({mount.dialog.__name__})",
                                                **_CLUSTER})
-        for state in fsm.states:
-            if mount_path(state) == name:
-                cluster.node(state, **({'style': 'rounded,bold', 'penwidth': '2'}
-                                       if state == f"{name}.{entry}" else {}))
+        for state in mount.states:
+            cluster.node(state, **({'style': 'rounded,bold', 'penwidth': '2'}
+                                   if state == mount.entry else {}))
         dot.subgraph(cluster)
 
 
