@@ -106,9 +106,10 @@ def test_describe_gives_the_stack_keys_of_a_dialog_skill():
 
 
 
-def turn(intent: str, state: str, stack: list, dest: str) -> str:
+def turn(intent: str, state: str, stack: list, dest: str, digression: bool = False) -> str:
     """A recorded turn: the request in ``state`` with ``stack`` suspended, answered in ``dest``."""
-    envelope = {'alexafsm': {'v': 1, 'stack': stack}} if stack else {}
+    envelope = {'alexafsm': {'v': 1, 'stack': stack, **({'digression': state} if digression
+                                                        else {})}} if stack else {}
     request = intent_request(intent, attributes={'state': state, **envelope})
     return json.dumps([request, {'version': '1.0', 'sessionAttributes': {'state': dest}}])
 
@@ -138,6 +139,6 @@ def test_in_a_digression_the_suspended_states_transition_counts(tmp_path):
             return say('Say: two pizzas. Say no to go on.')
 
     recording = tmp_path / 'fall.jsonl'
-    recording.write_text(turn(ai.YES, 'helping', ['ordering'], 'ordered') + '\n')
+    recording.write_text(turn(ai.YES, 'helping', ['ordering'], 'ordered', True) + '\n')
     report = coverage(policy(Flat), [recording])
     assert report.steps[('ordering', ai.YES, 'ordered')] == 1 and not report.unmatched

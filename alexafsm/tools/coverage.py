@@ -23,7 +23,6 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
-from typing import Optional
 from typing import Set
 from typing import Tuple
 from typing import Type
@@ -34,11 +33,9 @@ from alexafsm.machine import Transition
 from alexafsm.request import INTENT
 from alexafsm.request import parse
 from alexafsm.response import speech_of
-from alexafsm.session_attributes import ENVELOPE
 from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.tools.describe import machine_of
-from alexafsm.tools.dialog_facts import is_resume
-from alexafsm.tools.dialog_facts import otherwise_of
+from alexafsm.tools.dialog_facts import fired_transition
 from alexafsm.transcript import PathLike
 from alexafsm.transcript import read_turns
 
@@ -248,34 +245,12 @@ def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
     if source not in machine.state_set:  # the policy restarts such sessions from 'initial'
         source = INITIAL_STATE
     trigger = parsed.intent_name
-    fired = _fired(machine, parsed.attributes, source, trigger, dest)
+    fired = fired_transition(machine, parsed.attributes, source, trigger, dest)
     if fired is None:
         report.unmatched[(source, trigger)] += 1
     else:
         report.steps[(fired.source, fired.trigger, fired.dest)] += 1
         report.events[trigger] += 1
-
-
-def _fired(machine: Machine, attributes: Dict[str, Any], source: str, trigger: str,
-           dest: str) -> Optional[Transition]:
-    """The transition that took the turn from ``source`` to ``dest``, as far as one can tell."""
-    candidates = machine.candidates(trigger, source)
-    stack = [s for s in _stack(attributes) if s in machine.state_set]  # as RESUME skips
-    if not candidates and stack:  # a digression that does not handle it: the suspended state
-        candidates = machine.candidates(trigger, stack[-1])
-    for t in candidates:
-        if is_resume(t):
-            if dest == (stack[-1] if stack else otherwise_of(t, machine.states_cls)):
-                return t
-        elif t.dest == dest:
-            return t
-    return None
-
-
-def _stack(attributes: Dict[str, Any]) -> List[str]:
-    envelope = attributes.get(ENVELOPE)
-    stack = envelope.get('stack') if isinstance(envelope, dict) else None
-    return [s for s in stack if isinstance(s, str)] if isinstance(stack, list) else []
 
 
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:

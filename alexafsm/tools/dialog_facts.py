@@ -12,6 +12,7 @@ stack empty.
 """
 from collections import deque
 from typing import TYPE_CHECKING
+from typing import Any
 from typing import Deque
 from typing import Dict
 from typing import FrozenSet
@@ -30,6 +31,7 @@ from alexafsm.dialogs.compiled import MountInfo
 from alexafsm.dialogs.compiled import dialog_info
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
+from alexafsm.session_attributes import ENVELOPE
 from alexafsm.session_attributes import INITIAL_STATE
 
 if TYPE_CHECKING:
@@ -37,8 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ['is_resume', 'is_dialog_transition', 'uses_dialogs', 'mounts_of', 'mount_path',
            'forms_of', 'max_stack', 'never_suspended', 'otherwise_of', 'digression_scope',
-           'in_scope', 'push_sources', 'resume_targets', 'state_edges', 'explore', 'Config',
-           'Exploration', 'DEFAULT_MAX_STACK', 'EXPLORE_LIMIT']
+           'in_scope', 'push_sources', 'stack_of', 'fired_transition', 'resume_targets',
+           'state_edges', 'explore', 'Config', 'Exploration', 'DEFAULT_MAX_STACK', 'EXPLORE_LIMIT']
 
 DEFAULT_MAX_STACK = 3
 #: Configurations ``explore`` visits before it stops; a bigger machine is reported partially.
@@ -145,6 +147,40 @@ def state_edges(fsm: Machine) -> Iterator[Tuple[str, str]]:
             yield t.source, t.dest
 
 
+def stack_of(attributes: Any) -> List[str]:
+    """The suspended states a session-attribute dict carries (oldest first); [] without any."""
+    envelope = attributes.get(ENVELOPE) if isinstance(attributes, dict) else None
+    stack = envelope.get('stack') if isinstance(envelope, dict) else None
+    return [s for s in stack if isinstance(s, str)] if isinstance(stack, list) else []
+
+
+def fired_transition(fsm: Machine, attributes: Dict[str, Any], source: str, trigger: str,
+                     dest: str) -> Optional[Transition]:
+    """Which transition took a recorded turn from ``source`` to ``dest``, as far as the wire
+    tells: the first candidate that leads there. A ``RESUME`` leads to the request's stack top
+    (``attributes`` are the request's session attributes), else to its ``otherwise``, or, from
+    the welcome, to the task a resume record kept; in a digression, an intent only the
+    suspended state handles fires from it.
+    """
+    renamed: Dict[str, str] = dict(getattr(fsm.states_cls, 'RENAMED', None) or {})
+    stack = [s for s in (renamed.get(e, e) for e in stack_of(attributes)) if s in fsm.state_set]
+    candidates = fsm.candidates(trigger, source)
+    if not candidates and stack and attributes.get(ENVELOPE, {}).get('digression'):
+        candidates = fsm.candidates(trigger, stack[-1])
+    for t in candidates:
+        if is_resume(t):
+            if stack:
+                if dest == stack[-1]:
+                    return t
+            elif dest == otherwise_of(t, fsm.states_cls) or source == INITIAL_STATE:
+                return t
+        elif t.dest == dest:
+            return t
+    # a form entered from outside starts at 'confirming' when its frame is already complete
+    return next((t for t in candidates if not is_resume(t) and mount_path(t.dest) is not None
+                 and mount_path(t.dest) == mount_path(dest) != mount_path(source)), None)
+
+
 class Config(NamedTuple):
     """Where a conversation is, as far as the stack goes: the state, the suspended states
     (oldest first) and the scope of the digression in progress."""
@@ -190,14 +226,14 @@ def _step(fsm: Machine, config: Config, t: Transition, ending: FrozenSet[str],
             if len(stack) > limit:
                 overflow = True
                 stack = stack[-limit:] if limit > 0 else ()
-        digression = digression_scope(t)
+        digression = t.dest  # the runtime's digression is the state the push entered
     else:
         for index, entry in enumerate(stack):  # unwind: the user went back to a suspended task
             if t.dest == entry or (mount_path(t.dest) is not None and
                                    mount_path(t.dest) == mount_path(entry)):
                 stack = stack[:index]
                 break
-        if digression is not None and not in_scope(t.dest, digression):
+        if digression is not None and t.dest != digression:
             digression = None
     if t.dest in ending:
         return Config(t.dest), overflow
