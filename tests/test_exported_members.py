@@ -135,6 +135,9 @@ EXPORTED = {
     'alexafsm.testing.conversation': (
         'Conversation ConversationError PathOrModel respond Turn '
     ),
+    'alexafsm.testing.dialog_checks': (
+        'ENVELOPE_LIMIT frame_values response_stack stack_problems was_resumed '
+    ),
     'alexafsm.testing.dialogue': 'Dialog dialog_of has_dialog_model',
     'alexafsm.testing.fuzz': (
         'APOLOGY_SPEECH CanFulfill dump_findings EXCEPTION Failure Finding fuzz FuzzError '
@@ -170,8 +173,15 @@ EXPORTED = {
         'callback_name condition_labels DEFAULT_ENDING_STATES describe ending_states_of '
         'machine_of machine_text policy_class PolicyLike '
     ),
+    'alexafsm.tools.dialog_facts': (
+        'Config DEFAULT_MAX_STACK digression_scope Exploration explore EXPLORE_LIMIT '
+        'fired_transition forms_of in_scope is_dialog_transition is_resume max_stack mount_path '
+        'mounts_of never_suspended otherwise_of push_sources resume_targets stack_of state_edges '
+        'uses_dialogs '
+    ),
+    'alexafsm.tools.dialog_validation': 'DIALOG_CHECKS dialog_problems Problem',
     'alexafsm.tools.graph': (
-        'ANY_STATE digraph GraphError IMAGE_FORMATS LARGE_GRAPH_EDGES output_format render '
+        'ANY_STATE BACK digraph GraphError IMAGE_FORMATS LARGE_GRAPH_EDGES output_format render '
         'TEXT_FORMATS to_dot Usage '
     ),
     'alexafsm.tools.interaction_model': (

@@ -12,7 +12,9 @@ nothing becomes AMAZON.FallbackIntent when the model has it. Slot values are sen
 Alexa would say (SSML as plain words), the card and the new state. It follows the dialog
 directives a skill sends: after ``Dialog.ElicitSlot`` the next line answers that slot, after a
 confirmation "yes" or "no" confirms or denies, and ``Dialog.Delegate`` speaks the model's own
-prompt for the next required slot. Lines starting with ':' are commands (``COMMANDS``).
+prompt for the next required slot; a form (``alexafsm.dialogs``) is followed the same way, and
+the states its digressions suspend are shown as ``stack:``. Lines starting with ':' are
+commands (``COMMANDS``).
 """
 import re
 import xml.etree.ElementTree as ElementTree
@@ -39,6 +41,7 @@ from alexafsm.testing.conversation import ConversationError
 from alexafsm.testing.conversation import Turn
 from alexafsm.testing.dialogue import dialog_of
 from alexafsm.testing.dialogue import has_dialog_model
+from alexafsm.tools.dialog_facts import stack_of
 from alexafsm.tools.interaction_model import InteractionModel
 
 if TYPE_CHECKING:
@@ -377,6 +380,9 @@ class Console:
                     self.write(f'        {text.strip()}')
         if turn.state is not None:
             self.write(f'  state: {turn.state}')
+        stack = stack_of(turn.attributes)
+        if stack:  # a dialog skill's suspended states (alexafsm.dialogs); flat skills have none
+            self.write(f"  stack: {', '.join(stack)}")
         if turn.should_end:
             self.dialog = None
             self.write('  (the skill ended the session; what you say next opens a new one)')

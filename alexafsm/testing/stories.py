@@ -45,6 +45,18 @@ the fields it must have (``[]``: none)::
             directives: [{type: Dialog.ElicitSlot, slotToElicit: topping}]
 
 Speech is compared as sent: SSML speech includes its markup.
+
+A skill using ``alexafsm.dialogs`` can also check its stack and forms: ``stack`` (the suspended
+states the answer carries, oldest first; ``[]``: none), ``resumed`` (whether the turn went back
+to a suspended state) and ``frame`` (values the current form's store must hold, a subset)::
+
+          - intent: AMAZON.HelpIntent
+            state: helping
+            stack: [order.asking]
+          - intent: AMAZON.YesIntent
+            state: order.asking
+            resumed: true
+            frame: {size: LARGE}
 """
 import re
 from dataclasses import dataclass
@@ -52,6 +64,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import Iterable
 from typing import List
@@ -71,6 +84,7 @@ from alexafsm.request import LAUNCH
 from alexafsm.request import SESSION_ENDED
 from alexafsm.request import parse
 from alexafsm.testing import conversation
+from alexafsm.testing import dialog_checks
 from alexafsm.testing.conversation import Conversation
 from alexafsm.testing.conversation import ConversationError
 from alexafsm.testing.conversation import PathOrModel
@@ -90,7 +104,7 @@ __all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story'
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
 EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'reprompt',
-                'should_end', 'card_title', 'directives')
+                'should_end', 'card_title', 'directives', 'stack', 'resumed', 'frame')
 INTENT_OPTIONS = ('slots', 'dialog_state', 'confirmation_status')
 FILE_KEYS = ('skill', 'model', 'stories')
 
@@ -167,10 +181,15 @@ class Turn:
         return chat._say(self.intent, self.slots, dialog_state=self.dialog_state,
                          confirmation_status=self.confirmation_status)
 
-    def check(self, got: conversation.Turn) -> List['Mismatch']:
-        """Every expectation the skill's answer misses; empty when the turn passes."""
+    def check(self, got: conversation.Turn,
+              policy_cls: Optional[Type['Policy']] = None) -> List['Mismatch']:
+        """Every expectation the skill's answer misses; empty when the turn passes.
+
+        ``resumed`` and ``frame`` read the skill's machine: they need ``policy_cls``.
+        """
         return [mismatch for name, expected in self.expect.items()
-                for mismatch in _CHECKS[name](expected, got)]
+                for mismatch in (_SKILL_CHECKS[name](expected, got, policy_cls)
+                                 if name in _SKILL_CHECKS else _CHECKS[name](expected, got))]
 
     def to_data(self) -> Dict[str, Any]:
         """The turn as the YAML mapping a story file holds."""
@@ -208,7 +227,11 @@ class Story:
         """
         story_turns = []
         for turn in turns:
-            expect = {'state': turn.state} if expect_state and turn.state is not None else {}
+            expect: Dict[str, Any] = \
+                {'state': turn.state} if expect_state and turn.state is not None else {}
+            stack = dialog_checks.response_stack(turn)
+            if expect_state and stack:  # pin the stack too, where a dialog skill keeps one
+                expect['stack'] = stack
             story_turns.append(Turn.from_request(turn.request, **expect))
         return cls(name, tuple(story_turns))
 
@@ -308,7 +331,7 @@ def run_story(policy_cls: Type['Policy'], story: Story, *, model: Optional[PathO
             result.failed_turn, result.error = number, str(error)
             return result
         result.turns.append(got)
-        mismatches = turn.check(got) + [
+        mismatches = turn.check(got, policy_cls) + [
             Mismatch('response', 'one Alexa accepts', problem.message)
             for problem in response_problems(got.request, got.response, chat.model)]
         if mismatches:
@@ -481,7 +504,7 @@ def _check_turn(turn: Turn) -> None:
         raise StoryError(f"'end' takes a reason, one of {', '.join(SESSION_END_REASONS)}, "
                          f"got {turn.reason!r}")
     for name, expected in turn.expect.items():
-        if name not in _CHECKS:
+        if name not in _CHECKS and name not in _SKILL_CHECKS:
             raise StoryError(f"unknown check {name!r}{did_you_mean(name, EXPECTATIONS)}; checks "
                              f"are {', '.join(EXPECTATIONS)}")
         _validate_expectation(name, expected)
@@ -502,6 +525,15 @@ def _validate_expectation(name: str, expected: Any) -> None:
                              f"or of mappings with a 'type' and the fields to check, such as "
                              f"{{type: Dialog.ElicitSlot, slotToElicit: topping}}; [] for none; "
                              f"got {expected!r}")
+    if name == 'stack' and not (isinstance(expected, list) and
+                                all(isinstance(s, str) for s in expected)):
+        raise StoryError(f"stack is a list of state names, oldest first ([] for none), got "
+                         f"{expected!r}")
+    if name == 'resumed' and not isinstance(expected, bool):
+        raise StoryError(f"resumed is true or false, got {expected!r}")
+    if name == 'frame' and not isinstance(expected, dict):
+        raise StoryError(f"frame is a mapping of slot names to the values the form holds, "
+                         f"such as {{size: LARGE}}, got {expected!r}")
     if name == 'card_title' and expected is not None and not isinstance(expected, str):
         raise StoryError(f"card_title is a string, or null for no card, got {expected!r}")
     if name == 'speech_contains':
@@ -568,7 +600,33 @@ _CHECKS = {
     'should_end': _equal('should_end', lambda got: got.should_end),
     'card_title': _equal('card_title', lambda got: (got.card or {}).get('title')),
     'directives': _directives,
+    'stack': _equal('stack', dialog_checks.response_stack),
 }
+
+
+def _skill(name: str, policy_cls: Optional[Type['Policy']]) -> Type['Policy']:
+    if policy_cls is None:
+        raise StoryError(f"the check {name!r} reads the skill's machine: call "
+                         f"turn.check(got, policy_cls)")
+    return policy_cls
+
+
+def _resumed(expected: bool, got: conversation.Turn,
+             policy_cls: Optional[Type['Policy']]) -> List[Mismatch]:
+    actual = dialog_checks.was_resumed(_skill('resumed', policy_cls), got)
+    return [] if actual == expected else [Mismatch('resumed', expected, actual)]
+
+
+def _frame(expected: Mapping[str, Any], got: conversation.Turn,
+           policy_cls: Optional[Type['Policy']]) -> List[Mismatch]:
+    values = dialog_checks.frame_values(_skill('frame', policy_cls), got)
+    if values is not None and all(k in values and values[k] == v for k, v in expected.items()):
+        return []
+    return [Mismatch('frame', dict(expected), values)]
+
+
+_SKILL_CHECKS: Dict[str, Callable[[Any, conversation.Turn, Optional[Type['Policy']]],
+                                   List[Mismatch]]] = {'resumed': _resumed, 'frame': _frame}
 
 
 def _plain(value: Any) -> Any:
