@@ -239,6 +239,9 @@ class DialogMachine(Machine):
                 envelope.reset()
             else:
                 self._unwind(envelope, dest)
+                left = self.mount_of.get(state)
+                if left is not None and left != self.mount_of.get(dest):
+                    envelope.forms.pop(left, None)  # a form left for good: its bookkeeping too
             dest = self._entry(policy, envelope, dest, state, t)
             self._commit(policy, envelope, t, dest)
             if not t.push:
@@ -251,6 +254,8 @@ class DialogMachine(Machine):
             envelope.reset()
         if self._recorded:
             self._record(policy, envelope, t, dest)
+        if dest in self.ending:
+            envelope.saved = None  # the session ends: no envelope goes out
 
     def _check_dest(self, t: Transition) -> None:
         if t.dest not in self.state_set:
@@ -329,9 +334,12 @@ class DialogMachine(Machine):
 
     def _entry(self, policy: Any, envelope: Envelope, dest: str, source: str,
                t: Transition) -> str:
-        """A Form entered from outside starts at ``confirming`` when its frame is complete."""
+        """A transition into a Form's entry lands on ``confirming`` when its frame is complete.
+
+        Not for the Form's own generated transitions, which chose already, nor a reflexive one.
+        """
         mount = self.form_entries.get(dest)
-        if mount is None or self.mount_of.get(source) == mount or t.outcome is not None or \
+        if mount is None or source == dest or t.outcome is not None or \
                 any(isinstance(c, FormCheck) for c in t.conditions):
             return dest
         frame = frame_of(policy.states, envelope, mount, policy)
