@@ -212,6 +212,8 @@ class DialogMachine(Machine):
         info = self.info
         dest = t.dest
         if dest == RESUME:
+            if t.outcome is not None:  # a pushed form's outcome mapped to RESUME
+                self._commit(policy, envelope, t, dest)
             target = self._pop(envelope)
             resumed = target is not None
             if target is None and state == INITIAL_STATE and self._recorded:
@@ -234,7 +236,7 @@ class DialogMachine(Machine):
             if t.push:
                 if not envelope.digression and state not in info.never_suspended:
                     self._push(envelope, state)
-                envelope.digression = dest
+                envelope.digression = self.mount_of.get(dest, dest)  # the pushed scope
             elif t.clear:
                 envelope.reset()
             else:
@@ -327,8 +329,8 @@ class DialogMachine(Machine):
                 if entry == dest or (group is not None and self.mount_of.get(entry) == group):
                     envelope.stack = envelope.stack[:i]
                     break
-        if envelope.digression and dest != envelope.digression:
-            envelope.digression = None
+        if envelope.digression and envelope.digression not in (dest, self.mount_of.get(dest)):
+            envelope.digression = None  # left the digression's scope
 
     # -- forms ------------------------------------------------------------------------------------
 
