@@ -196,8 +196,8 @@ def test_renamed_applies_to_the_resume_record(monkeypatch):
         'state': 'ordering', 'stack': [], 'forms': {}, 'data': {'coffee': {'drink': 'TEA'}},
         'at': at}}}), None)
     monkeypatch.setattr(CoffeeStates, 'RENAMED', {'ordering': 'coffee.asking'}, raising=False)
-    monkeypatch.delattr(CoffeeStates, '_alexafsm_dialogs', raising=False)
-    monkeypatch.delattr(CoffeePolicy, '_alexafsm_machine', raising=False)
+    monkeypatch.setattr(CoffeeStates, '_alexafsm_dialogs', None, raising=False)
+    monkeypatch.setattr(CoffeePolicy, '_alexafsm_machine', None)
     c = chat(store)
     assert c.launch().speech == WELCOME_BACK
     assert c.say(YES).state == 'coffee.asking'
