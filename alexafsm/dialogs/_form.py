@@ -111,10 +111,10 @@ class Frame:
 
     @property
     def next_slot(self) -> Optional[str]:
-        """The slot to ask about: the refused one, one to confirm, the first missing one."""
+        """The slot to ask about: the refused one, the first missing one, one to confirm."""
         if self.problem is not None:
             return self.problem.slot
-        return self.unconfirmed or next(iter(self.missing), None)
+        return next(iter(self.missing), None) or self.unconfirmed
 
 
 def read_frame(info: FormInfo, stored: Any, book: Dict[str, Any], request: Optional[Request],
@@ -353,7 +353,7 @@ class FrameView:
             sorry = problem.message or f"Sorry, I didn't get {problem.heard}."
             return self.elicit(f"{sorry} {self.prompt(problem.slot)}", problem.slot)
         unconfirmed = self._frame.unconfirmed
-        if unconfirmed is not None:
+        if unconfirmed is not None and not self.missing:
             model = self._frame.info.model
             model_slot = model.slot(unconfirmed) if model is not None else None
             words = (model_slot.confirmation_prompt if model_slot else None) or \

@@ -60,27 +60,31 @@ class Envelope:
                  'frames', 'policy', 'resume_point', 'looked_up')
 
     def __init__(self, wire: Any = None) -> None:
-        wire = wire if isinstance(wire, dict) else {}
-        if wire and wire.get('v') != VERSION:
-            logger.info("session attribute '%s' has version %r, not %d; ignored", ENVELOPE,
-                        wire.get('v'), VERSION)
-            wire = {}
-        stack = wire.get('stack')
-        self.stack: List[str] = [s for s in stack if isinstance(s, str)] \
-            if isinstance(stack, list) else []
-        digression = wire.get('digression')
-        self.digression: Optional[str] = digression if isinstance(digression, str) else None
-        forms = wire.get('forms')
-        self.forms: Dict[str, Dict[str, Any]] = json.loads(json.dumps(forms)) \
-            if isinstance(forms, dict) else {}
-        saved = wire.get('saved')
-        self.saved: Optional[str] = saved if isinstance(saved, str) else None
         self.resumed = False
         self.interrupted_by: Optional[str] = None
         self.frames: Dict[str, Frame] = {}
         self.policy: Any = None
         self.resume_point: Optional[ResumePoint] = None
         self.looked_up = False
+        if not wire:  # most turns of most sessions: nothing suspended, no form
+            self.stack: List[str] = []
+            self.digression: Optional[str] = None
+            self.forms: Dict[str, Dict[str, Any]] = {}
+            self.saved: Optional[str] = None
+            return
+        wire = wire if isinstance(wire, dict) else {}
+        if wire and wire.get('v') != VERSION:
+            logger.info("session attribute '%s' has version %r, not %d; ignored", ENVELOPE,
+                        wire.get('v'), VERSION)
+            wire = {}
+        stack = wire.get('stack')
+        self.stack = [s for s in stack if isinstance(s, str)] if isinstance(stack, list) else []
+        digression = wire.get('digression')
+        self.digression = digression if isinstance(digression, str) else None
+        forms = wire.get('forms')
+        self.forms = json.loads(json.dumps(forms)) if isinstance(forms, dict) and forms else {}
+        saved = wire.get('saved')
+        self.saved = saved if isinstance(saved, str) else None
 
     def __bool__(self) -> bool:
         return bool(self.stack or self.digression or self.forms or self.saved)
@@ -212,6 +216,8 @@ class DialogMachine(Machine):
         info = self.info
         dest = t.dest
         if dest == RESUME:
+            if t.outcome is not None:  # a pushed form's outcome mapped to RESUME
+                self._commit(policy, envelope, t, dest)
             target = self._pop(envelope)
             resumed = target is not None
             if target is None and state == INITIAL_STATE and self._recorded:
@@ -230,34 +236,42 @@ class DialogMachine(Machine):
                 self._enter(policy, state, target)
             dest = target
         else:
-            self._check_dest(t)
+            if dest not in self.state_set:
+                self._bad_dest(t)
             if t.push:
                 if not envelope.digression and state not in info.never_suspended:
                     self._push(envelope, state)
-                envelope.digression = dest
+                envelope.digression = self.mount_of.get(dest, dest)  # the pushed scope
             elif t.clear:
                 envelope.reset()
             else:
                 self._unwind(envelope, dest)
-            dest = self._entry(policy, envelope, dest, state, t)
-            self._commit(policy, envelope, t, dest)
+                left = self.mount_of.get(state)
+                if left is not None and left != self.mount_of.get(dest):
+                    envelope.forms.pop(left, None)  # a form left for good: its bookkeeping too
+            if dest in self.form_entries:
+                dest = self._entry(policy, envelope, dest, state, t)
+            if self.info.forms:
+                self._commit(policy, envelope, t, dest)
             if not t.push:
                 self._exit(policy, state, dest)
             policy.state = dest
             self._enter(policy, state, dest)
         for after in compiled.after:
             after(policy)
-        if dest in self.ending:
+        ending = dest in self.ending
+        if ending:
             envelope.reset()
         if self._recorded:
             self._record(policy, envelope, t, dest)
+        if ending:
+            envelope.saved = None  # the session ends: no envelope goes out
 
-    def _check_dest(self, t: Transition) -> None:
-        if t.dest not in self.state_set:
-            from alexafsm.errors import TransitionError
-            raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: "
-                                  f"add a method '{t.dest}' to {self.states_cls.__name__} (or "
-                                  f"the dialog) or fix the name")
+    def _bad_dest(self, t: Transition) -> None:
+        from alexafsm.errors import TransitionError
+        raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: "
+                              f"add a method '{t.dest}' to {self.states_cls.__name__} (or "
+                              f"the dialog) or fix the name")
 
     # -- hooks: exits up to the mount left, enters down into the mount entered --------------------
 
@@ -265,12 +279,12 @@ class DialogMachine(Machine):
         on_exit = self._on_exit.get(source)
         if on_exit is not None:
             on_exit(policy)
-        group = self.mount_of.get(source)
+        group = self.mount_of.get(source) if self._group_exit else None
         if group is not None and group != self.mount_of.get(dest) and group in self._group_exit:
             self._group_exit[group](policy)
 
     def _enter(self, policy: Any, source: str, dest: str) -> None:
-        group = self.mount_of.get(dest)
+        group = self.mount_of.get(dest) if self._group_enter else None
         if group is not None and group != self.mount_of.get(source) and \
                 group in self._group_enter:
             self._group_enter[group](policy)
@@ -322,16 +336,19 @@ class DialogMachine(Machine):
                 if entry == dest or (group is not None and self.mount_of.get(entry) == group):
                     envelope.stack = envelope.stack[:i]
                     break
-        if envelope.digression and dest != envelope.digression:
-            envelope.digression = None
+        if envelope.digression and envelope.digression not in (dest, self.mount_of.get(dest)):
+            envelope.digression = None  # left the digression's scope
 
     # -- forms ------------------------------------------------------------------------------------
 
     def _entry(self, policy: Any, envelope: Envelope, dest: str, source: str,
                t: Transition) -> str:
-        """A Form entered from outside starts at ``confirming`` when its frame is complete."""
+        """A transition into a Form's entry lands on ``confirming`` when its frame is complete.
+
+        Not for the Form's own generated transitions, which chose already, nor a reflexive one.
+        """
         mount = self.form_entries.get(dest)
-        if mount is None or self.mount_of.get(source) == mount or t.outcome is not None or \
+        if mount is None or source == dest or t.outcome is not None or \
                 any(isinstance(c, FormCheck) for c in t.conditions):
             return dest
         frame = frame_of(policy.states, envelope, mount, policy)

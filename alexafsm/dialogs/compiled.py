@@ -256,7 +256,11 @@ def _compile(states_cls: Any) -> DialogInfo:
         for spec in m.enter:
             resolved = resolver.spec(spec, None)
             if name in forms and spec['trigger'] == forms[name].intent:
-                outer += _generated(forms[name], m, resolved['source'], spec, resolver)
+                # the form's own states have these candidates in their own tier already
+                source = resolved['source']
+                outside = [s for s in (states if source == _WILDCARD else _as_list(source))
+                           if s not in m.states]
+                outer += _generated(forms[name], m, outside, spec, resolver)
             else:
                 outer.append((name, resolved))
     outer.sort(key=lambda entry: entry[0])  # stable: decorator order within a state

@@ -192,7 +192,7 @@ def _check_states_named(skill: _Skill) -> Iterator[Finding]:
                     f"it never fires", _fix(source, states, "in the transition's 'source'",
                                             "sources name States methods, a list of them or "
                                             "'*'"), state=t.declared_on, trigger=t.trigger)
-        if t.dest not in states and not is_resume(t):
+        if t.dest not in states and not is_resume(t):  # RESUME: back to a suspended state
             yield _finding(
                 'unknown-dest', f"the transition on '{t.trigger}' out of '{t.declared_on}' goes "
                 f"to '{t.dest}', which is not a state: firing it answers with an apology",
