@@ -17,13 +17,13 @@ from alexafsm.testing.stories import Story
 from alexafsm.testing.stories import Turn
 from alexafsm.testing.stories import parse_stories
 from alexafsm.testing.stories import run_story
-from alexafsm.tools.interaction_model import _from_json
+from alexafsm.tools.interaction_model import load_model
 from tests.fixtures.coffee_skill import MENU
 from tests.fixtures.coffee_skill import MODEL
 from tests.fixtures.coffee_skill import ORDER
 from tests.fixtures.coffee_skill import CoffeePolicy
 
-COFFEE = _from_json(MODEL, 'coffee model')
+COFFEE = load_model(MODEL)
 
 STORY = """
 stories:

@@ -136,7 +136,8 @@ EXPORTED = {
         'Conversation ConversationError PathOrModel respond Turn '
     ),
     'alexafsm.testing.dialog_checks': (
-        'ENVELOPE_LIMIT frame_values response_stack stack_problems was_resumed '
+        'DIGRESSION_PUSH DIGRESSION_RETURN digression_trigger ENVELOPE_LIMIT frame_values '
+        'response_stack STACK_INVARIANT stack_problems stack_violation was_resumed '
     ),
     'alexafsm.testing.dialogue': 'Dialog dialog_of has_dialog_model',
     'alexafsm.testing.fuzz': (
@@ -149,6 +150,9 @@ EXPORTED = {
     ),
     'alexafsm.testing.pytest_plugin': (
         'pytest_collect_file StoryCollector StoryFailed StoryItem SUFFIXES '
+    ),
+    'alexafsm.testing.resume_check': (
+        'check_resume ResumeFinding ResumeReport Snapshot snapshot '
     ),
     'alexafsm.testing.reduction': 'ddmin Exhausted PlainValues shrink simplify Test',
     'alexafsm.testing.requests': (

@@ -7,6 +7,7 @@ import click
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
 from alexafsm.cli.skill import skill_policy
+from alexafsm.testing import resume_check
 from alexafsm.testing.fuzz import FuzzError
 from alexafsm.testing.fuzz import dump_findings
 from alexafsm.testing.fuzz import fuzz
@@ -25,9 +26,12 @@ __all__ = ['command']
               help='The most turns one session takes.')
 @click.option('--save', 'save_path', metavar='FILE', type=click.Path(dir_okay=False),
               help='Also write the reduced failing sessions to FILE as a story file.')
+@click.option('--check-resume', is_flag=True,
+              help='Also check that a digression and the way back (a push, then RESUME) end '
+                   'where they started, after prefixes of the fuzzed sessions.')
 @click.pass_context
 def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed: int,
-            max_turns: int, save_path: Optional[str]) -> None:
+            max_turns: int, save_path: Optional[str], check_resume: bool = False) -> None:
     """Walk random sessions of SKILL looking for crashes and invalid responses.
 
     Intents come from the model, slot values from its types and samples plus odd ones (empty,
@@ -60,7 +64,11 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
             raise click.BadParameter(f'cannot write {save_path}: {error.strerror}',
                                      param_hint='--save') from None
         click.echo(f'wrote the stories of {text.count("- name:")} failures to {save_path}')
-    ctx.exit(1 if report.findings else 0)
+    resumed = resume_check.check_resume(policy_cls, model, report.walks, seed=seed) \
+        if check_resume else None
+    if resumed is not None:
+        click.echo(resumed.text())
+    ctx.exit(1 if report.findings or (resumed is not None and not resumed.passed) else 0)
 
 
 def _check_writable(path: str) -> None:

@@ -11,14 +11,17 @@ is the state the conversation is in; a session the skill ended carries no stack;
 stays under ``ENVELOPE_LIMIT`` bytes of JSON; a form's store holds only the form's slots.
 """
 import json
+import random
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Dict
 from typing import List
 from typing import Optional
+from typing import Tuple
 from typing import Type
 
 from alexafsm.dialogs.compiled import dialog_info
+from alexafsm.machine import Machine
 from alexafsm.request import INTENT
 from alexafsm.request import parse
 from alexafsm.session_attributes import ENVELOPE
@@ -34,12 +37,18 @@ from alexafsm.tools.dialog_facts import stack_of
 if TYPE_CHECKING:
     from alexafsm.policy import Policy
 
-__all__ = ['response_stack', 'was_resumed', 'frame_values', 'stack_problems',
-           'ENVELOPE_LIMIT']
+__all__ = ['response_stack', 'was_resumed', 'frame_values', 'stack_problems', 'stack_violation',
+           'digression_trigger', 'STACK_INVARIANT', 'ENVELOPE_LIMIT', 'DIGRESSION_PUSH',
+           'DIGRESSION_RETURN']
 
 #: The most bytes of JSON the reserved session attribute may take (Alexa caps a response at
 #: 120 KB; the stack is meant to cost a few hundred bytes).
 ENVELOPE_LIMIT = 1024
+#: The fuzzer's failure kind for a turn that breaks a stack rule.
+STACK_INVARIANT = 'stack-invariant'
+#: How often the fuzzer, in a state that can push, sends a push trigger; and, in a digression,
+#: a trigger that resumes.
+DIGRESSION_PUSH, DIGRESSION_RETURN = 0.25, 0.6
 
 
 def response_stack(turn: Turn) -> List[str]:
@@ -90,42 +99,80 @@ def frame_values(policy_cls: Type['Policy'], turn: Turn) -> Optional[Dict[str, A
 
 def stack_problems(policy_cls: Type['Policy'], turn: Turn) -> List[str]:
     """Every rule the turn's answer breaks about the stack and forms; [] when it keeps them."""
+    return [message for _, message in _violations(policy_cls, turn)]
+
+
+def stack_violation(policy_cls: Type['Policy'], turn: Turn) -> Optional[Tuple[str, str]]:
+    """The first rule the turn breaks, as (rule, message): the fuzzer's ``stack-invariant``
+    failure, whose signature is the rule, whatever states the stack held."""
+    return next(iter(_violations(policy_cls, turn)), None)
+
+
+def digression_trigger(rng: random.Random, fsm: Machine, state: str,
+                       attributes: Dict[str, Any]) -> Optional[str]:
+    """The fuzzer's digression bias: now and then an intent that pushes from a task state; in a
+    digression, mostly one that resumes (not always, so stacks also build up and get left)."""
+    if type(fsm) is Machine:  # a flat skill: nothing pushes
+        return None
+    envelope = attributes.get(ENVELOPE)
+    in_digression = isinstance(envelope, dict) and envelope.get('digression') == state
+    if in_digression:
+        chance, wanted = DIGRESSION_RETURN, [t.trigger for t in fsm.transitions
+                                             if t.source == state and is_resume(t)]
+    else:
+        chance, wanted = DIGRESSION_PUSH, [t.trigger for t in fsm.transitions
+                                           if t.source == state and t.push]
+    if not wanted or rng.random() >= chance:
+        return None
+    return rng.choice(sorted(set(wanted)))
+
+
+def _violations(policy_cls: Type['Policy'], turn: Turn) -> List[Tuple[str, str]]:
     fsm = machine_of(policy_cls)
+    if type(fsm) is Machine:  # a flat skill: no stack, and no cost per turn
+        return []
     info = dialog_info(fsm.states_cls)
     if info is None:
         return []
-    problems: List[str] = []
+    problems: List[Tuple[str, str]] = []
     envelope = turn.attributes.get(ENVELOPE)
     if envelope is None:
         return _form_problems(info, turn)
     if not isinstance(envelope, dict):
-        return [f"the session attribute '{ENVELOPE}' is {envelope!r}, not an object"]
+        return [('envelope', f"the session attribute '{ENVELOPE}' is {envelope!r}, not an "
+                             f"object")]
     stack = stack_of(turn.attributes)
     size = len(json.dumps(envelope, separators=(',', ':')))
     if size > ENVELOPE_LIMIT:
-        problems.append(f"'{ENVELOPE}' takes {size} bytes, more than {ENVELOPE_LIMIT}")
+        problems.append(('envelope-size', f"'{ENVELOPE}' takes {size} bytes, more than "
+                                          f"{ENVELOPE_LIMIT}"))
     if len(stack) > info.max_stack:
-        problems.append(f"the stack {stack} holds {len(stack)} states, more than "
-                        f"{fsm.states_cls.__name__}.MAX_STACK ({info.max_stack})")
+        problems.append(('max-stack', f"the stack {stack} holds {len(stack)} states, more "
+                                      f"than {fsm.states_cls.__name__}.MAX_STACK "
+                                      f"({info.max_stack})"))
     if len(set(stack)) != len(stack):
-        problems.append(f"the stack {stack} holds a state twice")
+        problems.append(('duplicate', f"the stack {stack} holds a state twice"))
     unknown = [s for s in stack if s not in fsm.state_set]
     if unknown:
-        problems.append(f"the stack {stack} names {unknown}, which are no states")
+        problems.append(('unknown-state', f"the stack {stack} names {unknown}, which are no "
+                                          f"states"))
     suspended = [s for s in stack if s in info.digressions]
     if suspended:
-        problems.append(f"the stack {stack} suspends the digression(s) {suspended}, which a "
-                        f"push enters and RESUME would come back to instead of the task")
+        problems.append(('digression-suspended',
+                         f"the stack {stack} suspends the digression(s) {suspended}, which a "
+                         f"push enters and RESUME would come back to instead of the task"))
     digression = envelope.get('digression')
     if digression is not None and digression != turn.state:
-        problems.append(f"the digression in progress is '{digression}', but the state is "
-                        f"'{turn.state}'")
+        problems.append(('digression-elsewhere', f"the digression in progress is "
+                                                 f"'{digression}', but the state is "
+                                                 f"'{turn.state}'"))
     if turn.should_end and (stack or digression):
-        problems.append(f"the skill ended the session but still sends the stack {stack}")
+        problems.append(('ended-with-stack', f"the skill ended the session but still sends "
+                                             f"the stack {stack}"))
     return problems + _form_problems(info, turn)
 
 
-def _form_problems(info: Any, turn: Turn) -> List[str]:
+def _form_problems(info: Any, turn: Turn) -> List[Tuple[str, str]]:
     problems = []
     for mount, form in info.forms.items():
         values = turn.attributes.get(info.mounts[mount].store)
@@ -134,6 +181,6 @@ def _form_problems(info: Any, turn: Turn) -> List[str]:
         declared = {slot.name for slot in form.slots}
         strangers = sorted(set(values) - declared)
         if strangers:
-            problems.append(f"form '{mount}' holds {strangers}, which are no slots of it "
-                            f"({', '.join(sorted(declared))})")
+            problems.append(('form-stranger', f"form '{mount}' holds {strangers}, which are no "
+                                              f"slots of it ({', '.join(sorted(declared))})"))
     return problems

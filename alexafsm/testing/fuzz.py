@@ -3,7 +3,7 @@
 A session opens with a launch (or a one-shot intent), then sends intents the model defines, with
 slot values from the model's types and samples mixed with empty and odd ones (unicode, SSML
 markup, numbers, a very long phrase), now and then a SessionEndedRequest, a new launch or a
-CanFulfillIntentRequest. After every turn three things must hold:
+CanFulfillIntentRequest. After every turn these must hold:
 
 * no exception escaped the skill's code. ``Policy.handle`` never raises: it answers with an
   apology and tells the turn pipeline's failure observers (``alexafsm.turn``). Each session
@@ -12,7 +12,10 @@ CanFulfillIntentRequest. After every turn three things must hold:
   traceback, where matching the apology's words would miss the cause and mistake a skill that
   says sorry on purpose for a crash;
 * the machine is in a state it declares (the response's ``sessionAttributes.state``);
-* the response is one Alexa accepts (``response_checks.response_problems``).
+* the response is one Alexa accepts (``response_checks.response_problems``);
+* a skill using ``alexafsm.dialogs`` keeps its stack rules (``dialog_checks.stack_problems``:
+  bounded by MAX_STACK, well formed, real states); its walk is biased towards digressions
+  and the ways back from them (``dialog_checks.digression_trigger``).
 
 A failure is reduced by delta debugging (``reduction.shrink``) to the shortest session that still
 fails the same way (dropping turns, then simplifying slot values, replaying from scratch each
@@ -61,6 +64,9 @@ from alexafsm.testing import reduction
 from alexafsm.testing.conversation import Conversation
 from alexafsm.testing.conversation import ConversationError
 from alexafsm.testing.conversation import PathOrModel
+from alexafsm.testing.dialog_checks import STACK_INVARIANT
+from alexafsm.testing.dialog_checks import digression_trigger
+from alexafsm.testing.dialog_checks import stack_violation
 from alexafsm.testing.dialogue import Dialog
 from alexafsm.testing.dialogue import dialog_of
 from alexafsm.testing.dialogue import has_dialog_model
@@ -491,6 +497,11 @@ class _Session:
         self.turns.append(turn)
         failure = _judge(turn, len(self.steps), before, self.machine, self.model,
                          self.errors.failures)
+        broken = None if failure else stack_violation(self.machine.policy_cls, turn)
+        if broken is not None:  # alexafsm.dialogs' stack rules (testing.dialog_checks)
+            failure = Failure(STACK_INVARIANT, len(self.steps), f"{turn.said} in state "
+                              f"'{before}'", f'{INTENT}:{parse(turn.request).intent_name}',
+                              *broken)
         kind = (turn.request.get('request') or {}).get('type')
         if kind in (LAUNCH, INTENT):
             self.dialog = dialog_of(turn)
@@ -543,6 +554,11 @@ class _Walker:
             return CanFulfill(intent.name, self._slots(rng, intent))
         if draw < _END + _CAN_FULFILL + _RELAUNCH:
             return StoryTurn.launch()
+        pushed = digression_trigger(rng, self.machine, session.state,
+                                    session.turns[-1].attributes if session.turns else {})
+        digress = self.model.intent(pushed) if pushed else None
+        if digress is not None:  # a digression, or the way back from one (dialog_checks)
+            return StoryTurn(INTENT_ACTION, intent=digress.name, slots=self._slots(rng, digress))
         return self._intent(rng, session.state)
 
     def _intent(self, rng: random.Random, state: str) -> StoryTurn:
