@@ -142,3 +142,26 @@ def test_in_a_digression_the_suspended_states_transition_counts(tmp_path):
     recording.write_text(turn(ai.YES, 'helping', ['ordering'], 'ordered', True) + '\n')
     report = coverage(policy(Flat), [recording])
     assert report.steps[('ordering', ai.YES, 'ordered')] == 1 and not report.unmatched
+
+
+def test_a_mount_is_a_cluster_with_its_entry_in_bold(tmp_path):
+    from tests.fixtures.coffee_skill import CoffeePolicy
+    dot = to_dot(CoffeePolicy)
+    cluster = dot[dot.index('subgraph cluster_coffee {'):]
+    assert 'label="coffee (CoffeeOrder)"' in cluster
+    assert '"coffee.asking" [penwidth=2 style="rounded,bold"]' in cluster
+    assert '"coffee.confirming"' in cluster and 'helping' not in cluster
+    assert '"coffee.asking" -> made [label="OrderCoffeeIntent\\n[coffee_done]\\n= done"]' in dot
+    svg = render(CoffeePolicy, tmp_path / 'coffee.svg').read_text()
+    assert 'cluster_coffee' in svg and 'coffee (CoffeeOrder)' in svg
+
+
+def test_print_and_describe_list_the_mounts():
+    from tests.fixtures.coffee_skill import CoffeePolicy
+    assert machine_text(CoffeePolicy).endswith(
+        '\nMounted dialogs:\n\tcoffee: CoffeeOrder, entry coffee.asking, store coffee; '
+        'done -> made, denied -> initial, gave_up -> helping\n')
+    dialogs = describe(CoffeePolicy)['dialogs']
+    assert dialogs == [{'path': 'coffee', 'class': 'tests.fixtures.coffee_skill:CoffeeOrder',
+                        'entry': 'coffee.asking', 'store': 'coffee',
+                        'outcomes': {'done': 'made', 'denied': 'initial', 'gave_up': 'helping'}}]

@@ -318,3 +318,17 @@ def test_reserved_store():
 
     assert 'reserved-attribute' in [f.code for f in problems(
         Reserved, ignore=(), check_quantity=check_quantity)]
+
+
+def test_the_dialog_example_skills_validate_without_false_alarms():
+    """The rewritten pizza and the coffee skill: every new check runs, none cries wolf."""
+    from pathlib import Path
+
+    from skills.pizza.policy import PizzaPolicy
+    from tests.fixtures.coffee_skill import MODEL as COFFEE_MODEL
+    from tests.fixtures.coffee_skill import CoffeePolicy
+    pizza_model = Path(__file__).resolve().parents[1] / 'skills' / 'pizza' / 'model'
+    assert [f for f in validate_policy(PizzaPolicy, pizza_model) if f.severity != INFO] == []
+    assert [f for f in validate_policy(CoffeePolicy, COFFEE_MODEL,
+                                       ignore_intents=[ai.FALLBACK])
+            if f.severity != INFO] == []
