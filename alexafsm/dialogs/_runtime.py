@@ -182,34 +182,22 @@ class DialogMachine(Machine):
 
     # -- firing ----------------------------------------------------------------------------------
 
-    def fire(self, policy: Any, trigger: str) -> bool:
-        """``Machine.fire`` with the stack: push, resume, clear, unwind, forms, records."""
+    def _missing(self, policy: Any, trigger: str, state: str) -> Tuple[Any, str]:
+        """During a digression, the user may answer the interrupted question: its cell fires."""
+        envelope = envelope_of(policy.states.attributes)
+        top = self._top(envelope) if envelope.digression else None
+        by_state = self._table.get(trigger, {})
+        if top is None or top not in by_state:
+            raise NotHandled(trigger, state)
+        self._cut(envelope, top)
+        envelope.digression = None
+        policy.state = top
+        return by_state[top], top
+
+    def _take(self, policy: Any, compiled: Any, state: str) -> None:
+        """``Machine._take`` with the stack: push, resume, clear, unwind, forms, records."""
         envelope = envelope_of(policy.states.attributes)
         envelope.policy = policy
-        state = policy.state
-        by_state = self._table.get(trigger, {})
-        candidates = by_state.get(state)
-        if candidates is None:
-            top = self._top(envelope) if envelope.digression else None
-            if top is None or top not in by_state:
-                raise NotHandled(trigger, state)
-            # the user answered the interrupted question: fire from the suspended state
-            self._cut(envelope, top)
-            envelope.digression = None
-            policy.state = state = top
-            candidates = by_state[top]
-        for compiled in candidates:
-            for prepare in compiled.prepare:
-                prepare(policy)
-            for check, target in compiled.checks:
-                if check(policy) != target:
-                    break
-            else:
-                self._take(policy, envelope, compiled, state)
-                return True
-        return False
-
-    def _take(self, policy: Any, envelope: Envelope, compiled: Any, state: str) -> None:
         t: Transition = compiled.transition
         for before in compiled.before:
             before(policy)
@@ -266,12 +254,6 @@ class DialogMachine(Machine):
             self._record(policy, envelope, t, dest)
         if ending:
             envelope.saved = None  # the session ends: no envelope goes out
-
-    def _bad_dest(self, t: Transition) -> None:
-        from alexafsm.errors import TransitionError
-        raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: "
-                              f"add a method '{t.dest}' to {self.states_cls.__name__} (or "
-                              f"the dialog) or fix the name")
 
     # -- hooks: exits up to the mount left, enters down into the mount entered --------------------
 
