@@ -244,7 +244,7 @@ class Machine:
         state = policy.state
         candidates = self._table.get(trigger, {}).get(state)
         if candidates is None:
-            raise NotHandled(trigger, state)
+            candidates, state = self._missing(policy, trigger, state)
         for compiled in candidates:
             for prepare in compiled.prepare:
                 prepare(policy)
@@ -252,25 +252,36 @@ class Machine:
                 if check(policy) != target:
                     break
             else:
-                dest = compiled.transition.dest
-                if dest not in self.state_set:
-                    raise TransitionError(
-                        f"{compiled.transition.describe()} goes to '{dest}', which "
-                        f"is not a state: add a method '{dest}' to "
-                        f"{self.states_cls.__name__} or fix the name")
-                for before in compiled.before:
-                    before(policy)
-                on_exit = self._on_exit.get(state)
-                if on_exit is not None:
-                    on_exit(policy)
-                policy.state = dest
-                on_enter = self._on_enter.get(dest)
-                if on_enter is not None:
-                    on_enter(policy)
-                for after in compiled.after:
-                    after(policy)
+                self._take(policy, compiled, state)
                 return True
         return False
+
+    # The two steps alexafsm.dialogs' machine does its own way (the stack, forms, records).
+    def _missing(self, policy: Any, trigger: str, state: str) -> Tuple[Any, str]:
+        """No cell for the trigger in the state: NotHandled (a dialog may answer from the stack).
+        """
+        raise NotHandled(trigger, state)
+
+    def _take(self, policy: Any, compiled: '_Compiled', state: str) -> None:
+        """Fire the chosen candidate: before, on_exit, the state change, on_enter, after."""
+        dest = compiled.transition.dest
+        if dest not in self.state_set:
+            self._bad_dest(compiled.transition)
+        for before in compiled.before:
+            before(policy)
+        on_exit = self._on_exit.get(state)
+        if on_exit is not None:
+            on_exit(policy)
+        policy.state = dest
+        on_enter = self._on_enter.get(dest)
+        if on_enter is not None:
+            on_enter(policy)
+        for after in compiled.after:
+            after(policy)
+
+    def _bad_dest(self, t: Transition) -> None:
+        raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: add a "
+                              f"method '{t.dest}' to {self.states_cls.__name__} or fix the name")
 
     def responder(self, state: str) -> Callable[[Any], Any]:
         """The States method that answers in ``state``."""

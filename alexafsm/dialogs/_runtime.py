@@ -56,16 +56,15 @@ class ResumePoint(NamedTuple):
 class Envelope:
     """This turn's dialog control state; ``wire()`` is what the reserved key carries."""
 
-    __slots__ = ('stack', 'digression', 'forms', 'saved', 'resumed', 'interrupted_by',
-                 'frames', 'policy', 'resume_point', 'looked_up')
+    # this turn's own facts, never sent; class defaults, so a turn sets only what it learns
+    resumed = False
+    interrupted_by: Optional[str] = None
+    policy: Any = None
+    resume_point: Optional[ResumePoint] = None
+    looked_up = False
 
     def __init__(self, wire: Any = None) -> None:
-        self.resumed = False
-        self.interrupted_by: Optional[str] = None
         self.frames: Dict[str, Frame] = {}
-        self.policy: Any = None
-        self.resume_point: Optional[ResumePoint] = None
-        self.looked_up = False
         if not wire:  # most turns of most sessions: nothing suspended, no form
             self.stack: List[str] = []
             self.digression: Optional[str] = None
@@ -144,6 +143,7 @@ class DialogMachine(Machine):
         self.form_entries = {m.entry: name for name, m in info.mounts.items() if m.is_form}
         self._group_exit = self._group_callbacks('on_exit_')
         self._group_enter = self._group_callbacks('on_enter_')
+        self._groups = bool(self._group_exit or self._group_enter)
         self._recorded = frozenset(
             info.resume_across_sessions.dialogs or info.forms
             if info.resume_across_sessions is not None else ())
@@ -182,34 +182,36 @@ class DialogMachine(Machine):
 
     # -- firing ----------------------------------------------------------------------------------
 
-    def fire(self, policy: Any, trigger: str) -> bool:
-        """``Machine.fire`` with the stack: push, resume, clear, unwind, forms, records."""
+    def _missing(self, policy: Any, trigger: str, state: str) -> Tuple[Any, str]:
+        """During a digression, the user may answer the interrupted question: its cell fires."""
         envelope = envelope_of(policy.states.attributes)
-        envelope.policy = policy
-        state = policy.state
+        top = self._top(envelope) if envelope.digression else None
         by_state = self._table.get(trigger, {})
-        candidates = by_state.get(state)
-        if candidates is None:
-            top = self._top(envelope) if envelope.digression else None
-            if top is None or top not in by_state:
-                raise NotHandled(trigger, state)
-            # the user answered the interrupted question: fire from the suspended state
-            self._cut(envelope, top)
-            envelope.digression = None
-            policy.state = state = top
-            candidates = by_state[top]
-        for compiled in candidates:
-            for prepare in compiled.prepare:
-                prepare(policy)
-            for check, target in compiled.checks:
-                if check(policy) != target:
-                    break
-            else:
-                self._take(policy, envelope, compiled, state)
-                return True
-        return False
+        if top is None or top not in by_state:
+            raise NotHandled(trigger, state)
+        self._cut(envelope, top)
+        envelope.digression = None
+        policy.state = top
+        return by_state[top], top
 
-    def _take(self, policy: Any, envelope: Envelope, compiled: Any, state: str) -> None:
+    def _take(self, policy: Any, compiled: Any, state: str) -> None:
+        """``Machine._take`` with the stack: push, resume, clear, unwind, forms, records.
+
+        The envelope knows the policy (its validators, its store) only while the transition
+        runs: kept, it would tie the turn's objects in a cycle that only the garbage collector
+        frees, which cost a dialog turn more than all its bookkeeping.
+        """
+        attributes = policy.states.attributes
+        envelope = attributes.__dict__.get('_alexafsm')
+        if type(envelope) is not Envelope:
+            envelope = envelope_of(attributes)
+        envelope.policy = policy
+        try:
+            self._fire_taken(policy, envelope, compiled, state)
+        finally:
+            envelope.policy = None
+
+    def _fire_taken(self, policy: Any, envelope: Envelope, compiled: Any, state: str) -> None:
         t: Transition = compiled.transition
         for before in compiled.before:
             before(policy)
@@ -245,7 +247,8 @@ class DialogMachine(Machine):
             elif t.clear:
                 envelope.reset()
             else:
-                self._unwind(envelope, dest)
+                if envelope.stack or envelope.digression:
+                    self._unwind(envelope, dest)
                 left = self.mount_of.get(state)
                 if left is not None and left != self.mount_of.get(dest):
                     envelope.forms.pop(left, None)  # a form left for good: its bookkeeping too
@@ -253,10 +256,19 @@ class DialogMachine(Machine):
                 dest = self._entry(policy, envelope, dest, state, t)
             if self.info.forms:
                 self._commit(policy, envelope, t, dest)
-            if not t.push:
-                self._exit(policy, state, dest)
-            policy.state = dest
-            self._enter(policy, state, dest)
+            if self._groups:
+                if not t.push:
+                    self._exit(policy, state, dest)
+                policy.state = dest
+                self._enter(policy, state, dest)
+            else:  # no on_enter_/on_exit_ hooks of mounts: those of the states alone
+                on_exit = None if t.push else self._on_exit.get(state)
+                if on_exit is not None:
+                    on_exit(policy)
+                policy.state = dest
+                on_enter = self._on_enter.get(dest)
+                if on_enter is not None:
+                    on_enter(policy)
         for after in compiled.after:
             after(policy)
         ending = dest in self.ending
@@ -266,12 +278,6 @@ class DialogMachine(Machine):
             self._record(policy, envelope, t, dest)
         if ending:
             envelope.saved = None  # the session ends: no envelope goes out
-
-    def _bad_dest(self, t: Transition) -> None:
-        from alexafsm.errors import TransitionError
-        raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: "
-                              f"add a method '{t.dest}' to {self.states_cls.__name__} (or "
-                              f"the dialog) or fix the name")
 
     # -- hooks: exits up to the mount left, enters down into the mount entered --------------------
 
