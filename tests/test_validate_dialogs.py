@@ -131,14 +131,20 @@ def test_the_clean_dialog_diner_has_no_problems():
     assert problems(DinerStates) == []
 
 
-def test_push_no_return():
-    class NoWayBack(DinerStates):
-        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True},
-                          {'trigger': ai.YES, 'dest': 'ordering'})
-        def helping(self):
-            return say('Say: two pizzas. Shall we order?')
+def helping_with(*outbound: dict, **attributes: Any) -> type:
+    """The diner whose Help (still a push from every state) has only ``outbound`` ways on."""
+    @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True}, *outbound)
+    def helping(self):
+        return say('Say: two pizzas. Shall we go on?')
 
-    f = only(problems(NoWayBack), 'push-no-return')
+    return type('Mutant', (DinerStates,), {'helping': helping, **attributes})
+
+
+BACK = {'trigger': ai.YES, 'dest': RESUME, 'otherwise': 'ordering'}
+
+
+def test_push_no_return():
+    f = only(problems(helping_with({'trigger': ai.YES, 'dest': 'ordering'})), 'push-no-return')
     assert (f.severity, f.state, f.trigger) == (ERROR, 'helping', ai.HELP)
     assert "'helping' is entered by a push (AMAZON.HelpIntent" in f.message
     assert 'no transition of its own to RESUME' in f.message
@@ -147,22 +153,11 @@ def test_push_no_return():
 
 def test_quitting_is_no_return():
     """A digression left only by Stop (an ending state) or a clear still strands the task."""
-    class OnlyQuits(DinerStates):
-        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True})
-        def helping(self):
-            return say('Say: two pizzas.')
-
-    assert [f.code for f in problems(OnlyQuits)] == ['push-no-return']
+    assert [f.code for f in problems(helping_with())] == ['push-no-return']
 
 
 def test_resume_without_push():
-    class NoOtherwise(DinerStates):
-        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True},
-                          {'trigger': ai.YES, 'dest': RESUME})
-        def helping(self):
-            return say('Say: two pizzas. Shall we go on?')
-
-    f = only(problems(NoOtherwise), 'resume-without-push')
+    f = only(problems(helping_with({'trigger': ai.YES, 'dest': RESUME})), 'resume-without-push')
     assert (f.severity, f.state, f.trigger) == (WARNING, 'helping', ai.YES)
     # the shortest conversation that shows it: Help at the welcome is never suspended
     assert "(launch, AMAZON.HelpIntent in 'initial', AMAZON.YesIntent in 'helping')" in f.message
@@ -171,18 +166,10 @@ def test_resume_without_push():
 
 
 def test_stack_overflow_possible():
-    class Deep(DinerStates):
-        MAX_STACK = 1
-
-        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True},
-                          {'trigger': ai.YES, 'dest': RESUME, 'otherwise': 'ordering'},
-                          {'trigger': ai.NO, 'dest': 'ordered'})
-        def helping(self):
-            return say('Say: two pizzas. Shall we go on?')
-
-    f = only(problems(Deep), 'stack-overflow-possible')
+    deep = helping_with(BACK, {'trigger': ai.NO, 'dest': 'ordered'}, MAX_STACK=1)
+    f = only(problems(deep), 'stack-overflow-possible')
     assert (f.severity, f.state, f.trigger) == (WARNING, 'ordered', ai.HELP)
-    assert "more states than Deep.MAX_STACK (1) keeps" in f.message
+    assert "more states than Mutant.MAX_STACK (1) keeps" in f.message
     assert ("launch, OrderIntent in 'initial', AMAZON.HelpIntent in 'ordering', "
             "AMAZON.NoIntent in 'helping', AMAZON.HelpIntent in 'ordered'") in f.message
     assert "so 'ordering' is forgotten" in f.message
@@ -190,16 +177,8 @@ def test_stack_overflow_possible():
 
 
 def test_the_same_chain_fits_a_deep_enough_stack():
-    class Deep(DinerStates):
-        MAX_STACK = 2
-
-        @with_transitions({'trigger': ai.HELP, 'source': '*', 'push': True},
-                          {'trigger': ai.YES, 'dest': RESUME, 'otherwise': 'ordering'},
-                          {'trigger': ai.NO, 'dest': 'ordered'})
-        def helping(self):
-            return say('Say: two pizzas. Shall we go on?')
-
-    assert problems(Deep) == []
+    deep = helping_with(BACK, {'trigger': ai.NO, 'dest': 'ordered'}, MAX_STACK=2)
+    assert problems(deep) == []
 
 
 def test_reserved_attribute():
