@@ -105,3 +105,16 @@ def test_the_dialogs_benchmark_compares_a_session_with_pushes_to_the_same_one_fl
                           '0.05'], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert 'push/resume against flat:' in out.stdout and 'us/request' in out.stdout
+
+
+def test_attributes_with_their_own_to_json_carry_the_envelope_too():
+    class Own(SessionAttributes):
+        def to_json(self):
+            return {'state': self.state, 'extra': 1}
+
+    attributes = Own.from_request(intent_request('X', {}, {'state': 'a', ENVELOPE: {
+        'v': 1, 'stack': ['b']}}))
+    assert attributes.wire_json() == {'state': 'a', 'extra': 1,
+                                      ENVELOPE: {'v': 1, 'stack': ['b']}}
+    assert Own.from_request(intent_request('X', {}, {'state': 'a'})).wire_json() == {
+        'state': 'a', 'extra': 1}
