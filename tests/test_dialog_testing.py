@@ -155,3 +155,10 @@ def test_the_chat_follows_the_forms_directives():
     assert 'Alexa: 1 large latte. Shall I make it?' in text
     assert "(confirmed)" in text and 'Alexa: Your latte is coming.' in text
     assert '  stack: coffee.asking' in text  # the chat shows what is suspended
+
+
+def test_a_pushed_dialogs_digression_is_its_mount():
+    """The runtime names a pushed form's digression by its mount: any of its states is in it."""
+    turn = answer('coffee.confirming', {'alexafsm': {'v': 1, 'stack': ['initial'],
+                                                     'digression': 'coffee'}})
+    assert stack_problems(CoffeePolicy, turn) == []

@@ -7,8 +7,9 @@ skill's compiled machine, so a check sees what Alexa would carry, not the runtim
 
 The rules (issue 12, design T9): the stack holds at most ``MAX_STACK`` entries, each once, each
 a state of the machine and none a digression (a state a push enters); a digression in progress
-is the state the conversation is in; a session the skill ended carries no stack; the envelope
-stays under ``ENVELOPE_LIMIT`` bytes of JSON; a form's store holds only the form's slots.
+is the state the conversation is in (or its mount); a session the skill ended carries no stack;
+the envelope stays under ``ENVELOPE_LIMIT`` bytes of JSON; a form's store holds only the form's
+slots.
 """
 import json
 import random
@@ -29,6 +30,7 @@ from alexafsm.session_attributes import INITIAL_STATE
 from alexafsm.testing.conversation import Turn
 from alexafsm.tools.describe import machine_of
 from alexafsm.tools.dialog_facts import fired_transition
+from alexafsm.tools.dialog_facts import in_scope
 from alexafsm.tools.dialog_facts import is_resume
 from alexafsm.tools.dialog_facts import mount_path
 from alexafsm.tools.dialog_facts import otherwise_of
@@ -115,7 +117,8 @@ def digression_trigger(rng: random.Random, fsm: Machine, state: str,
     if type(fsm) is Machine:  # a flat skill: nothing pushes
         return None
     envelope = attributes.get(ENVELOPE)
-    in_digression = isinstance(envelope, dict) and envelope.get('digression') == state
+    scope = envelope.get('digression') if isinstance(envelope, dict) else None
+    in_digression = isinstance(scope, str) and in_scope(state, scope)
     if in_digression:
         chance, wanted = DIGRESSION_RETURN, [t.trigger for t in fsm.transitions
                                              if t.source == state and is_resume(t)]
@@ -162,7 +165,7 @@ def _violations(policy_cls: Type['Policy'], turn: Turn) -> List[Tuple[str, str]]
                          f"the stack {stack} suspends the digression(s) {suspended}, which a "
                          f"push enters and RESUME would come back to instead of the task"))
     digression = envelope.get('digression')
-    if digression is not None and digression != turn.state:
+    if digression is not None and not in_scope(turn.state or '', digression):
         problems.append(('digression-elsewhere', f"the digression in progress is "
                                                  f"'{digression}', but the state is "
                                                  f"'{turn.state}'"))

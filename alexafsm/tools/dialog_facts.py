@@ -226,14 +226,14 @@ def _step(fsm: Machine, config: Config, t: Transition, ending: FrozenSet[str],
             if len(stack) > limit:
                 overflow = True
                 stack = stack[-limit:] if limit > 0 else ()
-        digression = t.dest  # the runtime's digression is the state the push entered
+        digression = mount_path(t.dest) or t.dest  # as the runtime: the pushed scope
     else:
         for index, entry in enumerate(stack):  # unwind: the user went back to a suspended task
             if t.dest == entry or (mount_path(t.dest) is not None and
                                    mount_path(t.dest) == mount_path(entry)):
                 stack = stack[:index]
                 break
-        if digression is not None and t.dest != digression:
+        if digression is not None and not in_scope(t.dest, digression):
             digression = None
     if t.dest in ending:
         return Config(t.dest), overflow
