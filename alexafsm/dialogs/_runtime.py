@@ -85,11 +85,11 @@ class Envelope:
         saved = wire.get('saved')
         self.saved = saved if isinstance(saved, str) else None
 
-    def __bool__(self) -> bool:
-        return bool(self.stack or self.digression or self.forms or self.saved)
-
-    def wire(self) -> Dict[str, Any]:
-        """The reserved session attribute: the version and each part that is not empty."""
+    def wire(self) -> Optional[Dict[str, Any]]:
+        """The reserved session attribute: the version and each part that is not empty; None
+        when every part is empty, and then the attribute is not sent at all."""
+        if not (self.stack or self.digression or self.forms or self.saved):
+            return None
         out: Dict[str, Any] = {'v': VERSION}
         if self.stack:
             out['stack'] = list(self.stack)
