@@ -147,6 +147,12 @@ class DialogMachine(Machine):
         self._recorded = frozenset(
             info.resume_across_sessions.dialogs or info.forms
             if info.resume_across_sessions is not None else ())
+        # transitions that, with no envelope in the request, are a plain machine's: no stack
+        # key, no form, no record, no mount hooks (a flat session of a dialog skill)
+        self._plain = frozenset(  # by identity: hashing the tuple would cost more than firing
+            id(t) for t in self.transitions
+            if not (t.push or t.clear or t.dest == RESUME or t.outcome or info.forms
+                    or self._recorded or self._groups or t.dest in self.ending))
 
     def _state_names(self) -> Tuple[str, ...]:
         return self.info.states
@@ -203,6 +209,9 @@ class DialogMachine(Machine):
         """
         attributes = policy.states.attributes
         envelope = attributes.__dict__.get('_alexafsm')
+        if envelope is None and id(compiled.transition) in self._plain:
+            Machine._take(self, policy, compiled, state)  # nothing suspended, nothing to keep
+            return
         if type(envelope) is not Envelope:
             envelope = envelope_of(attributes)
         envelope.policy = policy
@@ -228,7 +237,12 @@ class DialogMachine(Machine):
             if target is None:
                 target = t.otherwise or info.resume_otherwise
             envelope.digression = None
-            self._exit(policy, state, target)
+            if self._groups:
+                self._exit(policy, state, target)
+            else:
+                on_exit = self._on_exit.get(state)
+                if on_exit is not None:
+                    on_exit(policy)
             if resumed:
                 policy.state = target
                 envelope.resumed, envelope.interrupted_by = True, state
@@ -314,7 +328,7 @@ class DialogMachine(Machine):
     def _pop(self, envelope: Envelope) -> Optional[str]:
         while envelope.stack:
             entry = envelope.stack.pop()
-            known = self._known(entry)
+            known = entry if entry in self.state_set else self._known(entry)
             if known is not None:
                 return known
             logger.info("the suspended state '%s' is no state of %s any more (a deploy?); "
@@ -322,7 +336,10 @@ class DialogMachine(Machine):
         return None
 
     def _push(self, envelope: Envelope, state: str) -> None:
-        stack = [s for s in envelope.stack if s != state] + [state]
+        stack = envelope.stack
+        if state in stack:
+            stack.remove(state)
+        stack.append(state)
         while len(stack) > self.info.max_stack:
             dropped = stack.pop(0)
             logger.info("the stack holds %s states at most (MAX_STACK); forgot '%s'",
