@@ -1,8 +1,9 @@
 """What a digression costs: a session with pushes and resumes against the same session flat.
 
 Two versions of one small skill answer the same seven-turn session (launch, a task, help, yes,
-two more tasks, and help again: one push resumed, one left open) with the same words: one declares help as a push and "yes" as
-``'dest': RESUME`` (alexafsm.dialogs), the other as plain transitions back to a fixed state.
+two more tasks, and help again: one push resumed, one left open) with the same words: one
+declares help as a push and "yes" as ``'dest': RESUME`` (alexafsm.dialogs), the other as plain
+transitions back to a fixed state.
 Both run the whole request path (json.loads, Policy.initialize().handle, the JSON text), in
 interleaved rounds, and the median of the rounds' ratios is printed (target: within 10%, issue
 12). Rounds are timed in CPU time of this process (``time.process_time``), which a busy shared
