@@ -130,8 +130,8 @@ class FormCheck:
         from alexafsm.dialogs._runtime import form_check
         return form_check(policy, self.mount, self.what)
 
-    def __repr__(self) -> str:
-        return f"FormCheck({self.mount!r}, {self.what!r})"
+    def __repr__(self) -> str:  # as printed among a transition's conditions
+        return self.__name__
 
 
 @dataclass(frozen=True)
