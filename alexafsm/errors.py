@@ -208,7 +208,13 @@ class UnavailableError(AlexafsmError):
 
 
 class StoreUnavailable(UnavailableError):
-    """The store did not answer in time or failed; the turn goes on without persistence."""
+    """The store did not answer in time or failed; the turn goes on without persistence.
+
+    ``outcome_unknown`` is True for a write that got no answer but may still be applied (Redis
+    paused, then resumed): the log must not claim that nothing was saved.
+    """
+
+    outcome_unknown = False
 
 
 class MissingPackageError(UnavailableError, ImportError):

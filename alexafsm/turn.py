@@ -204,6 +204,9 @@ def run(policy: Any, raw: Any, extensions: Optional[Extensions] = None,
         except Exception as error:
             out = _recover(policy, context, active, error)
             break
+        finally:  # the user's next turn may take the persistent attributes
+            if context.persistence is not None:
+                context.persistence.release()
         if attempt == active.attempts:
             out = _given_up(context, active)
             break
@@ -269,7 +272,7 @@ def _enter(policy: Any, request: Request, extensions: Extensions, attempt: int =
     else:  # the policy was made for this request: its attributes and context are the request's
         context.stage = FIRE
     if extensions.store is not None:
-        context.persistence = extensions.persistence(request)
+        context.persistence = extensions.persistence(request, serialise=True)
     policy.turn_context = states.turn_context = context
     state = states.attributes.state
     fsm = policy.fsm

@@ -100,9 +100,10 @@ EXPORTED = {
         'AttributesStore host_extensions MemoryStore open_store Record RedisStore SqliteStore '
         'store_from_url StoreUnavailable '
     ),
+    'alexafsm.persistence.locks': 'DEFAULT_LOCK_WAIT FileKeyLocks KeyLocks lock_offset Release',
     'alexafsm.persistence.memory': 'MemoryStore',
-    'alexafsm.persistence.redis': 'DEFAULT_PREFIX DEFAULT_TIMEOUT RedisStore',
-    'alexafsm.persistence.sqlite': 'DEFAULT_TIMEOUT SqliteStore TABLE',
+    'alexafsm.persistence.redis': 'DEFAULT_PREFIX DEFAULT_TIMEOUT LOCK_LEASE RedisStore',
+    'alexafsm.persistence.sqlite': 'DEFAULT_TIMEOUT LOCK_SUFFIX SqliteStore TABLE',
     'alexafsm.persistence.url': 'host_extensions open_store store_from_url',
     'alexafsm.request': (
         'CAN_FULFILL describe_request ER_SUCCESS_MATCH EXCEPTION_ENCOUNTERED INTENT LAUNCH '

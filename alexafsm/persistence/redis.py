@@ -12,6 +12,8 @@ never is, since it might have been applied already and would then count the turn
 
 Requires the ``redis`` package: ``pip install alexafsm[redis]``.
 """
+import os
+import time
 from typing import Any
 from typing import Dict
 from typing import Optional
@@ -24,8 +26,11 @@ from alexafsm.errors import ArgumentValueError
 from alexafsm.errors import MissingPackageError
 from alexafsm.extensions import Record
 from alexafsm.extensions import StoreUnavailable
+from alexafsm.persistence.locks import DEFAULT_LOCK_WAIT
+from alexafsm.persistence.locks import KeyLocks
+from alexafsm.persistence.locks import Release
 
-__all__ = ['RedisStore', 'DEFAULT_TIMEOUT', 'DEFAULT_PREFIX']
+__all__ = ['RedisStore', 'DEFAULT_TIMEOUT', 'DEFAULT_PREFIX', 'LOCK_LEASE']
 
 try:
     import redis
@@ -37,6 +42,13 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 DEFAULT_TIMEOUT = 0.25
 DEFAULT_PREFIX = 'alexafsm:attributes:'
+#: How long a lock key outlives a process that died holding it, in seconds: Alexa's deadline.
+LOCK_LEASE = 8.0
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 _SAVE = """
 local v = redis.call('HGET', KEYS[1], 'v')
@@ -64,7 +76,8 @@ class RedisStore:
     """
 
     def __init__(self, client: Any, ttl: Optional[float] = None, prefix: str = DEFAULT_PREFIX,
-                 description: Optional[str] = None) -> None:
+                 description: Optional[str] = None, lock_wait: float = DEFAULT_LOCK_WAIT
+                 ) -> None:
         _require_redis()
         if ttl is not None and not ttl > 0:
             raise ArgumentValueError(f"ttl must be a positive number of seconds, got {ttl!r}")
@@ -72,7 +85,10 @@ class RedisStore:
         self.ttl = ttl
         self.prefix = prefix
         self.description = description or f"Redis {client!r}"
+        self.lock_wait = lock_wait
         self._save = client.register_script(_SAVE)
+        self._unlock = client.register_script(_UNLOCK)
+        self._threads = KeyLocks()
 
     @classmethod
     def from_url(cls, url: str, ttl: Optional[float] = None, prefix: str = DEFAULT_PREFIX,
@@ -112,14 +128,61 @@ class RedisStore:
         return Record(data.decode('utf-8'), version.decode('ascii'))
 
     def save(self, key: str, text: str, version: Any) -> bool:
-        """Compare-and-set on the server: write only if the version is still ``version``."""
+        """Compare-and-set on the server: write only if the version is still ``version``.
+
+        A save that got no answer may still be applied by the server later (it was paused, or
+        slow): the StoreUnavailable then says the outcome is unknown (``outcome_unknown``), so
+        the log does not claim that nothing was saved.
+        """
         expected = '' if version is None else str(version)
         ttl_ms = int(self.ttl * 1000) if self.ttl else 0
         try:
             return bool(self._save(keys=[self.prefix + key], args=[expected, text, ttl_ms]))
         except redis.RedisError as error:
+            unavailable = StoreUnavailable(
+                f"{self.description}: {type(error).__name__}: {error}")
+            unavailable.outcome_unknown = _maybe_sent(error)
+            raise unavailable from None
+
+    def lock(self, key: str) -> Optional[Release]:
+        """Queue this turn behind the other turns of ``key``, on every machine; bounded wait.
+
+        The threads of this process queue in memory, so at most one per process asks Redis:
+        ``SET lock:PREFIXkey token NX PX``, retried with a short growing pause until
+        ``lock_wait`` seconds have passed (None: the turn goes on unlocked, compare-and-set
+        still keeps every update). The key expires after ``LOCK_LEASE`` seconds should its
+        holder die; only the holder's token deletes it.
+        """
+        deadline = time.monotonic() + self.lock_wait
+        if not self._threads.acquire(key, self.lock_wait):
+            return None
+        name = 'lock:' + self.prefix + key
+        token = os.urandom(12).hex()
+        pause = 0.0005
+        try:
+            while not self.client.set(name, token, nx=True, px=int(LOCK_LEASE * 1000)):
+                if time.monotonic() >= deadline:
+                    self._threads.release(key)
+                    return None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.01)
+        except redis.RedisError as error:
+            self._threads.release(key)
             raise StoreUnavailable(f"{self.description}: {type(error).__name__}: {error}") \
                 from None
+        except BaseException:
+            self._threads.release(key)
+            raise
+
+        def release() -> None:
+            try:
+                self._unlock(keys=[name], args=[token])
+            except redis.RedisError:
+                pass  # the key expires by itself after LOCK_LEASE
+            finally:
+                self._threads.release(key)
+
+        return release
 
     def close(self) -> None:
         """Close the pool's connections."""
@@ -127,6 +190,12 @@ class RedisStore:
 
     def __repr__(self) -> str:
         return f"RedisStore({self.description}, ttl={self.ttl!r}, prefix={self.prefix!r})"
+
+
+def _maybe_sent(error: Exception) -> bool:
+    """Whether a failed command may still be applied: not when the server refused it, nor
+    when no connection was made."""
+    return not isinstance(error, redis.ResponseError) and 'connecting to' not in str(error)
 
 
 def _safe(url: str) -> str:
