@@ -141,6 +141,7 @@ class CoverageReport:
     events: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)
     unmatched: Counter = field(default_factory=Counter)
+    unreadable: List[str] = field(default_factory=list)  # 'path:line: why', one per turn
 
     @property
     def declared(self) -> List[DeclaredTransition]:
@@ -180,6 +181,7 @@ class CoverageReport:
                 'unused': [transition_json(t, n) for t, n in declared if not n]},
             'unmatched': [{'state': state, 'intent': intent, 'count': count}
                           for (state, intent), count in sorted(self.unmatched.items())],
+            'unreadable': list(self.unreadable),
         }
 
     def to_text(self) -> str:
@@ -207,6 +209,9 @@ class CoverageReport:
                          "condition failed):")
             lines += [f"  {intent} in state {state}: {count}"
                       for (state, intent), count in sorted(self.unmatched.items())]
+        if self.unreadable:
+            lines.append(f"unreadable turns, not counted: {len(self.unreadable)}")
+            lines += [f"  {line}" for line in self.unreadable]
         return '\n'.join(lines)
 
 
@@ -222,25 +227,32 @@ def coverage(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterab
     for path in paths:
         for turn in read_turns(path):
             report.turns += 1
-            if turn.session_id:
+            if isinstance(turn.session_id, str) and turn.session_id:
                 sessions.add(turn.session_id)
-            _count(report, machine, turn.request, turn.response)
+            try:
+                _count(report, machine, turn.request, turn.response)
+            except Exception as error:  # what a broken client sent, recorded as it came
+                report.unreadable.append(f"{turn.path}:{turn.line}: {type(error).__name__}: "
+                                         f"{error}")
     report.sessions = len(sessions)
     return report
 
 
 def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
            response: Dict[str, Any]) -> None:
-    dest = (response.get('sessionAttributes') or {}).get('state')
+    answered = response.get('sessionAttributes')
+    dest = answered.get('state') if isinstance(answered, dict) else None
+    if not isinstance(dest, str):
+        dest = None  # no state, or one no skill of ours wrote: the turn moved no state
     if dest in machine.state_set:
         report.states[dest] += 1
     parsed = parse(request)
-    if parsed.type != INTENT or not parsed.intent_name or dest is None:
+    trigger = parsed.intent_name
+    if parsed.type != INTENT or not isinstance(trigger, str) or not trigger or dest is None:
         return
     source = parsed.attributes.get('state', INITIAL_STATE)
-    if source not in machine.state_set:  # the policy restarts such sessions from 'initial'
-        source = INITIAL_STATE
-    trigger = parsed.intent_name
+    if not isinstance(source, str) or source not in machine.state_set:
+        source = INITIAL_STATE  # the policy restarts such sessions from 'initial'
     fired = next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
     if fired is None:
         report.unmatched[(source, trigger)] += 1
