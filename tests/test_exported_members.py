@@ -171,8 +171,8 @@ EXPORTED = {
         'TEXT_FORMATS to_dot Usage '
     ),
     'alexafsm.tools.interaction_model': (
-        'BUILTIN_PREFIX Intent InteractionModel load_legacy load_model ModelError Prompt '
-        'PromptVariation Slot SlotType SlotValue Validation '
+        'BUILTIN_PREFIX DEFAULT_LOCALE Intent InteractionModel load_legacy load_model LOCALES '
+        'ModelError Prompt PromptVariation Slot SlotType SlotValue Validation '
     ),
     'alexafsm.tools.validation': (
         'CHECKS counts ERROR Finding INFO report_text SEVERITIES summary_json validate_policy '

@@ -66,6 +66,8 @@ CHECKS: Dict[str, Tuple[str, str]] = {
     'slot-dropped': (WARNING, "a slot of the model has no field in slots_cls"),
     'slot-unfilled': (WARNING, "a slots_cls field is no slot of any intent"),
     'falls-through': (INFO, "an intent answers 'I did not understand' in a state"),
+    'model-warning': (WARNING, "a legacy model file matches nothing, or a custom type has no "
+                               "values"),
 }
 
 _ROLES = (('conditions', 'condition'), ('unless', 'unless condition'),
@@ -376,6 +378,12 @@ def _check_slots(skill: _Skill) -> Iterator[Finding]:
                            slot=field)
 
 
+def _check_model(skill: _Skill) -> Iterator[Finding]:
+    """What reading a legacy model passed over: found here, not a crash, as in 0.1.11."""
+    for warning in skill.model.warnings if skill.model is not None else ():
+        yield _finding('model-warning', warning)
+
+
 def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
     """Info, per state; intents handled nowhere or required everywhere are reported above."""
     handled_somewhere = skill.fsm.events
@@ -388,7 +396,7 @@ def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
                                f"'I did not understand'", state=state, trigger=name)
 
 
-_CHECKERS = (_check_initial, _check_states_named, _check_callbacks, _check_order,
+_CHECKERS = (_check_model, _check_initial, _check_states_named, _check_callbacks, _check_order,
              _check_reachability, _check_intents, _check_slots, _check_required_intents,
              _check_fall_through)
 
@@ -401,13 +409,15 @@ def validate_policy(policy: PolicyLike,
 
     ``policy`` is the Policy class, or an instance when callbacks are attributes set in
     ``__init__``. ``model`` (an :class:`InteractionModel` or a path ``load_model`` reads) enables
-    the checks against intents and slots; a model that cannot be read raises ``ModelError``.
+    the checks against intents and slots; a model that cannot be read raises ``ModelError``,
+    and a legacy schema's custom type without values is a finding (its values were in the old
+    console), as 0.1.11 passed such skills.
     ``ignore_intents`` are intents the skill leaves unhandled on purpose (or handles though this
     model lacks them). ``ending_states`` replaces the default ``{'exiting'}``; the States
     class's ``ENDING_STATES`` is added either way.
     """
     if model is not None and not isinstance(model, InteractionModel):
-        model = load_model(model)
+        model = load_model(model, strict=False)
     skill = _Skill(policy, model, ignore_intents, ending_states)
     return [finding for check in _CHECKERS for finding in check(skill)]
 
