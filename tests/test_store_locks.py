@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from alexafsm import response
 from alexafsm.extensions import Extensions
 from alexafsm.persistence import MemoryStore
+from alexafsm.persistence import RedisStore
 from alexafsm.persistence import SqliteStore
+from alexafsm.persistence import store_from_url
 from alexafsm.persistence.locks import KeyLocks
 from tests.helpers import intent_request
 from tests.test_persistence import CounterPolicy
@@ -83,24 +86,26 @@ def test_every_turn_releases_its_key_answered_failed_or_unchanged():
     for intent in ('Count', 'Crash', None, 'Odd'):
         request = intent_request(intent) if intent else intent_request('Chat')
         CounterPolicy.initialize(request).handle(request, extensions=extensions)
-    assert len(store._key_locks) == 0  # nobody holds or waits for a key
+    assert store._key_locks.held() == 0  # every turn let go of its key
     release = store.lock('amzn1.ask.account.test')
     assert release is not None
     release()
 
 
-def test_key_locks_forget_keys_nobody_holds():
+def test_key_locks_keep_keys_apart_and_let_go():
     locks = KeyLocks()
     assert locks.acquire('a', 1) and locks.acquire('b', 1)
     assert not locks.acquire('a', 0.01)
+    assert locks.held() == 2
     locks.release('a')
     locks.release('b')
-    assert len(locks) == 0
+    assert locks.held() == 0
 
 
 HOLD = """
 import sys
 from alexafsm.persistence import SqliteStore
+from alexafsm.persistence import store_from_url
 store = SqliteStore(sys.argv[1])
 release = store.lock('alice')
 print('held', flush=True)
@@ -128,3 +133,40 @@ def test_sqlite_queues_one_users_turns_across_processes_and_a_dead_holder_lets_g
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def test_redis_queues_one_user_and_nobody_else(redis_server):
+    store = RedisStore.from_url(redis_server)
+    store.lock_wait = 0.1
+    release = store.lock('alice')
+    assert release is not None
+    other = []
+    thread = threading.Thread(target=lambda: other.extend([store.lock('alice'),
+                                                           store.lock('bob')]))
+    thread.start()
+    thread.join()
+    assert other[0] is None and other[1] is not None
+    other[1]()
+    release()
+    again = store.lock('alice')
+    assert again is not None
+    again()
+
+
+def test_a_locked_redis_turn_costs_the_round_trips_of_an_unlocked_one(redis_server):
+    store = store_from_url(redis_server)
+    extensions = Extensions(store=store)
+    for _ in range(2):  # the scripts are loaded on first use
+        CounterPolicy.initialize().handle(intent_request('Count'), extensions=extensions)
+    sent = []
+    execute = store.client.execute_command
+
+    def counting(*args, **options):
+        sent.append(args[0])
+        return execute(*args, **options)
+
+    store.client.execute_command = counting
+    CounterPolicy.initialize().handle(intent_request('Count'), extensions=extensions)
+    assert sent == ['EVALSHA', 'EVALSHA']  # lock and read in one script, save and unlock
+    assert redis.Redis.from_url(redis_server).keys('lock:*') == []
+    assert json.loads(store.load('amzn1.ask.account.test').text) == {'count': 3}

@@ -116,16 +116,19 @@ class SqliteStore:
                 f"the path of a new or alexafsm-made SQLite file in a writable "
                 f"folder") from None
 
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self, check: bool = True) -> sqlite3.Connection:
         """This thread's connection to the file now at ``path``; a forked child opens its own.
 
         A connection keeps writing to the file it opened even after that file was deleted or
         replaced (a folder removed, a backup restored), and every save would then be lost
-        without a word: so each use checks the file's inode, reopens on a replaced file and
-        refuses, with a message saying so, while the file is gone.
+        without a word: so each turn's read (``check``) compares the file's inode, reopens on
+        a replaced file and refuses, with a message saying so, while the file is gone. The
+        save that follows within the turn uses the connection the read checked.
         """
         local = self._local
         conn = getattr(local, 'conn', None)
+        if conn is not None and not check and local.pid == os.getpid():
+            return conn
         identity = _identity(self.path)
         if conn is not None and local.pid == os.getpid() and local.identity == identity:
             return conn
@@ -187,14 +190,14 @@ class SqliteStore:
         expires = now + self.ttl if self.ttl else None
         try:
             if version is None:
-                cursor = self._conn().execute(
+                cursor = self._conn(check=False).execute(
                     f'INSERT INTO {TABLE} (key, data, version, expires_at) VALUES (?, ?, 1, ?) '
                     f'ON CONFLICT (key) DO UPDATE SET data = excluded.data, '
                     f'version = version + 1, expires_at = excluded.expires_at '
                     f'WHERE expires_at IS NOT NULL AND expires_at <= ?',
                     (key, text, expires, now))
             else:
-                cursor = self._conn().execute(
+                cursor = self._conn(check=False).execute(
                     f'UPDATE {TABLE} SET data = ?, version = version + 1, expires_at = ? '
                     f'WHERE key = ? AND version = ?', (text, expires, key, version))
             saved = cursor.rowcount == 1
