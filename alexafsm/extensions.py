@@ -41,7 +41,10 @@ observers are told (``fn(request, stage, error)``). Either way the session and t
 attributes stay as they were. Analytics get the final response, off the request path.
 
 Persistent attributes are loaded on first use and saved after the turn only if they changed.
-When another turn of the same user saved first, the whole turn runs again on the fresh data,
+A store with a ``lock(key)`` method (all of ``alexafsm.persistence``'s) queues the turns of one
+user: the turn takes the lock before loading and lets it go when its try ends, so turns of one
+user at once take turns instead of racing. Should the lock's bounded wait run out and another
+turn of the same user save first, the whole turn runs again on the fresh data,
 up to ``max_attempts`` times, so every turn counts exactly once; interceptors and callbacks of
 such a turn run again too, so keep their side effects outside (analytics run once). A store
 that is down or slow costs the turn at most its short timeout: the skill sees an empty
@@ -95,6 +98,10 @@ class AttributesStore(Protocol):
     (None: no record yet) and returns False otherwise, which is how two turns of one user on
     two workers avoid overwriting each other. Raise StoreUnavailable when the store fails or
     does not answer within a fraction of a second: Alexa waits for the turn.
+
+    A store may also offer ``lock(key)``, returning a function that releases the lock, or None
+    when its bounded wait ran out; the turn pipeline then takes it before ``load`` and releases
+    it after ``save``, so one user's turns queue (``alexafsm.persistence.locks``).
     """
 
     def load(self, key: str) -> Optional[Record]:

@@ -62,7 +62,11 @@ def test_one_users_turns_at_once_all_count_on_the_first_try(tmp_path, make):
                                   lambda tmp: SqliteStore(tmp / 'l.sqlite3', lock_wait=0.05)],
                          ids=['memory', 'sqlite'])
 def test_a_held_key_makes_its_user_wait_and_nobody_else(tmp_path, make):
-    store = make(tmp_path)
+    assert_queues_one_user_only(make(tmp_path))
+
+
+def assert_queues_one_user_only(store) -> None:
+    """A second lock of a held key waits out ``lock_wait``; another key's is taken at once."""
     release = store.lock('alice')
     assert release is not None
     other = []
@@ -138,19 +142,7 @@ def test_sqlite_queues_one_users_turns_across_processes_and_a_dead_holder_lets_g
 def test_redis_queues_one_user_and_nobody_else(redis_server):
     store = RedisStore.from_url(redis_server)
     store.lock_wait = 0.1
-    release = store.lock('alice')
-    assert release is not None
-    other = []
-    thread = threading.Thread(target=lambda: other.extend([store.lock('alice'),
-                                                           store.lock('bob')]))
-    thread.start()
-    thread.join()
-    assert other[0] is None and other[1] is not None
-    other[1]()
-    release()
-    again = store.lock('alice')
-    assert again is not None
-    again()
+    assert_queues_one_user_only(store)
 
 
 def test_a_locked_redis_turn_costs_the_round_trips_of_an_unlocked_one(redis_server):
