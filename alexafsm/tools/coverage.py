@@ -20,6 +20,7 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
+from typing import Optional
 from typing import Set
 from typing import Tuple
 from typing import Type
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from alexafsm.policy import Policy
 
 __all__ = ['coverage', 'CoverageReport', 'DeclaredTransition', 'Step', 'usage_counts',
+           'turn_step', 'fired_transition',
            'get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
            'unused_events_states_transitions']
 
@@ -229,24 +231,44 @@ def coverage(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterab
     return report
 
 
+def turn_step(machine: Machine, request: Dict[str, Any], response: Dict[str, Any]
+              ) -> Optional[Step]:
+    """Where an intent turn started, what was said and where it went: (source, intent, dest).
+
+    None for turns that fire no trigger (launches, session ends) or end in no state. A source
+    the machine lacks counts as 'initial', where the policy restarts such sessions.
+    """
+    dest = (response.get('sessionAttributes') or {}).get('state')
+    parsed = parse(request)
+    if parsed.type != INTENT or not parsed.intent_name or dest is None:
+        return None
+    source = parsed.attributes.get('state', INITIAL_STATE)
+    if source not in machine.state_set:
+        source = INITIAL_STATE
+    return source, parsed.intent_name, dest
+
+
+def fired_transition(machine: Machine, step: Step) -> Optional[Transition]:
+    """The transition that took ``step``: the first candidate leading to its dest (the one tried
+    first); None when the intent fired nothing (not understood, or every condition failed)."""
+    source, trigger, dest = step
+    return next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+
+
 def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
            response: Dict[str, Any]) -> None:
     dest = (response.get('sessionAttributes') or {}).get('state')
     if dest in machine.state_set:
         report.states[dest] += 1
-    parsed = parse(request)
-    if parsed.type != INTENT or not parsed.intent_name or dest is None:
+    step = turn_step(machine, request, response)
+    if step is None:
         return
-    source = parsed.attributes.get('state', INITIAL_STATE)
-    if source not in machine.state_set:  # the policy restarts such sessions from 'initial'
-        source = INITIAL_STATE
-    trigger = parsed.intent_name
-    fired = next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+    fired = fired_transition(machine, step)
     if fired is None:
-        report.unmatched[(source, trigger)] += 1
+        report.unmatched[step[:2]] += 1
     else:
         report.steps[(fired.source, fired.trigger, fired.dest)] += 1
-        report.events[trigger] += 1
+        report.events[step[1]] += 1
 
 
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:
