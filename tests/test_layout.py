@@ -48,7 +48,7 @@ MODULES = {
     # 0.1.11's modules of tool functions: they re-export the tools by design
     'alexafsm.utils': 'compat', 'alexafsm.test_helpers': 'compat',
 }
-SUBPACKAGES = ('tools', 'persistence', 'testing', 'hosting', 'cli')
+SUBPACKAGES = ('tools', 'persistence', 'testing', 'hosting', 'console', 'cli')
 # The layers each layer may import; the CLI may import anything, and nothing but itself the CLI.
 ALLOWED = {
     CORE: {CORE},
@@ -58,7 +58,10 @@ ALLOWED = {
     'loader': {CORE},
     'testing': {CORE, 'tools', 'persistence', 'loader', 'testing'},
     'hosting': {CORE, 'persistence', 'loader', 'hosting'},
-    'cli': {CORE, 'tools', 'persistence', 'analytics', 'loader', 'testing', 'hosting', 'cli'},
+    # the conversation console drives a conversation (testing) and draws the machine (tools)
+    'console': {CORE, 'tools', 'persistence', 'loader', 'testing', 'hosting', 'console'},
+    'cli': {CORE, 'tools', 'persistence', 'analytics', 'loader', 'testing', 'hosting', 'console',
+            'cli'},
 }
 EXEMPT = {'compat'}
 # Analytics back ends run on the turns the policy serves, so they must not depend on it.
