@@ -66,7 +66,8 @@ __all__ = [
     'TurnError', 'NotHandled', 'TurnFailed',
     'UnavailableError', 'StoreUnavailable', 'MissingPackageError',
     'CheckFailed', 'StoryFailed', 'ValidationError',
-    'ToolError', 'ConversationError', 'ConsoleError', 'FuzzError', 'GraphError', 'MissingRecording', 'Exhausted',
+    'ToolError', 'ConversationError', 'ConsoleError', 'FuzzError', 'GraphError',
+    'MissingRecording', 'Exhausted',
 ]
 
 

@@ -54,7 +54,8 @@ def test_an_order_moves_the_machine_and_follows_the_dialog(client):
                               'extra large?']
     assert ordering['waiting_for']['elicit'] == 'size'
     turn = say(client, 'family size')['entries'][-1]['turns'][0]
-    assert turn['request']['request']['intent']['slots']['size']['value'] == 'family'  # '{size} size'
+    slots = turn['request']['request']['intent']['slots']
+    assert slots['size']['value'] == 'family'  # the slot's sample '{size} size'
     assert turn['speech'].startswith('So far, a large pizza.')
     fired = turn['transition']
     assert (fired['trigger'], fired['dest'], turn['state_before']) == \
