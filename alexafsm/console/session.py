@@ -12,6 +12,7 @@ Every method returns ``snapshot()``, the whole state of the page as JSON-ready d
 redraws from one answer and a reload shows the conversation where it was.
 """
 import inspect
+import json
 import os
 import threading
 from pathlib import Path
@@ -376,9 +377,7 @@ class ConsoleSession:
                 'text': card.get('content') or card.get('text') or ''},
             'directives': [_directive_json(d) for d in body.get('directives') or []],
             'should_end': turn.should_end,
-            'state_before': (turn.request.get('session') or {}).get('attributes', {}).get(
-                'state') if isinstance((turn.request.get('session') or {}).get('attributes'),
-                                       dict) else None,
+            'state_before': _state_before(turn.request),
             'state': turn.state,
             'transition': transition,
             'unmatched': step is not None and fired is None,
@@ -428,8 +427,13 @@ def _directive_json(directive: Any) -> Dict[str, Any]:
     return shown
 
 
+def _state_before(request: Mapping[str, Any]) -> Optional[str]:
+    """The state the session was in when the request came: None for a new session."""
+    attributes = (request.get('session') or {}).get('attributes')
+    return attributes.get('state') if isinstance(attributes, dict) else None
+
+
 def _json_object(text: str) -> Union[Dict[str, Any], str]:
-    import json
     try:
         return json.loads(text)
     except ValueError:
