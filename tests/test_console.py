@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from alexafsm.cli import main
 from alexafsm.console import API_HEADER
 from alexafsm.console import console_app
 from alexafsm.console import find_model
@@ -18,6 +20,8 @@ from alexafsm.tools.graph import drawn_edges
 from alexafsm.tools.graph import edge_key
 from alexafsm.tools.interaction_model import load_model
 from skills.pizza import PizzaPolicy
+from tests.fixtures.dialog_stack import STACK
+from tests.fixtures.dialog_stack import StackedPizzaPolicy
 from tests.fixtures.echo_skill import EchoPolicy
 from tests.fixtures.fuzzing.invalid_response import InvalidResponsePolicy
 from tests.test_serve_cli import serving
@@ -111,6 +115,19 @@ def test_response_problems_are_shown_on_the_turn_that_has_them():
     assert goodbye['should_end']
     assert [problem['code'] for problem in goodbye['problems']] == ['reprompt-on-end']
     assert 'leave the reprompt out' in goodbye['problems'][0]['message']
+
+
+def test_the_dialog_stack_is_shown_when_the_skill_keeps_one(client):
+    assert client.post('/console/api/launch', headers=OK, json={}).json['dialog_stack'] is None
+    stacked = console_app(StackedPizzaPolicy, find_model(PizzaPolicy)).test_client()
+    snapshot = stacked.post('/console/api/launch', headers=OK, json={}).json
+    assert snapshot['dialog_stack'] == STACK
+
+
+def test_console_without_a_model_says_where_it_looked_and_what_to_pass():
+    result = CliRunner().invoke(main, ['console', 'tests.fixtures.echo_skill'])
+    assert result.exit_code == 2
+    assert 'no interaction model found beside' in result.output and '--model' in result.output
 
 
 def test_state_details_show_transitions_and_the_responder(client):

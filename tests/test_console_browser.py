@@ -246,6 +246,18 @@ def test_skillsearch_console_searches_and_a_state_shows_its_transitions(browser,
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_the_dialog_stack_panel_shows_the_stack_a_skill_keeps(browser):
+    model = str(REPO / 'skills' / 'pizza' / 'model' / 'en-US.json')
+    with console('tests.fixtures.dialog_stack:StackedPizzaPolicy', '--model', model) as url:
+        page = Page(browser, url).open()
+        panel = browser.find_element(By.ID, 'dialog-stack')
+        assert 'no dialog stack' in panel.text
+        page.new_session()
+        assert [item.text for item in panel.find_elements(By.CSS_SELECTOR, 'ol > li')] == \
+            ['ordering']
+        assert '"digression": "listing_toppings"' in panel.text
+
+
 def test_an_intent_picked_from_the_model_and_a_one_shot(browser, pizza):
     page = Page(browser, pizza).open()
     page.new_session()
