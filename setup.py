@@ -15,10 +15,11 @@ setup(
     author='Allen AI',
     url='https://github.com/allenai/alexafsm',
     license='Apache-2.0',
-    packages=find_packages(include=['alexafsm', 'alexafsm.*']),
+    # the console's page and assets: a folder of data files, listed so setuptools ships it
+    packages=find_packages(include=['alexafsm', 'alexafsm.*']) + ['alexafsm.console.static'],
     include_package_data=True,
-    # py.typed (PEP 561: the package's annotations are checked); the console's page and assets
-    package_data={'alexafsm': ['py.typed', 'console/static/*']},
+    package_data={'alexafsm': ['py.typed'],  # PEP 561: the package's annotations are checked
+                  'alexafsm.console.static': ['*.html', '*.css', '*.js']},
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',

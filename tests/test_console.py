@@ -222,7 +222,8 @@ def test_every_asset_is_in_the_package_and_nothing_is_fetched_from_elsewhere():
         text = path.read_text()
         assert 'http://' not in text and 'https://' not in text and '//cdn' not in text, path
     setup = (REPO / 'setup.py').read_text()
-    assert "'console/static/*'" in setup
+    assert "'alexafsm.console.static': ['*.html', '*.css', '*.js']" in setup
+    assert {path.suffix for path in static.iterdir()} == {'.html', '.css', '.js'}
 
 
 @pytest.mark.integration

@@ -213,6 +213,8 @@ def test_a_planted_upward_import_is_caught(tmp_path):
                                  "_LATER = import_module('alexafsm.tools.describe')\n",
         'loader.py': "\n_LAZY = {'x': 'alexafsm.persistence'}\n",
         'testing/chat.py': "\nfrom .. import hosting\n",
+        'hosting/endpoint.py': "\n\ndef _console():\n    from alexafsm.console import find_model\n",
+        'console/app.py': "\nfrom alexafsm.cli import skill\n",
     }
     for name, code in plants.items():
         with open(copy / name, 'a', encoding='utf-8') as file:
@@ -223,7 +225,9 @@ def test_a_planted_upward_import_is_caught(tmp_path):
                 ('alexafsm/hosting/wsgi.py', 'imports alexafsm.cli.skill; nothing imports'),
                 ('alexafsm/persistence/memory.py', 'imports alexafsm.tools.describe (tools)'),
                 ('alexafsm/loader.py', 'imports alexafsm.persistence (persistence)'),
-                ('alexafsm/testing/chat.py', 'imports alexafsm.hosting (hosting)')]
+                ('alexafsm/testing/chat.py', 'imports alexafsm.hosting (hosting)'),
+                ('alexafsm/hosting/endpoint.py', 'imports alexafsm.console (console)'),
+                ('alexafsm/console/app.py', 'imports alexafsm.cli.skill; nothing imports')]
     assert len(caught) == len(expected), caught
     for path, words in expected:
         assert any(p.startswith(path + ':') and words in p for p in caught), (path, caught)
