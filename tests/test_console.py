@@ -137,6 +137,11 @@ def test_state_details_show_transitions_and_the_responder(client):
                                                   details['responder']['where'].rsplit(':')[-1])
     assert any(t['trigger'] == 'OrderPizzaIntent' for t in details['out'])
     assert any(t['dest'] == 'confirming' for t in details['in'])
+    # a transition declared from any state comes in once, as drawn, not once per source state
+    ordering = client.get('/console/api/states/ordering', headers=OK).json['in']
+    shown = [json.dumps(t, sort_keys=True) for t in ordering]
+    assert len(shown) == len(set(shown))
+    assert [t['source'] for t in ordering if t['trigger'] == 'OrderPizzaIntent'] == ['*']
     assert client.get('/console/api/states/nowhere', headers=OK).status_code == 400
 
 

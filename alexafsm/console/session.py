@@ -321,7 +321,9 @@ class ConsoleSession:
                                f"(states: {', '.join(fsm.states)})")
         out = [self._transition_json(t) for trigger in fsm.events
                for t in fsm.candidates(trigger, state)]
-        into = [self._transition_json(t) for t in fsm.transitions if t.dest == state]
+        # a transition declared from '*' comes in once, as the drawing shows it, not per source
+        into = [self._transition_json(t) for t in
+                dict.fromkeys(edge_key(t) for t in fsm.transitions if t.dest == state)]
         return {'state': state, 'initial': state == INITIAL_STATE, 'out': out, 'in': into,
                 'responder': _responder(fsm.states_cls, state)}
 
@@ -440,6 +442,16 @@ def _json_object(text: str) -> Union[Dict[str, Any], str]:
         return text
 
 
+def _shown_path(path: Optional[str]) -> Optional[str]:
+    """A source file as the author finds it: relative to the working folder when inside it."""
+    if path is None:
+        return None
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def _responder(states_cls: Type[Any], state: str) -> Optional[Dict[str, Any]]:
     method = getattr(states_cls, state, None)
     if method is None or not callable(method):
@@ -447,7 +459,7 @@ def _responder(states_cls: Type[Any], state: str) -> Optional[Dict[str, Any]]:
     function = inspect.unwrap(method)
     try:
         source, line = inspect.getsourcelines(function)
-        where: Optional[str] = f"{inspect.getsourcefile(function)}:{line}"
+        where: Optional[str] = f"{_shown_path(inspect.getsourcefile(function))}:{line}"
         code: Optional[str] = ''.join(source)
     except (OSError, TypeError):
         where = code = None

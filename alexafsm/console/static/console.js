@@ -259,7 +259,8 @@
     table.append(el('tr', {}, el('th', {}, 'on'), el('th', {}, other), el('th', {}, 'conditions'),
       el('th', {}, 'declared on')));
     for (const t of transitions) {
-      table.append(el('tr', {}, el('td', {}, t.trigger),
+      const trigger = t.from_any_state && other === 'to' ? `${t.trigger} (from any state)` : t.trigger;
+      table.append(el('tr', {}, el('td', {}, trigger),
         el('td', {}, other === 'to' ? t.dest : (t.from_any_state ? '* (any state)' : t.source)),
         el('td', {}, t.conditions.join(', ')), el('td', {}, t.declared_on)));
     }
