@@ -253,6 +253,27 @@ def test_the_dialog_stack_panel_shows_the_stack_a_skill_keeps(browser):
         assert '"digression": "listing_toppings"' in panel.text
 
 
+def test_problems_alexa_would_find_are_shown_on_the_turn(browser):
+    """The fuzzer's fixture that puts a reprompt on its goodbye, which Alexa rejects."""
+    model = str(REPO / 'tests' / 'fixtures' / 'fuzzing' / 'model.json')
+    with console('tests.fixtures.fuzzing.invalid_response:InvalidResponsePolicy',
+                 '--model', model) as url:
+        page = Page(browser, url).open()
+        launch = page.new_session()
+        assert launch.find_elements(By.CSS_SELECTOR, '.problems') == []
+        goodbye = page.say('stop')
+        problems = [item.text for item in goodbye.find_elements(By.CSS_SELECTOR, '.problems li')]
+        assert len(problems) == 1 and problems[0].startswith('reprompt-on-end: ')
+        # the raw JSON shows the last turn, and any turn clicked in the transcript
+        raw = browser.find_element(By.ID, 'raw-response')
+        assert '"shouldEndSession": true' in raw.get_attribute('textContent')
+        first = page.entries()[0].find_element(By.CSS_SELECTOR, '.turn')  # the page redrew
+        first.click()
+        assert '"LaunchRequest"' in browser.find_element(By.ID, 'raw-request').get_attribute(
+            'textContent')
+        assert 'selected' in first.get_attribute('class')
+
+
 def test_an_intent_picked_from_the_model_and_a_one_shot(browser, pizza):
     page = Page(browser, pizza).open()
     page.new_session()
