@@ -181,6 +181,13 @@ def test_a_recording_is_replayed_turn_by_turn(client):
         assert snapshot['entries'][-1]['differences'] == []
     done = client.post('/console/api/recording/step', headers=OK, json={})
     assert done.status_code == 400 and 'replayed' in done.json['message']
+    # a recorded answer the skill no longer gives is shown with what changed
+    changed = text.replace('Welcome to Pizza Palace.', 'Welcome to Pizza Hall.', 1)
+    client.post('/console/api/recording', headers=OK, json={'name': 'old.jsonl', 'text': changed})
+    entry = client.post('/console/api/recording/step', headers=OK, json={}).json['entries'][-1]
+    assert entry['said'] == 'old.jsonl:1'
+    assert entry['differences'][:2] == [
+        'speech:', '  expected: "Welcome to Pizza Hall. Would you like to order a pizza?"']
     broken = client.post('/console/api/recording', headers=OK, json={'text': 'not json'})
     assert broken.status_code == 400 and 'not JSON' in broken.json['message']
 

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import List
 from typing import Mapping
@@ -124,7 +125,8 @@ class ConsoleSession:
         """"Alexa, open <skill>": a new session, even when one is open."""
         with self._lock:
             self.chat.dialog = None
-            return self._act('launch', 'open the skill', lambda: self.chat.start())
+            self._act('launch', 'open the skill', self.chat.start)
+            return self.snapshot()
 
     def end(self, reason: str = 'USER_INITIATED') -> Dict[str, Any]:
         """The session closes without the skill closing it (SessionEndedRequest)."""
@@ -136,8 +138,8 @@ class ConsoleSession:
                 raise ConsoleError("no session is open to end: the skill ended it, or none was "
                                    "started; open the skill (new session) first")
             self.chat.dialog = None
-            return self._act('end', f'session ended ({reason})',
-                             lambda: self.chat.chat.end(reason))
+            self._act('end', f'session ended ({reason})', lambda: self.chat.chat.end(reason))
+            return self.snapshot()
 
     def say(self, text: str, *, one_shot: bool = False) -> Dict[str, Any]:
         """What the user says, matched to an intent and slots as ``alexafsm chat`` matches it.
@@ -159,7 +161,8 @@ class ConsoleSession:
                     return
                 intent, slots, options = request
                 self._send(intent, slots, options)
-            return self._act('one-shot' if one_shot else 'say', text, act)
+            self._act('one-shot' if one_shot else 'say', text, act)
+            return self.snapshot()
 
     def say_intent(self, intent: str, slots: Optional[Mapping[str, Any]] = None, *,
                    dialog_state: Optional[str] = None, confirmation_status: str = 'NONE',
@@ -191,8 +194,9 @@ class ConsoleSession:
         with self._lock:
             self._one_shot(one_shot)
             self.chat.dialog = None
-            return self._act('one-shot' if one_shot else 'intent', f'{intent}({shown})',
-                             lambda: self._send(intent, values, options))
+            self._act('one-shot' if one_shot else 'intent', f'{intent}({shown})',
+                      lambda: self._send(intent, values, options))
+            return self.snapshot()
 
     def load_recording(self, text: str, name: str = 'recording') -> Dict[str, Any]:
         """Take a recording's JSON lines, to replay turn by turn with ``step_recording``."""
@@ -215,15 +219,11 @@ class ConsoleSession:
                                    f"were replayed")
             recorded = self.recording[self.recording_position]
             self.recording_position += 1
-            holder: Dict[str, Turn] = {}
-
-            def act() -> None:
-                holder['turn'] = self.chat.chat.send(recorded.request)
-            snapshot_entry = self._act(
-                'recording', f'{self.recording_name}:{recorded.line}', act, snapshot=False)
-            turn = holder.get('turn')
-            if turn is not None:
-                snapshot_entry['differences'] = diff_responses(recorded.response, turn.response)
+            entry = self._act('recording', f'{self.recording_name}:{recorded.line}',
+                              lambda: self.chat.chat.send(recorded.request))
+            if entry['turns']:
+                entry['differences'] = diff_responses(recorded.response,
+                                                      entry['turns'][-1]['response'])
             return self.snapshot()
 
     def story(self, name: str, path: Optional[str] = None, *,
@@ -334,7 +334,7 @@ class ConsoleSession:
             self.chat.dialog = None
             if self.chat.chat.in_session:
                 self._act('end', 'session ended (USER_INITIATED), for the one-shot request',
-                          lambda: self.chat.chat.end('USER_INITIATED'), snapshot=False)
+                          lambda: self.chat.chat.end('USER_INITIATED'))
 
     def _send(self, intent: str, slots: Mapping[str, Optional[str]],
               options: Mapping[str, Any]) -> None:
@@ -342,8 +342,8 @@ class ConsoleSession:
         if turn is not None:
             self.chat._show(turn)
 
-    def _act(self, kind: str, said: str, action: Any, snapshot: bool = True) -> Any:
-        """Run one user action and write its transcript entry; the snapshot, or the entry."""
+    def _act(self, kind: str, said: str, action: Callable[[], Any]) -> Dict[str, Any]:
+        """Run one user action and write its transcript entry, which it returns."""
         before = len(self.chat.chat.turns)
         self.chat.notes = []
         error = None
@@ -355,7 +355,7 @@ class ConsoleSession:
                  'notes': list(self.chat.notes), 'error': error,
                  'turns': [self._turn_json(turn) for turn in self.chat.chat.turns[before:]]}
         self.entries.append(entry)
-        return self.snapshot() if snapshot else entry
+        return entry
 
     def _turn_json(self, turn: Turn) -> Dict[str, Any]:
         body = turn.response.get('response') or {}
