@@ -15,9 +15,11 @@ setup(
     author='Allen AI',
     url='https://github.com/allenai/alexafsm',
     license='Apache-2.0',
-    packages=find_packages(include=['alexafsm', 'alexafsm.*']),
+    # the console's page and assets: a folder of data files, listed so setuptools ships it
+    packages=find_packages(include=['alexafsm', 'alexafsm.*']) + ['alexafsm.console.static'],
     include_package_data=True,
-    package_data={'alexafsm': ['py.typed']},  # PEP 561: the package's annotations are checked
+    package_data={'alexafsm': ['py.typed'],  # PEP 561: the package's annotations are checked
+                  'alexafsm.console.static': ['*.html', '*.css', '*.js']},
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',
@@ -41,6 +43,8 @@ setup(
             'ruff>=0.6',
             'mypy>=1.11,<2',  # mypy 2 no longer checks for Python 3.9, which alexafsm supports
             'types-PyYAML',
+            # the console's browser tests drive Debian's chromium (scripts/setup.sh installs it)
+            'selenium>=4.20',
         ],
     },
     entry_points={

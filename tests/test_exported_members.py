@@ -48,6 +48,16 @@ EXPORTED = {
     'alexafsm.background': 'Event EXIT_TIMEOUT shared Stats Worker',
     'alexafsm.cli': 'COMMANDS main',
     'alexafsm.cli.chat': 'command',
+    'alexafsm.cli.console': 'command',
+    'alexafsm.console': (
+        'API_HEADER attach_console console_app console_blueprint CONSOLE_PATH ConsoleSession '
+        'find_model '
+    ),
+    'alexafsm.console.app': (
+        'API_HEADER attach_console console_app console_blueprint CONSOLE_PATH graph_svg '
+        'LOOPBACK_HOSTS '
+    ),
+    'alexafsm.console.session': 'ConsoleError ConsoleSession DIALOG_KEY skill_spec',
     'alexafsm.cli.coverage': 'command',
     'alexafsm.cli.fuzz': 'command',
     'alexafsm.cli.graph': 'command',
@@ -58,14 +68,13 @@ EXPORTED = {
     'alexafsm.cli.stories': 'command',
     'alexafsm.cli.validate': 'command',
     'alexafsm.errors': (
-        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed '
+        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed ConsoleError '
         'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
         'LateRegistrationError MalformedRequestError MissingPackageError MissingRecording '
         'MissingStateError ModelError NotHandled NotSerializableError PersistenceError '
-        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError '
-        'SkillClassError SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError '
-        'TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
-        'VerificationError '
+        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError SkillClassError '
+        'SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError TransitionError '
+        'TurnError TurnFailed UnavailableError UsageError ValidationError VerificationError '
     ),
     'alexafsm.hosting': (
         'create_app lambda_handler RejectedRequest RequestVerifier VerificationError '
@@ -159,16 +168,17 @@ EXPORTED = {
     ),
     'alexafsm.tools': '',
     'alexafsm.tools.coverage': (
-        'coverage CoverageReport DeclaredTransition events_states_transitions get_dialogs Step '
-        'unused_events_states_transitions usage_counts used_events_states_transitions '
+        'coverage CoverageReport DeclaredTransition events_states_transitions fired_transition '
+        'get_dialogs Step turn_step unused_events_states_transitions usage_counts '
+        'used_events_states_transitions '
     ),
     'alexafsm.tools.describe': (
         'callback_name condition_labels DEFAULT_ENDING_STATES describe ending_states_of '
         'machine_of machine_text policy_class PolicyLike '
     ),
     'alexafsm.tools.graph': (
-        'ANY_STATE digraph GraphError IMAGE_FORMATS LARGE_GRAPH_EDGES output_format render '
-        'TEXT_FORMATS to_dot Usage '
+        'ANY_STATE digraph drawn_edges edge_id edge_key GraphError IMAGE_FORMATS '
+        'LARGE_GRAPH_EDGES node_id output_format render TEXT_FORMATS to_dot Usage '
     ),
     'alexafsm.tools.interaction_model': (
         'BUILTIN_PREFIX DEFAULT_LOCALE Intent InteractionModel load_legacy load_model LOCALES '
@@ -179,7 +189,8 @@ EXPORTED = {
         'WARNING '
     ),
     'alexafsm.transcript': (
-        'append_turn PathLike read_turns RecordedTurn RecordingError redact REDACTED turn_line '
+        'append_turn parse_turns PathLike read_turns RecordedTurn RecordingError redact REDACTED '
+        'turn_line '
     ),
     'alexafsm.utils': 'COMPAT_CHECKS graph print_machine validate ValidationError',
 }

@@ -4,6 +4,7 @@ Good for local work and small deployments; for production behind a load balancer
 with ``alexafsm.hosting.wsgi`` (see the README).
 """
 import logging
+from typing import Any
 from typing import Optional
 from typing import Tuple
 
@@ -21,7 +22,8 @@ __all__ = ['command']
 @click.option('--port', default=8888, show_default=True, type=click.IntRange(0, 65535),
               help='Port to listen on; 0 picks a free one.')
 @click.option('--dev', is_flag=True,
-              help='Do NOT verify requests, so curl can talk to the skill. Local work only.')
+              help='Do NOT verify requests, so curl can talk to the skill, and serve the '
+                   'conversation console at /console. Local work only.')
 @click.option('--application-id', 'application_ids', multiple=True, metavar='ID',
               help="Refuse requests for other skills; repeat for several ids.")
 @click.option('--record', type=click.Path(dir_okay=False), metavar='PATH',
@@ -44,6 +46,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
                          application_ids=list(application_ids) or None, store=store)
     except (TypeError, ValueError, AttributeError) as error:
         raise click.ClickException(str(error)) from None
+    console = _console(app, policy_cls, store, host) if dev else None
     # werkzeug reports a busy port or a bad host itself, without a traceback, and exits 1
     server = make_server(host, port, app, threaded=True)
     if dev:
@@ -57,6 +60,22 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
         click.echo(f"Recording turns to {record}")
     if store:
         click.echo(f"Persistent attributes in {store}")
+    if console:
+        click.echo(console.format(f"http://{host}:{server.server_port}"))
     click.echo(f"Serving {policy_cls.__name__} on http://{host}:{server.server_port}/")
     server.serve_forever()  # returns on Ctrl-C, after closing the socket
     click.echo("Stopped.")
+
+
+def _console(app: Any, policy_cls: Any, store: Optional[str], host: str) -> str:
+    """Mount the conversation console when the skill's model can be found; the line that says
+    where it is (a format string taking the server's URL), or why there is none."""
+    from alexafsm.console import attach_console
+    from alexafsm.console import find_model
+
+    model = find_model(policy_cls)
+    if model is None:
+        return ("No console: no interaction model beside the skill's code "
+                "(alexafsm console SKILL --model PATH serves one)")
+    attach_console(app, policy_cls, model, store=store, allowed_hosts=[host])
+    return "Console on {}/console/"

@@ -20,6 +20,7 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
+from typing import Optional
 from typing import Set
 from typing import Tuple
 from typing import Type
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from alexafsm.policy import Policy
 
 __all__ = ['coverage', 'CoverageReport', 'DeclaredTransition', 'Step', 'usage_counts',
+           'turn_step', 'fired_transition',
            'get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
            'unused_events_states_transitions']
 
@@ -238,6 +240,33 @@ def coverage(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterab
     return report
 
 
+def turn_step(machine: Machine, request: Dict[str, Any], response: Dict[str, Any]
+              ) -> Optional[Step]:
+    """Where an intent turn started, what was said and where it went: (source, intent, dest).
+
+    None for turns that fire no trigger (launches, session ends) or end in no state. A source
+    the machine lacks counts as 'initial', where the policy restarts such sessions.
+    """
+    answered = response.get('sessionAttributes')
+    dest = answered.get('state') if isinstance(answered, dict) else None
+    parsed = parse(request)
+    trigger = parsed.intent_name
+    if parsed.type != INTENT or not isinstance(trigger, str) or not trigger \
+            or not isinstance(dest, str):
+        return None
+    source = parsed.attributes.get('state', INITIAL_STATE)
+    if not isinstance(source, str) or source not in machine.state_set:
+        source = INITIAL_STATE  # the policy restarts such sessions from 'initial'
+    return source, trigger, dest
+
+
+def fired_transition(machine: Machine, step: Step) -> Optional[Transition]:
+    """The transition that took ``step``: the first candidate leading to its dest (the one tried
+    first); None when the intent fired nothing (not understood, or every condition failed)."""
+    source, trigger, dest = step
+    return next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+
+
 def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
            response: Dict[str, Any]) -> None:
     answered = response.get('sessionAttributes')
@@ -246,19 +275,15 @@ def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
         dest = None  # no state, or one no skill of ours wrote: the turn moved no state
     if dest in machine.state_set:
         report.states[dest] += 1
-    parsed = parse(request)
-    trigger = parsed.intent_name
-    if parsed.type != INTENT or not isinstance(trigger, str) or not trigger or dest is None:
+    step = turn_step(machine, request, response)
+    if step is None:
         return
-    source = parsed.attributes.get('state', INITIAL_STATE)
-    if not isinstance(source, str) or source not in machine.state_set:
-        source = INITIAL_STATE  # the policy restarts such sessions from 'initial'
-    fired = next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+    fired = fired_transition(machine, step)
     if fired is None:
-        report.unmatched[(source, trigger)] += 1
+        report.unmatched[step[:2]] += 1
     else:
         report.steps[(fired.source, fired.trigger, fired.dest)] += 1
-        report.events[trigger] += 1
+        report.events[step[1]] += 1
 
 
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:
