@@ -56,7 +56,7 @@ EXPORTED = {
     'alexafsm.cli.serve': 'command',
     'alexafsm.cli.skill': 'model_option skill_model skill_policy',
     'alexafsm.cli.stories': 'command',
-    'alexafsm.cli.validate': 'command',
+    'alexafsm.cli.validate': 'command STRICTNESS',
     'alexafsm.errors': (
         'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed '
         'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
