@@ -163,7 +163,7 @@ EXPORTED = {
     ),
     'alexafsm.tools.describe': (
         'callback_name condition_labels DEFAULT_ENDING_STATES describe ending_states_of '
-        'machine_of machine_text policy_class PolicyLike '
+        'machine_listing machine_of machine_text policy_class PolicyLike '
     ),
     'alexafsm.tools.graph': (
         'ANY_STATE digraph GraphError IMAGE_FORMATS LARGE_GRAPH_EDGES output_format render '
