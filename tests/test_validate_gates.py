@@ -40,6 +40,13 @@ def test_strict_falls_through_fails_on_intents_a_state_answers_not_understood():
     assert run('validate', BASE, '--model', MODEL, '--strict', 'warnings').exit_code == 0
 
 
+def test_strict_before_the_skill_is_still_a_flag():
+    assert run('validate', '--strict', 'tests.fixtures.broken.slots', '--model', MODEL
+               ).exit_code == 1
+    assert run('validate', '--strict', BASE, '--model', MODEL).exit_code == 0
+    assert run('validate', '--strict', 'falls-through', BASE, '--model', MODEL).exit_code == 1
+
+
 def test_strict_falls_through_passes_a_skill_where_nothing_falls_through():
     result = run('validate', 'tests.fixtures.broken.missing_required', '--strict=falls-through')
     # without a model there are no fall-through facts; the missing Cancel is a warning

@@ -1,5 +1,6 @@
 """``alexafsm validate``: the CI gate that fails a build when the dialog has bugs."""
 import json
+from typing import List
 from typing import Optional
 from typing import Tuple
 
@@ -21,7 +22,18 @@ __all__ = ['command', 'STRICTNESS']
 STRICTNESS = ('warnings', 'falls-through')
 
 
-@click.command('validate')
+class _Command(click.Command):
+    """``--strict`` before SKILL stays a flag, as it was before it took a value."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        args = list(args)
+        for i, arg in enumerate(args[:-1]):
+            if arg == '--strict' and args[i + 1] not in STRICTNESS:
+                args[i] = '--strict=warnings'
+        return super().parse_args(ctx, args)
+
+
+@click.command('validate', cls=_Command)
 @click.argument('skill')
 @model_option('; without it only the machine is checked.', required=False)
 @click.option('--ignore-intent', 'ignore_intents', multiple=True, metavar='NAME',
