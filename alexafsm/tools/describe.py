@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from alexafsm.policy import Policy
     from alexafsm.states import States
 
-__all__ = ['describe', 'machine_text', 'machine_listing', 'machine_of', 'policy_class', 'PolicyLike',
-           'ending_states_of', 'callback_name', 'condition_labels', 'DEFAULT_ENDING_STATES']
+__all__ = ['describe', 'machine_text', 'machine_listing', 'machine_of', 'policy_class',
+           'PolicyLike', 'ending_states_of', 'callback_name', 'condition_labels',
+           'DEFAULT_ENDING_STATES']
 
 DEFAULT_ENDING_STATES: FrozenSet[str] = frozenset({'exiting'})
 
