@@ -17,7 +17,8 @@ setup(
     license='Apache-2.0',
     packages=find_packages(include=['alexafsm', 'alexafsm.*']),
     include_package_data=True,
-    package_data={'alexafsm': ['py.typed']},  # PEP 561: the package's annotations are checked
+    # PEP 561: the package's annotations are checked; `alexafsm new` copies its templates
+    package_data={'alexafsm': ['py.typed', 'cli/templates/new/*.tmpl']},
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',

@@ -8,6 +8,7 @@ import click
 
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_model_option
 from alexafsm.cli.skill import skill_policy
 from alexafsm.tools.validation import ERROR
 from alexafsm.tools.validation import WARNING
@@ -35,7 +36,8 @@ class _Command(click.Command):
 
 @click.command('validate', cls=_Command)
 @click.argument('skill')
-@model_option('; without it only the machine is checked.', required=False)
+@model_option("; default: the skill's own (MODEL on the Policy, or a model/ folder in or beside "
+              "its package); without one only the machine is checked.", required=False)
 @click.option('--ignore-intent', 'ignore_intents', multiple=True, metavar='NAME',
               help='A model intent the skill leaves unhandled on purpose (repeatable).')
 @click.option('--ending-state', 'ending', multiple=True, metavar='STATE',
@@ -61,6 +63,7 @@ def command(ctx: click.Context, skill: str, model_path: Optional[str],
     the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
+    model_path = skill_model_option(model_path, policy_cls)
     model = skill_model(model_path) if model_path else None
     findings = validate_policy(policy_cls, model, ignore_intents=ignore_intents,
                                ending_states=ending or None, must_handle=must_handle)
