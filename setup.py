@@ -32,6 +32,8 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # the API reference: ./scripts/docs.sh (and ./scripts/test.sh) build it with Sphinx
+        'docs': ['sphinx>=7.1'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',

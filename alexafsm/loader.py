@@ -105,8 +105,8 @@ def skill_model_path(policy_cls: Type[Policy]) -> Optional[str]:
 
 
 def skill_files(policy_cls: Type[Policy], folder: str, pattern: str) -> List[str]:
-    """The skill's own files matching ``pattern`` in ``folder`` (e.g. 'stories',
-    '*.story.yaml'), from the first of :func:`skill_folders` that has any, sorted."""
+    """The skill's own files matching ``pattern`` in ``folder`` (e.g. ``'stories'``,
+    ``'*.story.yaml'``), from the first of :func:`skill_folders` that has any, sorted."""
     for root in skill_folders(policy_cls):
         found = sorted(str(p) for p in (root / folder).glob(pattern) if p.is_file())
         if found:
