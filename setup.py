@@ -18,7 +18,9 @@ setup(
     # the console's page and assets: a folder of data files, listed so setuptools ships it
     packages=find_packages(include=['alexafsm', 'alexafsm.*']) + ['alexafsm.console.static'],
     include_package_data=True,
-    package_data={'alexafsm': ['py.typed'],  # PEP 561: the package's annotations are checked
+    # PEP 561: the package's annotations are checked; `alexafsm new` copies its templates;
+    # the console's page and assets
+    package_data={'alexafsm': ['py.typed', 'cli/templates/new/*.tmpl'],
                   'alexafsm.console.static': ['*.html', '*.css', '*.js']},
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
@@ -33,6 +35,8 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # the API reference: ./scripts/docs.sh (and ./scripts/test.sh) build it with Sphinx
+        'docs': ['sphinx>=7.1'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',

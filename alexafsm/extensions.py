@@ -4,7 +4,7 @@ An ``Extensions`` bundle holds an attributes store, analytics trackers, request 
 interceptors and error handlers. Set it on the Policy class, or let a host pass one
 (``create_app(..., store=..., analytics=...)``); the two are combined, the host's interceptors
 outermost. The core defines only these interfaces; the stores live in ``alexafsm.persistence``
-and the analytics back ends in ``alexafsm.analytics``.
+and the analytics back ends in ``alexafsm.analytics``::
 
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import store_from_url

@@ -414,10 +414,10 @@ def _apologize(policy: Any, request: Request, stage: str, error: BaseException,
     ``observed`` is what the observers hear when it is not the logged failure itself: an
     error handler that failed while handling it.
     """
-    logger.error("request %s: %s raised while answering %s %s in state %s; answering with an "
+    logger.error("request %s: %s raised while answering %s in state %s; answering with an "
                  "apology and keeping the session as it was", request.request_id,
-                 _where(policy, stage), request.type, request.intent_name or '', policy.state,
-                 exc_info=error)
+                 _where(policy, stage), ' '.join(filter(None, (request.type, request.intent_name))),
+                 policy.state, exc_info=error)
     _tell(extensions, request, *(observed or (stage, error)))
     return apology_envelope(request)
 

@@ -61,12 +61,13 @@ EXPORTED = {
     'alexafsm.cli.coverage': 'command',
     'alexafsm.cli.fuzz': 'command',
     'alexafsm.cli.graph': 'command',
+    'alexafsm.cli.new': 'command scaffold TEMPLATES',
     'alexafsm.cli.playback': 'command',
     'alexafsm.cli.print': 'command',
     'alexafsm.cli.serve': 'command',
-    'alexafsm.cli.skill': 'model_option skill_model skill_policy',
+    'alexafsm.cli.skill': 'model_option skill_model skill_model_option skill_policy',
     'alexafsm.cli.stories': 'command',
-    'alexafsm.cli.validate': 'command',
+    'alexafsm.cli.validate': 'command STRICTNESS',
     'alexafsm.errors': (
         'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed ConsoleError '
         'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
@@ -99,7 +100,7 @@ EXPORTED = {
     ),
     'alexafsm.hosting.wsgi': 'app',
     'alexafsm.jsonable': 'jsonable plain_dict plain_list SCALARS',
-    'alexafsm.loader': 'load_policy PolicyLoadError',
+    'alexafsm.loader': 'load_policy PolicyLoadError skill_files skill_folders skill_model_path',
     'alexafsm.machine': (
         'build_transitions_machine Callback CallbackError Machine NotHandled state_order '
         'Transition WILDCARD_ALL WILDCARD_SAME '
@@ -134,8 +135,8 @@ EXPORTED = {
         'UtteranceMatcher '
     ),
     'alexafsm.testing.chat': (
-        'BUILTIN_SAMPLES COMMANDS Console Match normalize parse_ssml run speech_text '
-        'UtteranceMatcher '
+        'BUILTIN_SAMPLES COMMANDS Console Match normalize parse_ssml RemoteSkill run '
+        'speech_text UtteranceMatcher '
     ),
     'alexafsm.testing.conversation': (
         'Conversation ConversationError PathOrModel respond Turn '
@@ -174,7 +175,7 @@ EXPORTED = {
     ),
     'alexafsm.tools.describe': (
         'callback_name condition_labels DEFAULT_ENDING_STATES describe ending_states_of '
-        'machine_of machine_text policy_class PolicyLike '
+        'machine_listing machine_of machine_text policy_class PolicyLike '
     ),
     'alexafsm.tools.graph': (
         'ANY_STATE digraph drawn_edges edge_id edge_key GraphError IMAGE_FORMATS '

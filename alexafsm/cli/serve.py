@@ -4,6 +4,7 @@ Good for local work and small deployments; for production behind a load balancer
 with ``alexafsm.hosting.wsgi`` (see the README).
 """
 import logging
+import os
 from typing import Any
 from typing import Optional
 from typing import Tuple
@@ -13,6 +14,8 @@ import click
 from alexafsm.cli.skill import skill_policy
 
 __all__ = ['command']
+
+_LOG_LEVELS = ('debug', 'info', 'warning', 'error')
 
 
 @click.command()
@@ -31,15 +34,28 @@ __all__ = ['command']
 @click.option('--store', metavar='URL',
               help="Keep users' persistent attributes in sqlite:///PATH, redis://HOST:PORT/DB "
                    "or memory://.")
+@click.option('--reload', is_flag=True,
+              help='Restart the server when a Python file of the skill changes (local work).')
+@click.option('--log-level', type=click.Choice(_LOG_LEVELS, case_sensitive=False),
+              default='info', show_default=True, help='The least severe log lines shown.')
 def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[str, ...],
-            record: Optional[str], store: Optional[str]) -> None:
+            record: Optional[str], store: Optional[str], reload: bool, log_level: str) -> None:
     """Serve SKILL so Alexa (or curl, with --dev) can talk to it."""
+    from werkzeug.serving import is_running_from_reloader
     from werkzeug.serving import make_server
+    from werkzeug.serving import run_simple
 
     from alexafsm.hosting.flask_app import create_app
 
-    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: '
+    logging.basicConfig(level=log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: '
                                                    '%(message)s')
+    # werkzeug sets its own logger to INFO unless it has a level
+    logging.getLogger('werkzeug').setLevel(log_level.upper())
+    if reload and not is_running_from_reloader():
+        # this process only holds the socket and restarts a copy of the command that serves
+        # whenever a module that copy loaded changes
+        run_simple(host, port, _unused, use_reloader=True)
+        return
     policy_cls = skill_policy(skill)
     try:
         app = create_app(policy_cls, dev=dev, record_to=record,
@@ -48,7 +64,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
         raise click.ClickException(str(error)) from None
     console = _console(app, policy_cls, store, host) if dev else None
     # werkzeug reports a busy port or a bad host itself, without a traceback, and exits 1
-    server = make_server(host, port, app, threaded=True)
+    server = None if reload else make_server(host, port, app, threaded=True)
     if dev:
         click.echo("DEV MODE: requests are NOT verified; do not let Alexa or the internet reach "
                    "this server.")
@@ -56,15 +72,38 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
         click.echo("Verifying every request (signature, certificate chain, timestamp"
                    f"{', application id' if application_ids else ''}), as Alexa requires; "
                    "unsigned requests such as curl's get 400. Use --dev for local tests.")
+    if not dev and not application_ids:
+        click.echo("WARNING: no --application-id: requests for ANY skill are answered; give "
+                   "your skill's id (amzn1.ask.skill....) so that only Alexa's requests for "
+                   "it are.")
     if record:
         click.echo(f"Recording turns to {record}")
     if store:
         click.echo(f"Persistent attributes in {store}")
+    bound = server.server_port if server else _inherited_port()
     if console:
-        click.echo(console.format(f"http://{host}:{server.server_port}"))
-    click.echo(f"Serving {policy_cls.__name__} on http://{host}:{server.server_port}/")
-    server.serve_forever()  # returns on Ctrl-C, after closing the socket
+        click.echo(console.format(f"http://{host}:{bound}"))
+    if server is None:
+        click.echo("Reloading: the server restarts when a Python file it loaded changes")
+    click.echo(f"Serving {policy_cls.__name__} on http://{host}:{bound}/")
+    if server is None:  # serves on the socket the watching process bound
+        run_simple(host, port, app, use_reloader=True, threaded=True)
+    else:
+        server.serve_forever()  # returns on Ctrl-C, after closing the socket
     click.echo("Stopped.")
+
+
+def _unused(environ: Any, start_response: Any) -> Any:  # pragma: no cover - never called
+    """The watching process of --reload serves nothing; the restarted copy does."""
+    raise RuntimeError('the --reload watcher serves no requests')
+
+
+def _inherited_port() -> int:
+    """The port of the socket the --reload watcher bound (0 picks one) and passed down."""
+    import socket
+    fd = int(os.environ['WERKZEUG_SERVER_FD'])
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        return int(sock.getsockname()[1])
 
 
 def _console(app: Any, policy_cls: Any, store: Optional[str], host: str) -> str:
