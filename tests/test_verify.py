@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -848,6 +849,20 @@ def test_many_spellings_of_one_url_cost_one_fetch_and_one_entry(pki: Pki) -> Non
 
     for url in spellings:
         assert "not valid PEM" in failure(verifier, pki.headers(body, url=url), body)
+
+    assert fetcher.calls == 1
+    assert len(verifier.chains) == 1
+
+
+def test_spellings_of_the_real_url_with_forged_signatures_keep_one_chain(pki: Pki) -> None:
+    """What S3 serves for every spelling is Amazon's real chain: it used to be kept once each."""
+    verifier, fetcher = make_verifier(pki)
+    body = encode(envelope())
+    forged = base64.b64encode(b"\0" * 256).decode()
+
+    for i in range(3000):
+        headers = {"SignatureCertChainUrl": _spelling(i), "Signature-256": forged}
+        assert "does not match the request body" in failure(verifier, headers, body)
 
     assert fetcher.calls == 1
     assert len(verifier.chains) == 1
