@@ -80,6 +80,9 @@ EXPORTED = {
         'RejectedRequest Reply RequestInput respond too_large '
     ),
     'alexafsm.hosting.flask_app': 'create_app HEALTH_PATH read_body',
+    'alexafsm.hosting.server': (
+        'BoundedServer ChunkedInput make_server MAX_CONNECTIONS READ_TIMEOUT REQUEST_TIMEOUT '
+    ),
     'alexafsm.hosting.verify': (
         'CERT_URL_HEADER CERT_URL_HOST CERT_URL_PATH_PREFIX CERT_URL_PORT certifi_roots '
         'CHAIN_CACHE_SIZE ChainCache check_application_id check_cert_url check_signature '
