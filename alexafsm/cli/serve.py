@@ -1,4 +1,4 @@
-"""``alexafsm serve SKILL``: run a skill's endpoint on werkzeug's threaded server.
+"""``alexafsm serve SKILL``: run a skill's endpoint on werkzeug's threaded server, bounded.
 
 Good for local work and small deployments; for production behind a load balancer use gunicorn
 with ``alexafsm.hosting.wsgi`` (see the README).
@@ -32,9 +32,8 @@ __all__ = ['command']
 def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[str, ...],
             record: Optional[str], store: Optional[str]) -> None:
     """Serve SKILL so Alexa (or curl, with --dev) can talk to it."""
-    from werkzeug.serving import make_server
-
     from alexafsm.hosting.flask_app import create_app
+    from alexafsm.hosting.server import make_server
 
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: '
                                                    '%(message)s')
@@ -45,7 +44,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
     except (TypeError, ValueError, AttributeError) as error:
         raise click.ClickException(str(error)) from None
     # werkzeug reports a busy port or a bad host itself, without a traceback, and exits 1
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app)  # bounded threads and waits: alexafsm.hosting.server
     if dev:
         click.echo("DEV MODE: requests are NOT verified; do not let Alexa or the internet reach "
                    "this server.")
