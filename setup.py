@@ -31,11 +31,15 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # the production arrangement of the README: gunicorn's gevent worker holds a slow client
+        # for the price of a greenlet, where a thread per connection runs out
+        'production': ['gunicorn>=22', 'gevent>=24'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',
             'ask-sdk-core>=1.19',
             'gunicorn>=22',
+            'gevent>=24',  # tests/test_slow_clients.py runs the production arrangement
             'redis>=5.0',
             # ./scripts/test.sh runs both before pytest; configured in pyproject.toml
             'ruff>=0.6',
