@@ -14,6 +14,7 @@ greenlet) keeps answering where any thread-per-connection server must refuse.
 """
 import io
 import json
+import logging
 import socket
 import threading
 import time
@@ -27,6 +28,8 @@ from alexafsm.errors import ArgumentValueError
 
 __all__ = ['make_server', 'BoundedServer', 'ChunkedInput', 'MAX_CONNECTIONS', 'READ_TIMEOUT',
            'REQUEST_TIMEOUT']
+
+logger = logging.getLogger(__name__)
 
 #: Connections served at once, each on its own thread; more are answered 503 straight away.
 MAX_CONNECTIONS = 64
@@ -72,6 +75,7 @@ class BoundedServer(ThreadedWSGIServer):
         self._busy_lock = threading.Lock()
         #: connections answered 503 because every slot was taken, for operators and tests
         self.refused = 0
+        self._last_warning = float('-inf')
         super().__init__(host, port, app, handler=_Handler)
 
     @property
@@ -84,6 +88,11 @@ class BoundedServer(ThreadedWSGIServer):
         """Start a thread for the connection when a slot is free, else answer 503 at once."""
         if not self._slots.acquire(blocking=False):
             self.refused += 1
+            if time.monotonic() - self._last_warning > 10:  # say so, but not per connection
+                self._last_warning = time.monotonic()
+                logger.warning("all %d connections are busy: answering new ones 503 (%d so far); "
+                               "for many slow clients, use the production arrangement in the "
+                               "README", self.max_connections, self.refused)
             _refuse(request)
             self.shutdown_request(request)
             return
