@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from gunicorn.http import errors as gunicorn_errors
 
 from alexafsm.hosting import create_app
 from alexafsm.hosting.endpoint import MAX_BODY_BYTES
@@ -199,6 +200,9 @@ def check(status, reply, expected_status, kind):
 @pytest.mark.integration
 @pytest.mark.parametrize('name, body, status, kind', CASES, ids=IDS)
 def test_under_gunicorn(gunicorn, name, body, status, kind):
+    if name == 'NUL in an extension' and not hasattr(gunicorn_errors, 'InvalidChunkExtension'):
+        pytest.skip("this gunicorn does not check chunk extensions: the body it passes on is "
+                    "whole, so the endpoint answers it")
     check(*send_chunked(gunicorn.port, body), status, kind)
     assert 'Traceback' not in gunicorn.log()
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 from typing import List
+from typing import Optional
 
 import pytest
 
@@ -88,36 +89,36 @@ class SlowClients:
     def poll(self) -> None:
         """Note what the server said to each connection, and send the live ones one more byte."""
         with self._lock:
-            ended = [c for c in self.sockets if self._ended(c)]
-            for client in ended:
+            ended = [(c, said) for c in self.sockets for said in [self._said(c)] if said]
+            for client, _ in ended:
                 self.sockets.remove(client)
                 client.close()
                 if self.reconnect and not self._stop.is_set():
                     self._connect()
+            # counted last, so whoever sees a count also sees those connections gone
+            self.heard.update(said for _, said in ended)
 
-    def _ended(self, client: socket.socket) -> bool:
+    def _said(self, client: socket.socket) -> Optional[str]:
         try:
             data = client.recv(4096)
-            self.heard[(data.split(b'\r\n')[0] or b'<closed>').decode()] += 1
-            return True
+            return (data.split(b'\r\n')[0] or b'<closed>').decode()
         except BlockingIOError:
             pass  # nothing said: the server still waits for our request
         except OSError:
-            self.heard['<reset>'] += 1
-            return True
+            return '<reset>'
         try:
             client.send(b' ')
         except BlockingIOError:
             pass
         except OSError:
-            self.heard['<reset>'] += 1
-            return True
-        return False
+            return '<reset>'
+        return None
 
     @property
     def open(self) -> int:
         """Connections the server holds open, waiting for the rest of the request."""
-        return len(self.sockets)
+        with self._lock:
+            return len(self.sockets)
 
     def close(self) -> None:
         self._stop.set()
