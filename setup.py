@@ -37,11 +37,15 @@ setup(
         'redis': ['redis>=5.0'],
         # the API reference: ./scripts/docs.sh (and ./scripts/test.sh) build it with Sphinx
         'docs': ['sphinx>=7.1'],
+        # the production arrangement of the README: gunicorn's gevent worker holds a slow client
+        # for the price of a greenlet, where a thread per connection runs out
+        'production': ['gunicorn>=22', 'gevent>=24'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',
             'ask-sdk-core>=1.19',
             'gunicorn>=22',
+            'gevent>=24',  # tests/test_slow_clients.py runs the production arrangement
             'redis>=5.0',
             # ./scripts/test.sh runs both before pytest; configured in pyproject.toml
             'ruff>=0.6',

@@ -89,11 +89,15 @@ EXPORTED = {
         'check_application_ids check_policy check_record_to error_body MAX_BODY_BYTES rejected '
         'RejectedRequest Reply RequestInput respond too_large '
     ),
-    'alexafsm.hosting.flask_app': 'create_app HEALTH_PATH',
+    'alexafsm.hosting.flask_app': 'create_app HEALTH_PATH read_body',
+    'alexafsm.hosting.server': (
+        'BoundedServer ChunkedInput make_server MAX_CONNECTIONS READ_TIMEOUT REQUEST_TIMEOUT '
+    ),
     'alexafsm.hosting.verify': (
         'CERT_URL_HEADER CERT_URL_HOST CERT_URL_PATH_PREFIX CERT_URL_PORT certifi_roots '
-        'ChainCache check_application_id check_cert_url check_signature check_timestamp '
-        'DEFAULT_TOLERANCE ECHO_API_DOMAIN fetch_https FETCH_TIMEOUT LEGACY_SIGNATURE_HEADER '
+        'CHAIN_CACHE_SIZE ChainCache check_application_id check_cert_url check_signature '
+        'check_timestamp DEFAULT_TOLERANCE ECHO_API_DOMAIN FAILURE_TTL FETCH_DEADLINE '
+        'fetch_https FETCH_TIMEOUT LEGACY_SIGNATURE_HEADER '
         'MalformedRequestError MAX_CHAIN_BYTES parse_request RequestVerifier SIGNATURE_HEADER '
         'signature_headers SKILL_EVENT_TOLERANCE SKILL_EVENT_TYPES VerificationError '
         'VerifiedChain verify_chain '

@@ -1,4 +1,4 @@
-"""``alexafsm serve SKILL``: run a skill's endpoint on werkzeug's threaded server.
+"""``alexafsm serve SKILL``: run a skill's endpoint on werkzeug's threaded server, bounded.
 
 Good for local work and small deployments; for production behind a load balancer use gunicorn
 with ``alexafsm.hosting.wsgi`` (see the README).
@@ -42,10 +42,10 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
             record: Optional[str], store: Optional[str], reload: bool, log_level: str) -> None:
     """Serve SKILL so Alexa (or curl, with --dev) can talk to it."""
     from werkzeug.serving import is_running_from_reloader
-    from werkzeug.serving import make_server
     from werkzeug.serving import run_simple
 
     from alexafsm.hosting.flask_app import create_app
+    from alexafsm.hosting.server import make_server
 
     logging.basicConfig(level=log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: '
                                                    '%(message)s')
@@ -64,7 +64,8 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
         raise click.ClickException(str(error)) from None
     console = _console(app, policy_cls, store, host) if dev else None
     # werkzeug reports a busy port or a bad host itself, without a traceback, and exits 1
-    server = None if reload else make_server(host, port, app, threaded=True)
+    # bounded threads and waits (alexafsm.hosting.server); --reload runs werkzeug's own server
+    server = None if reload else make_server(host, port, app)
     if dev:
         click.echo("DEV MODE: requests are NOT verified; do not let Alexa or the internet reach "
                    "this server.")
