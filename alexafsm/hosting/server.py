@@ -6,7 +6,7 @@ as many threads. This one bounds both: at most ``max_connections`` connections a
 time (one thread each; the next ones get an immediate 503 rather than a thread), every read
 waits at most ``read_timeout`` seconds, and a whole request (head and body) must arrive within
 ``request_timeout`` seconds, however slowly it trickles. Chunked bodies are unframed strictly
-(RFC 9112): the sizes werkzeug reads leniently (``0x3``, ``1a `` with a space) are refused.
+(RFC 9112): the sizes werkzeug reads leniently (``0x3``, or ``1a`` followed by a space) are refused.
 
 It stays a small server: for hundreds of slow clients at once, the production arrangement in the
 README (gunicorn with its gevent worker, which holds a waiting connection for the price of a
