@@ -197,7 +197,8 @@ class Machine:
     def _expand(self, declared_on: str, spec: Dict[str, Any]) -> List[Transition]:
         source = spec['source']
         sources = list(self.states) if source == WILDCARD_ALL else list(_listify(source))
-        declared_source = source if isinstance(source, str) else tuple(_listify(source))
+        declared_source = spec.get('declared_source') or (  # dialogs: '*' less a form's own
+            source if isinstance(source, str) else tuple(_listify(source)))
         expanded = []
         for src in sources:
             dest = src if spec['dest'] == WILDCARD_SAME else spec['dest']
