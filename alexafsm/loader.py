@@ -87,7 +87,8 @@ def skill_model_path(policy_cls: Type[Policy]) -> Optional[str]:
 
     ``MODEL`` on the Policy wins (relative to the folder of the Policy's module), so a skill
     with several models names the one its tools use; then a ``model/`` folder (or
-    ``model.json``) in the package, then beside the package. A declared path that does not
+    ``model.json``, or the ``models/``, ``speechAssets/`` and ``skill-package/`` folders of older
+    tools) in the package, then beside the package. A declared path that does not
     exist is returned as it is, for the loader of the model to report.
     """
     folders = skill_folders(policy_cls)
@@ -98,10 +99,14 @@ def skill_model_path(policy_cls: Type[Policy]) -> Optional[str]:
             path = folders[0] / path
         return str(path)
     for folder in folders:
-        for candidate in (folder / 'model', folder / 'model.json'):
-            if candidate.exists():
-                return str(candidate)
+        for name in _MODEL_PLACES:
+            if (folder / name).exists():
+                return str(folder / name)
     return None
+
+
+# where skills keep their model: ours and ``alexafsm new``'s first, then older tools' folders
+_MODEL_PLACES = ('model', 'model.json', 'models', 'speechAssets', 'skill-package')
 
 
 def skill_files(policy_cls: Type[Policy], folder: str, pattern: str) -> List[str]:
