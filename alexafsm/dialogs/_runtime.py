@@ -270,19 +270,10 @@ class DialogMachine(Machine):
                 dest = self._entry(policy, envelope, dest, state, t)
             if self.info.forms:
                 self._commit(policy, envelope, t, dest)
-            if self._groups:
-                if not t.push:
-                    self._exit(policy, state, dest)
-                policy.state = dest
-                self._enter(policy, state, dest)
-            else:  # no on_enter_/on_exit_ hooks of mounts: those of the states alone
-                on_exit = None if t.push else self._on_exit.get(state)
-                if on_exit is not None:
-                    on_exit(policy)
-                policy.state = dest
-                on_enter = self._on_enter.get(dest)
-                if on_enter is not None:
-                    on_enter(policy)
+            if not t.push:  # a pushed state is suspended, not left
+                self._exit(policy, state, dest)
+            policy.state = dest
+            self._enter(policy, state, dest)
         for after in compiled.after:
             after(policy)
         ending = dest in self.ending
