@@ -183,16 +183,19 @@ class SessionAttributes:
         if info is None or info.own_to_json:
             converted = jsonable(self.to_json())
             envelope = self.__dict__.get('_alexafsm')
-            if envelope and isinstance(converted, dict):
-                converted[ENVELOPE] = envelope.wire() if hasattr(envelope, 'wire') else envelope
+            sent = _sent_envelope(envelope) if envelope is not None else None
+            if sent and isinstance(converted, dict):
+                converted[ENVELOPE] = sent
             return converted
         excluded = self.not_sent_fields
         slots_cls = info.slots_cls
         wire = {}
         for key, value in self.__dict__.items():
             if value is None or key in excluded or key[:1] == '_':
-                if key == '_alexafsm' and value:  # alexafsm.dialogs' envelope, when not empty
-                    wire[ENVELOPE] = value.wire() if hasattr(value, 'wire') else value
+                if key == '_alexafsm':  # alexafsm.dialogs' envelope, sent when not empty
+                    sent = _sent_envelope(value)
+                    if sent:
+                        wire[ENVELOPE] = sent
                 continue
             kind = type(value)
             if kind in SCALARS:
@@ -213,3 +216,9 @@ class SessionAttributes:
     def __repr__(self) -> str:
         fields = ', '.join(f"{k}={v!r}" for k, v in self.__dict__.items())
         return f"{type(self).__name__}({fields})"
+
+
+def _sent_envelope(envelope: Any) -> Any:
+    """alexafsm.dialogs' control state as sent: the dict a request brought, untouched, or what
+    the dialog machine's envelope has to say (``wire()``: None when it is empty)."""
+    return envelope if type(envelope) is dict else envelope.wire()

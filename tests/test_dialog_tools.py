@@ -15,6 +15,7 @@ from alexafsm.states import with_transitions
 from alexafsm.testing.requests import intent_request
 from alexafsm.tools.coverage import coverage
 from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import machine_listing
 from alexafsm.tools.describe import machine_of
 from alexafsm.tools.describe import machine_text
 from alexafsm.tools.dialog_facts import uses_dialogs
@@ -91,6 +92,7 @@ def test_the_real_dot_draws_a_dialog_skill(tmp_path):
 def test_print_marks_push_resume_and_clear():
     text = machine_text(DINER)
     assert '\t\tordering -> helping (push)' in text
+    assert '\t\tordering -> helping (push)' in machine_listing(DINER)
     assert '\t\thelping -> <resume> (otherwise ordering)' in text
     assert '\t\tinitial -> exiting (clear)' in text
 

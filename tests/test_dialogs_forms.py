@@ -403,3 +403,21 @@ def test_the_slot_asked_is_the_first_problem_else_the_first_missing_one(seed):
             assert d['type'] == 'Dialog.ConfirmSlot' and d['slotToConfirm'] == 'title'
         values = {name: slot.get('value') for name, slot in d['updatedIntent']['slots'].items()}
         assert all(values[s] is None for s in problems), "refused values are never sent back"
+
+
+def test_the_view_names_the_mount_its_store_and_its_escape_hatches_forget_the_stack():
+    request = {'version': '1.0', 'session': {
+        'new': False, 'sessionId': 's', 'application': {'applicationId': 'a'},
+        'user': {'userId': 'u'}, 'attributes': {
+            'state': 'coffee.asking', 'coffee': {'drink': 'TEA'},
+            'alexafsm': {'v': 1, 'stack': ['helping', 'coffee.confirming']}}},
+        'request': {'type': 'IntentRequest', 'requestId': 'r', 'locale': 'en-US',
+                    'intent': {'name': YES, 'confirmationStatus': 'NONE'}}}
+    view = CoffeePolicy.initialize(request).dialog
+    assert view.path == 'coffee' and view.data == {'drink': 'TEA'}
+    view.drop()
+    assert view.stack == ('helping',)
+    view.clear()
+    assert view.stack == () and view.digression is None
+    assert request['session']['attributes']['alexafsm']['stack'] == ['helping',
+                                                                    'coffee.confirming']

@@ -85,11 +85,11 @@ class Envelope:
         saved = wire.get('saved')
         self.saved = saved if isinstance(saved, str) else None
 
-    def __bool__(self) -> bool:
-        return bool(self.stack or self.digression or self.forms or self.saved)
-
-    def wire(self) -> Dict[str, Any]:
-        """The reserved session attribute: the version and each part that is not empty."""
+    def wire(self) -> Optional[Dict[str, Any]]:
+        """The reserved session attribute: the version and each part that is not empty; None
+        when every part is empty, and then the attribute is not sent at all."""
+        if not (self.stack or self.digression or self.forms or self.saved):
+            return None
         out: Dict[str, Any] = {'v': VERSION}
         if self.stack:
             out['stack'] = list(self.stack)
@@ -147,6 +147,12 @@ class DialogMachine(Machine):
         self._recorded = frozenset(
             info.resume_across_sessions.dialogs or info.forms
             if info.resume_across_sessions is not None else ())
+        # transitions that, with no envelope in the request, are a plain machine's: no stack
+        # key, no form, no record, no mount hooks (a flat session of a dialog skill)
+        self._plain = frozenset(  # by identity: hashing the tuple would cost more than firing
+            id(t) for t in self.transitions
+            if not (t.push or t.clear or t.dest == RESUME or t.outcome or info.forms
+                    or self._recorded or self._groups or t.dest in self.ending))
 
     def _state_names(self) -> Tuple[str, ...]:
         return self.info.states
@@ -203,6 +209,9 @@ class DialogMachine(Machine):
         """
         attributes = policy.states.attributes
         envelope = attributes.__dict__.get('_alexafsm')
+        if envelope is None and id(compiled.transition) in self._plain:
+            Machine._take(self, policy, compiled, state)  # nothing suspended, nothing to keep
+            return
         if type(envelope) is not Envelope:
             envelope = envelope_of(attributes)
         envelope.policy = policy
@@ -228,7 +237,12 @@ class DialogMachine(Machine):
             if target is None:
                 target = t.otherwise or info.resume_otherwise
             envelope.digression = None
-            self._exit(policy, state, target)
+            if self._groups:
+                self._exit(policy, state, target)
+            else:
+                on_exit = self._on_exit.get(state)
+                if on_exit is not None:
+                    on_exit(policy)
             if resumed:
                 policy.state = target
                 envelope.resumed, envelope.interrupted_by = True, state
@@ -256,19 +270,10 @@ class DialogMachine(Machine):
                 dest = self._entry(policy, envelope, dest, state, t)
             if self.info.forms:
                 self._commit(policy, envelope, t, dest)
-            if self._groups:
-                if not t.push:
-                    self._exit(policy, state, dest)
-                policy.state = dest
-                self._enter(policy, state, dest)
-            else:  # no on_enter_/on_exit_ hooks of mounts: those of the states alone
-                on_exit = None if t.push else self._on_exit.get(state)
-                if on_exit is not None:
-                    on_exit(policy)
-                policy.state = dest
-                on_enter = self._on_enter.get(dest)
-                if on_enter is not None:
-                    on_enter(policy)
+            if not t.push:  # a pushed state is suspended, not left
+                self._exit(policy, state, dest)
+            policy.state = dest
+            self._enter(policy, state, dest)
         for after in compiled.after:
             after(policy)
         ending = dest in self.ending
@@ -314,7 +319,7 @@ class DialogMachine(Machine):
     def _pop(self, envelope: Envelope) -> Optional[str]:
         while envelope.stack:
             entry = envelope.stack.pop()
-            known = self._known(entry)
+            known = entry if entry in self.state_set else self._known(entry)
             if known is not None:
                 return known
             logger.info("the suspended state '%s' is no state of %s any more (a deploy?); "
@@ -322,7 +327,10 @@ class DialogMachine(Machine):
         return None
 
     def _push(self, envelope: Envelope, state: str) -> None:
-        stack = [s for s in envelope.stack if s != state] + [state]
+        stack = envelope.stack
+        if state in stack:
+            stack.remove(state)
+        stack.append(state)
         while len(stack) > self.info.max_stack:
             dropped = stack.pop(0)
             logger.info("the stack holds %s states at most (MAX_STACK); forgot '%s'",

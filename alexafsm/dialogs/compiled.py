@@ -5,7 +5,9 @@ None for a flat skill (no mount, push, resume or clear), whose machine is 0.1.11
 dialog skill it returns a ``DialogInfo``, compiled once and kept on the class:
 
 * ``states``: every state, mounted ones dotted (``order.asking``), 'initial' first, then by name
-* ``declared``: (declared_on, transition dict) in firing order, names resolved to full ones:
+* ``declared``: (declared_on, transition dict) in firing order, names resolved to full ones
+  (a Form's transitions generated from an enter on '*' list the states outside the form
+  and keep ``'declared_source': '*'``, so they are drawn as written):
   each mount's own tier first (its transitions and a Form's generated ones), then the root's,
   sorted by declaring state (or mount) name as 0.1.11 sorts them
 * ``mounts``: name -> ``MountInfo`` (dialog class, its states, entry, store field, outcomes)
@@ -130,8 +132,8 @@ class FormCheck:
         from alexafsm.dialogs._runtime import form_check
         return form_check(policy, self.mount, self.what)
 
-    def __repr__(self) -> str:
-        return f"FormCheck({self.mount!r}, {self.what!r})"
+    def __repr__(self) -> str:  # as printed among a transition's conditions
+        return self.__name__
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,11 @@ def _compile(states_cls: Any) -> DialogInfo:
                 source = resolved['source']
                 outside = [s for s in (states if source == _WILDCARD else _as_list(source))
                            if s not in m.states]
-                outer += _generated(forms[name], m, outside, spec, resolver)
+                generated = _generated(forms[name], m, outside, spec, resolver)
+                if source == _WILDCARD:  # drawn as written: from any state
+                    for _, each in generated:
+                        each['declared_source'] = _WILDCARD
+                outer += generated
             else:
                 outer.append((name, resolved))
     outer.sort(key=lambda entry: entry[0])  # stable: decorator order within a state

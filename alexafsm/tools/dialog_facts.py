@@ -165,7 +165,8 @@ def fired_transition(fsm: Machine, attributes: Dict[str, Any], source: str, trig
     renamed: Dict[str, str] = dict(getattr(fsm.states_cls, 'RENAMED', None) or {})
     stack = [s for s in (renamed.get(e, e) for e in stack_of(attributes)) if s in fsm.state_set]
     candidates = fsm.candidates(trigger, source)
-    if not candidates and stack and attributes.get(ENVELOPE, {}).get('digression'):
+    envelope = attributes.get(ENVELOPE) if isinstance(attributes, dict) else None
+    if not candidates and stack and isinstance(envelope, dict) and envelope.get('digression'):
         candidates = fsm.candidates(trigger, stack[-1])
     for t in candidates:
         if is_resume(t):
