@@ -119,6 +119,16 @@ def test_check_resume_passes_where_the_way_back_changes_nothing():
     assert report.passed and report.samples > 20, report.text()
 
 
+def test_the_coffee_skill_fuzzes_quiet_where_a_form_gives_up_into_a_digression_state():
+    # seed 3 once found 'helping' suspended: the form's gave_up outcome enters 'helping' with
+    # no push, and Help there pushed it (the runtime now never suspends a push target)
+    for seed in (1, 2, 3):
+        result = fuzz(CoffeePolicy, COFFEE_MODEL, sessions=200, seed=seed)
+        assert result.passed, result.text()
+        report = check_resume(CoffeePolicy, COFFEE_MODEL, result.walks, seed=seed)
+        assert report.passed, (seed, report.text())
+
+
 def test_the_cli_checks_resume_and_fails_on_a_forgetful_skill(tmp_path):
     model = tmp_path / 'model.json'
     model.write_text(json.dumps(MODEL))

@@ -234,6 +234,27 @@ def test_a_push_during_a_digression_replaces_the_digression_and_keeps_the_task_o
     assert session.state == 'b', "never back to help"
 
 
+def test_a_push_never_suspends_a_digression_state_entered_by_an_ordinary_transition():
+    # e.g. the coffee skill: a form gives up into 'helping', where Help pushes 'helping' again;
+    # suspending it would make "yes" resume into help instead of the task (found by the fuzzer)
+    session = at('helping')  # no digression in progress: 'helping' was entered without a push
+    session.say(HELP)
+    assert session.state == 'helping' and session.stack == []
+    assert session.envelope == {'v': 1, 'digression': 'helping'}
+    session.say(FAQ)
+    assert session.stack == [], "nor does a push into another digression suspend it"
+    session.say(YES)
+    assert session.state == 'initial', "nothing suspended: faq's RESUME goes to its otherwise"
+
+
+def test_a_push_from_a_digression_state_keeps_the_stack_it_found():
+    session = at('faq', stack=['b'])  # 'faq' reached by an unwinding transition, say
+    session.say(HELP)
+    assert session.stack == ['b']
+    session.say(YES)
+    assert session.state == 'b'
+
+
 def test_the_stack_holds_max_stack_states_dropping_the_oldest(caplog):
     caplog.set_level(logging.INFO, logger=RUNTIME_LOGGER)
     session = at('a')

@@ -198,7 +198,7 @@ EXPORTED = {
         'Config DEFAULT_MAX_STACK digression_scope Exploration explore EXPLORE_LIMIT '
         'fired_transition forms_of in_scope is_dialog_transition is_resume max_stack mount_path '
         'mounts_of never_suspended otherwise_of push_sources resume_targets stack_of state_edges '
-        'uses_dialogs '
+        'unsuspended uses_dialogs '
     ),
     'alexafsm.tools.dialog_validation': 'DIALOG_CHECKS dialog_problems Problem',
     'alexafsm.tools.graph': (

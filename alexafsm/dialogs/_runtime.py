@@ -255,7 +255,11 @@ class DialogMachine(Machine):
             if dest not in self.state_set:
                 self._bad_dest(t)
             if t.push:
-                if not envelope.digression and state not in info.never_suspended:
+                # a push never suspends a digression: neither one in progress nor a push
+                # target entered some other way (a form's outcome, say), or RESUME would go
+                # back into it instead of to the task
+                if not envelope.digression and state not in info.never_suspended \
+                        and state not in info.digressions:
                     self._push(envelope, state)
                 envelope.digression = self.mount_of.get(dest, dest)  # the pushed scope
             elif t.clear:

@@ -39,8 +39,8 @@ from alexafsm.testing.stories import Story
 from alexafsm.testing.stories import Turn as StoryTurn
 from alexafsm.tools.describe import machine_of
 from alexafsm.tools.dialog_facts import is_resume
-from alexafsm.tools.dialog_facts import never_suspended
 from alexafsm.tools.dialog_facts import stack_of
+from alexafsm.tools.dialog_facts import unsuspended
 from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.tools.interaction_model import load_model
 
@@ -127,11 +127,12 @@ class ResumeReport:
 
 
 def _triggers(fsm: Machine) -> Tuple[Dict[str, List[str]], Dict[str, List[str]]]:
-    """Push triggers by the states they suspend (a NEVER_SUSPENDED one is left as it is, so
-    its way back goes to ``otherwise``), and resume triggers by state."""
+    """Push triggers by the states they suspend (a NEVER_SUSPENDED one, or a digression state
+    however entered, is left as it is, so its way back goes to ``otherwise``), and resume
+    triggers by state."""
     pushes: Dict[str, List[str]] = {}
     resumes: Dict[str, List[str]] = {}
-    kept = never_suspended(fsm.states_cls)
+    kept = unsuspended(fsm)
     for t in fsm.transitions:
         if t.push and t.dest in fsm.state_set and t.source not in kept:
             pushes.setdefault(t.source, [])

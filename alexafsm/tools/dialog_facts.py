@@ -38,9 +38,10 @@ if TYPE_CHECKING:
     from alexafsm.states import States
 
 __all__ = ['is_resume', 'is_dialog_transition', 'uses_dialogs', 'mounts_of', 'mount_path',
-           'forms_of', 'max_stack', 'never_suspended', 'otherwise_of', 'digression_scope',
-           'in_scope', 'push_sources', 'stack_of', 'fired_transition', 'resume_targets',
-           'state_edges', 'explore', 'Config', 'Exploration', 'DEFAULT_MAX_STACK', 'EXPLORE_LIMIT']
+           'forms_of', 'max_stack', 'never_suspended', 'unsuspended', 'otherwise_of',
+           'digression_scope', 'in_scope', 'push_sources', 'stack_of', 'fired_transition',
+           'resume_targets', 'state_edges', 'explore', 'Config', 'Exploration', 'DEFAULT_MAX_STACK',
+           'EXPLORE_LIMIT']
 
 DEFAULT_MAX_STACK = 3
 #: Configurations ``explore`` visits before it stops; a bigger machine is reported partially.
@@ -64,8 +65,8 @@ def mounts_of(states_cls: Type['States']) -> List[MountInfo]:
 
 
 def forms_of(states_cls: Type['States']) -> List[FormInfo]:
-    """The mounted ``Form``s as compiled: intent, slots merged with the model; what forms' checks
-    read."""
+    """The mounted forms (``Form``) as compiled: intent, slots merged with the model; what
+    forms' checks read."""
     info = dialog_info(states_cls)
     return [] if info is None else list(info.forms.values())
 
@@ -111,9 +112,18 @@ def digression_scope(t: Transition) -> str:
     return t.dest
 
 
+def unsuspended(fsm: Machine) -> FrozenSet[str]:
+    """The states a push never suspends, as the runtime decides: NEVER_SUSPENDED and every
+    state a push enters (a digression, however the conversation came there). The stack walk,
+    ``push_sources`` and the resume check share it so they predict the stacks the runtime builds.
+    """
+    return never_suspended(fsm.states_cls) | frozenset(
+        t.dest for t in fsm.transitions if getattr(t, 'push', False))
+
+
 def push_sources(fsm: Machine) -> Dict[str, Set[str]]:
     """For each digression scope, the states a push into it can suspend."""
-    excluded = never_suspended(fsm.states_cls)
+    excluded = unsuspended(fsm)
     sources: Dict[str, Set[str]] = {}
     for t in fsm.transitions:
         if getattr(t, 'push', False):
@@ -248,7 +258,7 @@ def explore(fsm: Machine, ending: Iterable[str] = (), limit: int = EXPLORE_LIMIT
     again from the launch with an empty stack, which is the first configuration.
     """
     ends = frozenset(ending)
-    excluded = never_suspended(fsm.states_cls)
+    excluded = unsuspended(fsm)
     depth = max_stack(fsm.states_cls)
     by_source: Dict[str, List[Transition]] = {}
     for t in fsm.transitions:
