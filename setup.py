@@ -31,6 +31,8 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # benchmarks/: Amazon's SDK as the peer column, and its Flask adapter for the endpoint
+        'bench': ['ask-sdk-core>=1.19', 'flask-ask-sdk>=1.0', 'gunicorn>=22'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',
