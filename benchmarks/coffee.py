@@ -58,18 +58,19 @@ def _review(order: List[Dict[str, Any]]) -> str:
 # --- alexafsm -------------------------------------------------------------------------------
 
 class SessionAttributes(SessionAttributesBase):
-    """The drink being put together and the order so far."""
+    """The drink being put together, the order so far and the earlier orders."""
 
     slots_cls = Slots
 
     def __init__(self, intent: Optional[str] = None, slots: Any = None,
                  state: str = INITIAL_STATE, drink: Optional[str] = None,
-                 size: Optional[str] = None, order: Optional[List[Dict[str, Any]]] = None
-                 ) -> None:
+                 size: Optional[str] = None, order: Optional[List[Dict[str, Any]]] = None,
+                 history: Optional[List[Dict[str, Any]]] = None) -> None:
         super().__init__(intent, slots, state)
         self.drink = drink
         self.size = size
         self.order = order or []
+        self.history = history  # earlier orders, carried along: the scale benchmark fills it
 
 
 class States(StatesBase):
@@ -198,7 +199,7 @@ def ask_skill() -> Any:
                 slots = attributes.get('slots') or [None] * len(Slots._fields)
             fresh = {'intent': intent.name if intent is not None else attributes.get('intent'),
                      'slots': slots, 'state': attributes.get('state') or INITIAL_STATE}
-            for key in ('drink', 'size', 'order'):
+            for key in ('drink', 'size', 'order', 'history'):
                 fresh[key] = attributes.get(key)
             fresh['order'] = fresh['order'] or []
             handler_input.attributes_manager.session_attributes = fresh
