@@ -432,7 +432,7 @@ def coffee_session(context, turns=None, attributes=None):
 def ask_turn():
     """ask-sdk-core's side, or None without the bench extra."""
     try:
-        from benchmarks.coffee import AskTurn
+        from benchmarks.coffee_ask import AskTurn
         return AskTurn()
     except ImportError:
         return None
@@ -463,7 +463,7 @@ def sides(policy_cls, texts, responses, with_ask=True):
 
 def check_same_answers(functions, texts):
     """Every side answers every turn with the same JSON (ask-sdk-core's userAgent aside)."""
-    from benchmarks.coffee import AskTurn
+    from benchmarks.coffee_ask import AskTurn
 
     for text in texts:
         answers = {name: json.loads(AskTurn.comparable(fn(text)) if name == 'ask-sdk-core'
