@@ -37,6 +37,7 @@ setup(
             'pytest>=8',
             'ask-sdk-model>=1.80',
             'ask-sdk-core>=1.19',
+            'flask-ask-sdk>=1.0',  # tests/test_benchmarks.py runs the bench extra's peers too
             'gunicorn>=22',
             'redis>=5.0',
             # ./scripts/test.sh runs both before pytest; configured in pyproject.toml
