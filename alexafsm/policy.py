@@ -36,6 +36,7 @@ from alexafsm.states import States
 from alexafsm.turn import OUTSIDE_A_TURN
 from alexafsm.turn import ResponseJSON
 from alexafsm.turn import TurnContext
+from alexafsm.turn import _new_context
 from alexafsm.turn import apology_envelope
 from alexafsm.turn import run
 from alexafsm.turn import run_on_new_policy
@@ -78,7 +79,7 @@ def _states_of(states_cls: Type[States], request: Any) -> States:
     parsed = parse(request)
     states = states_cls.from_request(parsed)
     if states.turn_context is OUTSIDE_A_TURN:
-        states.turn_context = TurnContext(parsed)
+        states.turn_context = _new_context(parsed)
     return states
 
 
