@@ -167,6 +167,7 @@ def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[s
         out = policy_cls.respond(raw, extensions=extensions)
         # the core serialized the envelope once already; a skill overriding handle may not have.
         # The ResponseJSON is the envelope (a dict), sent as it is rather than copied.
+        envelope: Dict[str, Any]
         if isinstance(out, ResponseJSON):
             envelope, body = out, out.text.encode('ascii')
         else:
