@@ -6,6 +6,7 @@ import click
 
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_model_option
 from alexafsm.cli.skill import skill_policy
 from alexafsm.testing.fuzz import FuzzError
 from alexafsm.testing.fuzz import dump_findings
@@ -26,7 +27,7 @@ __all__ = ['command']
 @click.option('--save', 'save_path', metavar='FILE', type=click.Path(dir_okay=False),
               help='Also write the reduced failing sessions to FILE as a story file.')
 @click.pass_context
-def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed: int,
+def command(ctx: click.Context, skill: str, model_path: Optional[str], sessions: int, seed: int,
             max_turns: int, save_path: Optional[str]) -> None:
     """Walk random sessions of SKILL looking for crashes and invalid responses.
 
@@ -37,7 +38,8 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
     turn failed, 1 when one did, 2 when the skill or the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
-    model = skill_model(model_path)
+    model_path = skill_model_option(model_path, policy_cls)
+    model = skill_model(model_path, policy_cls)
     if save_path:
         _check_writable(save_path)
     try:
@@ -51,7 +53,7 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
                f'{report.turns / max(report.elapsed, 1e-9):,.0f} turns/s{reduced}')
     if save_path and report.findings:
         folder = os.path.dirname(os.path.abspath(save_path))
-        relative = os.path.relpath(os.path.abspath(model_path), folder)
+        relative = os.path.relpath(os.path.abspath(model_path or ''), folder)
         text = dump_findings(report, skill=skill, model=relative)
         try:
             with open(save_path, 'w', encoding='utf-8') as out:
