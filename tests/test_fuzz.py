@@ -4,6 +4,7 @@ Each planted-bug skill in tests/fixtures/fuzzing is the clean Fruit Notes skill 
 in one place, so what the fuzzer reports can be checked against what was planted, and the
 reduced story can be checked to pass once the bug is gone (run against base.py).
 """
+import dataclasses
 import json
 import logging
 import os
@@ -110,8 +111,13 @@ def test_the_reduced_story_fails_while_the_bug_is_there_and_passes_once_it_is_fi
         {'intent': 'NoteIntent', 'slots': {'Text': '&'},
          'speech_matches': r'^(?!Sorry,\ something\ went\ wrong\.\ Please\ try\ again\.)'}]
     failing = run_story(DeepCrashPolicy, story, model=MODEL)
-    assert failing.failed_turn == 2
-    assert failing.mismatches[0].got == APOLOGY_SPEECH
+    assert failing.failed_turn == 2  # with the skill's own exception and traceback
+    assert failing.error == 'ValueError: too many values to unpack (expected 2)'
+    assert "record.split('&')" in failing.traceback and 'deep_crash.py' in failing.report()
+    apologizing = run_story(DeepCrashPolicy, dataclasses.replace(story, apologize=True),
+                            model=MODEL)
+    assert apologizing.failed_turn == 2  # the story's own check tells the apology apart
+    assert apologizing.mismatches[0].got == APOLOGY_SPEECH
     assert replay(DeepCrashPolicy, MODEL, story_steps(story)).signature == \
         finding.failure.signature
     fixed = run_story(FruitPolicy, story, model=MODEL)
@@ -389,8 +395,11 @@ def test_cli_exits_0_when_clean_and_reports_throughput():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith('fuzzed tests.fixtures.fuzzing.base with 50 sessions (seed 3')
-    assert lines[1] == 'no failures'
-    assert 'sessions/s' in lines[2]
+    assert lines[1].startswith('transitions fired: ') and ' of 51 declared; cells tried: ' \
+        in lines[1]
+    assert lines[2] == 'depth (turns: sessions):'
+    assert lines[-2] == 'no failures'
+    assert 'sessions/s' in lines[-1]
 
 
 def test_cli_exits_1_with_the_reduced_story_and_saves_it(tmp_path):

@@ -9,6 +9,7 @@ from typing import Tuple
 
 import click
 
+from alexafsm.cli.skill import serve_store
 from alexafsm.cli.skill import skill_policy
 
 __all__ = ['command']
@@ -28,7 +29,8 @@ __all__ = ['command']
               help='Append every turn to PATH as a JSON line [request, response].')
 @click.option('--store', metavar='URL',
               help="Keep users' persistent attributes in sqlite:///PATH, redis://HOST:PORT/DB "
-                   "or memory://.")
+                   "or memory://; by default the skill's own store, else an SQLite file in "
+                   "~/.cache/alexafsm/serve/ (named at start-up).")
 def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[str, ...],
             record: Optional[str], store: Optional[str]) -> None:
     """Serve SKILL so Alexa (or curl, with --dev) can talk to it."""
@@ -39,6 +41,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: '
                                                    '%(message)s')
     policy_cls = skill_policy(skill)
+    store, store_line = serve_store(policy_cls, skill, store)
     try:
         app = create_app(policy_cls, dev=dev, record_to=record,
                          application_ids=list(application_ids) or None, store=store)
@@ -55,8 +58,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
                    "unsigned requests such as curl's get 400. Use --dev for local tests.")
     if record:
         click.echo(f"Recording turns to {record}")
-    if store:
-        click.echo(f"Persistent attributes in {store}")
+    click.echo(store_line)
     click.echo(f"Serving {policy_cls.__name__} on http://{host}:{server.server_port}/")
     server.serve_forever()  # returns on Ctrl-C, after closing the socket
     click.echo("Stopped.")

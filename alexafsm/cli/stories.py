@@ -6,6 +6,8 @@ from typing import Tuple
 import click
 
 from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import store_option
+from alexafsm.persistence import open_store
 from alexafsm.testing.stories import StoryError
 from alexafsm.testing.stories import load_stories
 from alexafsm.testing.stories import run_story
@@ -19,8 +21,9 @@ __all__ = ['command']
 @click.command('stories')
 @click.argument('skill')
 @click.argument('files', nargs=-1, required=True, metavar='FILE...')
+@store_option('for each story (memory:// is a fresh memory per story)')
 @click.pass_context
-def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
+def command(ctx: click.Context, skill: str, files: Tuple[str, ...], store: str) -> None:
     """Run YAML conversation stories against SKILL.
 
     Each failing story is reported with its failing turn. The format is described in
@@ -29,6 +32,10 @@ def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
     2 when a file or its model cannot be read.
     """
     policy_cls = skill_policy(skill)
+    try:
+        open_store(store)  # a bad URL is a usage error before any story runs
+    except (TypeError, ValueError) as error:
+        raise click.BadParameter(str(error), param_hint='--store') from None
     models: Dict[str, Optional[InteractionModel]] = {}
     try:
         story_files = [load_stories(path) for path in files]
@@ -42,7 +49,7 @@ def command(ctx: click.Context, skill: str, files: Tuple[str, ...]) -> None:
         model = models.get(story_file.model) if story_file.model else None
         for story in story_file.stories:
             total += 1
-            result = run_story(policy_cls, story, model=model)
+            result = run_story(policy_cls, story, model=model, store=store)
             if not result.passed:
                 failed += 1
                 click.echo(result.report() + '\n')

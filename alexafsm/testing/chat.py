@@ -34,6 +34,7 @@ from alexafsm.amazon_intent import FALLBACK
 from alexafsm.amazon_intent import NO
 from alexafsm.amazon_intent import YES
 from alexafsm.response import parse_ssml
+from alexafsm.testing.conversation import MEMORY
 from alexafsm.testing.conversation import Conversation
 from alexafsm.testing.conversation import ConversationError
 from alexafsm.testing.conversation import Turn
@@ -264,6 +265,8 @@ class Console:
                  write: Callable[[str], None] = print, **conversation_options: Any) -> None:
         self.model = model
         self.matcher = UtteranceMatcher(model)
+        # a console user hears the apology, as a device's would; the log shows the traceback
+        conversation_options.setdefault('apologize', True)
         self.chat = Conversation(policy_cls, model=model, **conversation_options)
         self.write = write
         self.dialog: Optional[_Dialog] = None
@@ -437,17 +440,18 @@ def _fill(prompt: str, slots: Mapping[str, Optional[str]]) -> str:
 
 def run(policy_cls: Type['Policy'], model: InteractionModel, stdin: TextIO,
         write: Callable[[str], None], *, interactive: Optional[bool] = None,
-        prompt: Callable[[str], None] = lambda text: None) -> None:
+        prompt: Callable[[str], None] = lambda text: None, store: Any = MEMORY) -> None:
     """The console loop over ``stdin`` until ':quit', the end of input or Ctrl-C.
 
     On a terminal (``interactive``, by default ``stdin.isatty()``) ``prompt`` shows 'you> '
     before each line; from a pipe each line is echoed after 'you> ' instead, so a scripted
     conversation prints as it would have looked typed. No readline is needed either way.
-    However the loop ends, an open session gets its SessionEndedRequest.
+    However the loop ends, an open session gets its SessionEndedRequest. ``store`` keeps the
+    persistent attributes: a fresh memory by default, as in every dev tool.
     """
     if interactive is None:
         interactive = stdin.isatty()
-    console = Console(policy_cls, model, write=write)
+    console = Console(policy_cls, model, write=write, store=store)
     console.start()
     try:
         while True:
