@@ -45,7 +45,9 @@ from tests.fixtures.fuzzing.bad_ssml import BadSsmlPolicy
 from tests.fixtures.fuzzing.base import FruitPolicy
 from tests.fixtures.fuzzing.bogus_state import BogusStatePolicy
 from tests.fixtures.fuzzing.deep_crash import DeepCrashPolicy
+from tests.fixtures.fuzzing.deep_trivia import DeepTriviaPolicy
 from tests.fixtures.fuzzing.invalid_response import InvalidResponsePolicy
+from tests.fixtures.fuzzing.trivia import TriviaPolicy
 from tests.oracle import assert_valid_request
 from tests.oracle import assert_valid_response
 
@@ -432,3 +434,98 @@ def test_cli_exits_2_for_a_bad_skill_or_model(weather_model, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert 'Traceback' not in result.output
+
+
+# --- going deep: coverage guidance --------------------------------------------------------------
+
+TRIVIA_MODEL = load_model(FIXTURES / 'trivia.json')
+
+
+def right_answers(steps):
+    """How many answers in a row at the end of ``steps`` were right, replayed on the clean skill."""
+    chat = Conversation(TriviaPolicy, model=TRIVIA_MODEL)
+    for step in steps[:-1]:
+        step.perform(chat)
+    return chat.attributes.get('streak', 0) + (
+        steps[-1].slots.get('Answer') is not None)
+
+
+def check_deep_finding(report):
+    finding = only(report)
+    assert finding.failure.kind == EXCEPTION
+    assert finding.failure.message.startswith('IndexError: tuple index out of range')
+    assert 'return trivia.PRAISE[streak - 1]' in finding.failure.traceback
+    assert finding.session <= 2000
+    steps = finding.reduction.steps
+    assert finding.reduction.reproduced and len(steps) <= len(finding.steps)
+    assert [step.intent for step in steps[-7:]] == ['AnswerIntent'] * 7
+    assert right_answers(steps) == 7  # the seventh right answer in a row is the crash
+    assert replay(DeepTriviaPolicy, TRIVIA_MODEL, steps).signature == finding.failure.signature
+    assert replay(TriviaPolicy, TRIVIA_MODEL, steps) is None
+    fixed = run_story(TriviaPolicy, finding.story, model=TRIVIA_MODEL)
+    assert fixed.passed, fixed.report()
+    return finding
+
+
+@pytest.fixture(scope='module')
+def deep_trivia():
+    return fuzz(DeepTriviaPolicy, TRIVIA_MODEL, sessions=2000, seed=0)
+
+
+def test_a_crash_needing_eight_specific_turns_is_found_and_reduced(deep_trivia):
+    finding = check_deep_finding(deep_trivia)
+    assert said(finding.reduction.steps)[-7:] == [
+        f"AnswerIntent(Answer={answer!r})" for answer in
+        ('banana', 'apple', 'cherry', 'grape', 'lemon', 'orange', 'kiwi')] \
+        or len(finding.reduction.steps) > 8  # another question to start from: other answers
+
+
+@pytest.mark.integration  # a dozen fuzz runs of 2,000 sessions: a minute or two
+@pytest.mark.parametrize('seed', [1, 2, 3, 4, 5, 6, 7, 8])
+def test_the_deep_crash_is_found_within_2000_sessions_on_any_seed(seed):
+    check_deep_finding(fuzz(DeepTriviaPolicy, TRIVIA_MODEL, sessions=2000, seed=seed))
+
+
+def test_later_sessions_extend_the_kept_ones(deep_trivia):
+    """The depth comes from extending kept sessions: later sessions replay what earlier ones
+    found, and ending intents are kept for late, so sessions are long."""
+    extended = [walk for walk in deep_trivia.walks if len(walk) > 1]
+    assert deep_trivia.corpus > 10
+    # later sessions begin with the steps of earlier ones: they replay a kept session
+    firsts = {tuple(said(walk[:3])) for walk in deep_trivia.walks[:200] if len(walk) >= 3}
+    assert any(tuple(said(walk[:3])) in firsts for walk in deep_trivia.walks[1000:])
+    assert sum(len(walk) for walk in extended) / len(extended) > 10
+
+
+def test_the_clean_trivia_stays_quiet_and_the_report_says_what_was_covered():
+    report = fuzz(TriviaPolicy, TRIVIA_MODEL, sessions=1000, seed=0)
+    assert report.passed, report.text()
+    lines = report.text().splitlines()
+    assert lines[1] == (f'transitions fired: 54 of 61 declared; cells tried: '
+                        f'{report.cells_tried} of {report.cells} (state, intent, slot value); '
+                        f'{report.corpus} sessions kept to extend')
+    assert (report.cells, report.cells_tried) == (101, 94)  # the 7 others are in 'exiting'
+    # only 'exiting' ends the session, so what its '*' transitions declare from it never fires
+    assert report.never_fired == [t for t in report.transitions if ': exiting -> ' in t]
+    assert lines[2] == 'depth (turns: sessions):'
+    assert sum(report.depths.values()) == 1000 and max(report.depths) == 20
+    # ending intents wait for the last quarter of the turns: most sessions go that deep
+    assert sum(count for turns, count in report.depths.items() if turns >= 15) > 600
+    assert 'never fired (7):' in lines and '  StartIntent: exiting -> asking' in lines
+
+
+def test_a_per_turn_check_finds_reduces_and_replays_like_the_built_in_ones():
+    def no_counting_to_seven(checked):
+        if checked.turn.state == 'counted' and '7' in (checked.turn.speech or ''):
+            return checked.failure('no-seven', 'counted to 7',
+                                   f'counted to seven after {len(checked.turns)} turns')
+        return None
+
+    report = fuzz(FruitPolicy, MODEL, sessions=200, seed=5, checks=[no_counting_to_seven])
+    finding = only(report)
+    assert finding.failure.kind == 'no-seven' and finding.failure.detail == 'counted to 7'
+    assert said(finding.reduction.steps) == ["CountIntent(Number='7')"]
+    assert replay(FruitPolicy, MODEL, finding.reduction.steps,
+                  checks=[no_counting_to_seven]).kind == 'no-seven'
+    assert replay(FruitPolicy, MODEL, finding.reduction.steps) is None
+    assert fuzz(FruitPolicy, MODEL, sessions=50, seed=5).passed
