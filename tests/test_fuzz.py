@@ -504,7 +504,7 @@ def test_the_clean_trivia_stays_quiet_and_the_report_says_what_was_covered():
     assert lines[1] == (f'transitions fired: 54 of 61 declared; cells tried: '
                         f'{report.cells_tried} of {report.cells} (state, intent, slot value); '
                         f'{report.corpus} sessions kept to extend')
-    assert (report.cells, report.cells_tried) == (101, 94)  # the 7 others are in 'exiting'
+    assert (report.cells, report.cells_tried) == (106, 99)  # the 7 others are in 'exiting'
     # only 'exiting' ends the session, so what its '*' transitions declare from it never fires
     assert report.never_fired == [t for t in report.transitions if ': exiting -> ' in t]
     assert lines[2] == 'depth (turns: sessions):'

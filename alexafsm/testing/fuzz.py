@@ -150,6 +150,8 @@ _ATTRIBUTE_VALUES = 32  # values of one session attribute that count as new, at 
 _CORPUS_SIZE = 5000
 _NEVER_SHOWN = 20  # transitions never fired that the report names, at most
 _NONE, _ODD, _WORDS = '<none>', '<odd>', '<words>'  # slot value cells besides the model's values
+_OTHER_VALUES = (_WORDS, _NONE, _ODD)
+_OTHER_SHARES = ((_NONE, 0.1), (_ODD, 0.2), (_WORDS, 0.3))  # cumulative; the rest: the model's
 _ENDING_INTENTS = frozenset((amazon_intent.STOP, amazon_intent.CANCEL, amazon_intent.NO))
 _REQUEST_ATTRIBUTES = ('state', 'intent', 'slots')  # what the request put there, not the skill
 
@@ -675,18 +677,17 @@ class _Coverage:
         self._spellings[type_name] = spellings
         self._canonical[type_name] = {word.lower(): value for value, words in spellings.items()
                                       for word in words}
-        self._options[type_name] = tuple(spellings) + ((_NONE, _ODD) if spellings
-                                                       else (_WORDS, _NONE, _ODD))
+        self._options[type_name] = tuple(spellings) + _OTHER_VALUES
 
     def token(self, type_name: str, value: Optional[str]) -> str:
         """The cell a slot value falls in."""
         if value is None:
             return _NONE
-        options = self.options(type_name)
+        self.options(type_name)  # learns the type's values
         canonical = self._canonical[type_name].get(value.lower())
         if canonical is not None:
             return canonical
-        return _WORDS if _WORDS in options and value not in _ODD_VALUES else _ODD
+        return _ODD if value in _ODD_VALUES else _WORDS
 
     def intent_cells(self, state: str, intent: Intent
                      ) -> Tuple[Tuple[str, str, Optional[str], Optional[str]], ...]:
@@ -907,17 +908,23 @@ class _Walker:
         """A value for ``slot``: often one not tried yet in this state and intent, else any of
         the type's values, none, an odd one or words of the samples, alike."""
         options = self.coverage.options(slot.type)
+        values = options[:-len(_OTHER_VALUES)]
         here = self._here
-        if here is not None:  # the first step from a kept session: a value not tried from it
-            fresh = [option for option in options
+        if here is not None:  # the first step from a kept session: a value not tried from it,
+            fresh = [option for option in options  # the model's first
                      if (intent.name, slot.name, option) not in here.tried]
-            option = rng.choice(fresh or options)
+            option = rng.choice([o for o in fresh if o in values] or fresh or options)
             here.tried.add((intent.name, slot.name, option))
         else:
             untried = [option for option in options
                        if (state, intent.name, slot.name, option) not in self.coverage.cells]
-            option = rng.choice(untried) if untried and rng.random() < _UNTRIED_VALUE \
-                else rng.choice(options)
+            draw = rng.random()
+            if untried and draw < _UNTRIED_VALUE:
+                option = rng.choice(untried)
+            else:  # none, odd and sample words as often whether the type has 3 values or 300
+                draw = (draw - _UNTRIED_VALUE) / (1 - _UNTRIED_VALUE) if untried else draw
+                option = next((kind for kind, share in _OTHER_SHARES if draw < share),
+                              None) or (rng.choice(values) if values else _WORDS)
         if option == _NONE:
             return None
         if option == _ODD:
