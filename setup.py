@@ -15,9 +15,13 @@ setup(
     author='Allen AI',
     url='https://github.com/allenai/alexafsm',
     license='Apache-2.0',
-    packages=find_packages(include=['alexafsm', 'alexafsm.*']),
+    # the console's page and assets: a folder of data files, listed so setuptools ships it
+    packages=find_packages(include=['alexafsm', 'alexafsm.*']) + ['alexafsm.console.static'],
     include_package_data=True,
-    package_data={'alexafsm': ['py.typed']},  # PEP 561: the package's annotations are checked
+    # PEP 561: the package's annotations are checked; `alexafsm new` copies its templates;
+    # the console's page and assets
+    package_data={'alexafsm': ['py.typed', 'cli/templates/new/*.tmpl'],
+                  'alexafsm.console.static': ['*.html', '*.css', '*.js']},
     python_requires='>=3.9',  # functools.cache, pkgutil.resolve_name, dict[...] annotations
     install_requires=[
         'transitions>=0.9',
@@ -31,16 +35,24 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # the API reference: ./scripts/docs.sh (and ./scripts/test.sh) build it with Sphinx
+        'docs': ['sphinx>=7.1'],
+        # the production arrangement of the README: gunicorn's gevent worker holds a slow client
+        # for the price of a greenlet, where a thread per connection runs out
+        'production': ['gunicorn>=22', 'gevent>=24'],
         'test': [
             'pytest>=8',
             'ask-sdk-model>=1.80',
             'ask-sdk-core>=1.19',
             'gunicorn>=22',
+            'gevent>=24',  # tests/test_slow_clients.py runs the production arrangement
             'redis>=5.0',
             # ./scripts/test.sh runs both before pytest; configured in pyproject.toml
             'ruff>=0.6',
             'mypy>=1.11,<2',  # mypy 2 no longer checks for Python 3.9, which alexafsm supports
             'types-PyYAML',
+            # the console's browser tests drive Debian's chromium (scripts/setup.sh installs it)
+            'selenium>=4.20',
         ],
     },
     entry_points={

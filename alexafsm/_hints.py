@@ -10,7 +10,7 @@ from typing import Iterable
 from typing import Optional
 from typing import Union
 
-__all__ = ['closest', 'did_you_mean']
+__all__ = ['closest', 'did_you_mean', 'name_fix']
 
 # A typo keeps most letters in order: 'which_fod', 'AMAZON.YesIntnet' and 'stat' score 0.89
 # and more against what they meant. difflib's default of 0.6 also pairs different names that
@@ -46,3 +46,17 @@ def did_you_mean(names: Union[str, Iterable[str]], known: Iterable[str]) -> str:
         if guess is not None and guess not in guesses:
             guesses.append(guess)
     return f" (did you mean {', '.join(repr(g) for g in guesses)}?)" if guesses else ''
+
+
+def name_fix(name: str, known: Iterable[str], correct: str, otherwise: str) -> str:
+    """The fix for a name that is not what it should be: correct a typo, else ``otherwise``.
+
+    When a known name is close, the name is a typo and the fix is to correct it (``correct``
+    says where, e.g. "in the transition's 'conditions'"), never the ``otherwise`` fix (such as
+    "add 'def m_has_mroe(self)'"), which would make the misspelling a second name. Validation
+    and the machine's run-time errors both answer this way.
+    """
+    meant = closest(name, known)
+    if meant is None:
+        return otherwise
+    return f"did you mean '{meant}'? Correct '{name}' to '{meant}' {correct}"

@@ -41,6 +41,7 @@ Each class is also importable from the module that raises it (``alexafsm.machine
     │   └── ValidationError                             machine and model disagree (0.1.11)
     └── ToolError                       a tool cannot do what was asked: fix the request to it
         ├── ConversationError                           a turn no device could send
+        ├── ConsoleError                ValueError      a console action that cannot be done
         ├── FuzzError                   ValueError      fuzzer settings that cannot work
         ├── GraphError                  RuntimeError    a drawing that cannot be made
         ├── MissingRecording            FileNotFoundError  playback of an unrecorded call
@@ -65,7 +66,8 @@ __all__ = [
     'TurnError', 'NotHandled', 'TurnFailed',
     'UnavailableError', 'StoreUnavailable', 'MissingPackageError',
     'CheckFailed', 'StoryFailed', 'ValidationError',
-    'ToolError', 'ConversationError', 'FuzzError', 'GraphError', 'MissingRecording', 'Exhausted',
+    'ToolError', 'ConversationError', 'ConsoleError', 'FuzzError', 'GraphError',
+    'MissingRecording', 'Exhausted',
 ]
 
 
@@ -208,7 +210,13 @@ class UnavailableError(AlexafsmError):
 
 
 class StoreUnavailable(UnavailableError):
-    """The store did not answer in time or failed; the turn goes on without persistence."""
+    """The store did not answer in time or failed; the turn goes on without persistence.
+
+    ``outcome_unknown`` is True for a write that got no answer but may still be applied (Redis
+    paused, then resumed): the log must not claim that nothing was saved.
+    """
+
+    outcome_unknown = False
 
 
 class MissingPackageError(UnavailableError, ImportError):
@@ -246,6 +254,11 @@ class ToolError(AlexafsmError):
 
 class ConversationError(ToolError):
     """A turn a real device could not send; the message says what to change in the test."""
+
+
+class ConsoleError(ToolError, ValueError):
+    """The conversation console was asked for what it cannot do (end no session, save an empty
+    story, replay past a recording's end): the page shows the message, which says what to do."""
 
 
 class FuzzError(ToolError, ValueError):

@@ -4,7 +4,7 @@ An ``Extensions`` bundle holds an attributes store, analytics trackers, request 
 interceptors and error handlers. Set it on the Policy class, or let a host pass one
 (``create_app(..., store=..., analytics=...)``); the two are combined, the host's interceptors
 outermost. The core defines only these interfaces; the stores live in ``alexafsm.persistence``
-and the analytics back ends in ``alexafsm.analytics``.
+and the analytics back ends in ``alexafsm.analytics``::
 
     from alexafsm.extensions import Extensions
     from alexafsm.persistence import store_from_url
@@ -41,7 +41,10 @@ observers are told (``fn(request, stage, error)``). Either way the session and t
 attributes stay as they were. Analytics get the final response, off the request path.
 
 Persistent attributes are loaded on first use and saved after the turn only if they changed.
-When another turn of the same user saved first, the whole turn runs again on the fresh data,
+A store with a ``lock(key)`` method (all of ``alexafsm.persistence``'s) queues the turns of one
+user: the turn takes the lock before loading and lets it go when its try ends, so turns of one
+user at once take turns instead of racing. Should the lock's bounded wait run out and another
+turn of the same user save first, the whole turn runs again on the fresh data,
 up to ``max_attempts`` times, so every turn counts exactly once; interceptors and callbacks of
 such a turn run again too, so keep their side effects outside (analytics run once). A store
 that is down or slow costs the turn at most its short timeout: the skill sees an empty
@@ -95,6 +98,10 @@ class AttributesStore(Protocol):
     (None: no record yet) and returns False otherwise, which is how two turns of one user on
     two workers avoid overwriting each other. Raise StoreUnavailable when the store fails or
     does not answer within a fraction of a second: Alexa waits for the turn.
+
+    A store may also offer ``lock(key)``, returning a function that releases the lock, or None
+    when its bounded wait ran out; the turn pipeline then takes it before ``load`` and releases
+    it after ``save``, so one user's turns queue (``alexafsm.persistence.locks``).
     """
 
     def load(self, key: str) -> Optional[Record]:
@@ -191,16 +198,23 @@ class PersistentAttributes(dict):
 
 
 class Persistence:
-    """One turn's access to the store: loads on first use, saves only what changed."""
+    """One turn's access to the store: loads on first use, saves only what changed.
 
-    __slots__ = ('store', 'key_function', 'request', '_attributes')
+    ``serialise`` (the turn pipeline's) takes the store's per-key lock, if it has one, before
+    loading and holds it until ``release()``: the turns of one user then take their attributes
+    one after another instead of racing and running again.
+    """
+
+    __slots__ = ('store', 'key_function', 'request', '_attributes', 'serialise', '_release')
 
     def __init__(self, store: AttributesStore, key_function: KeyFunction,
-                 request: Optional[Request]) -> None:
+                 request: Optional[Request], serialise: bool = False) -> None:
         self.store = store
         self.key_function = key_function
         self.request = request
+        self.serialise = serialise
         self._attributes: Optional[PersistentAttributes] = None
+        self._release: Optional[Callable[[], None]] = None
 
     @property
     def loaded(self) -> bool:
@@ -214,12 +228,31 @@ class Persistence:
             self._attributes = self._load()
         return self._attributes
 
+    def release(self) -> None:
+        """Let the next turn of this user in: the pipeline's hook at the end of each try."""
+        release, self._release = self._release, None
+        if release is not None:
+            try:
+                release()
+            except Exception:
+                logger.exception("releasing the lock of %s failed; it expires by itself",
+                                 _describe(self.store))
+
     def _load(self) -> PersistentAttributes:
         key = self._key()
         request_id = self.request.request_id if self.request is not None else None
+        lock = getattr(self.store, 'lock', None) if self.serialise else None
         try:
+            if lock is not None:
+                self._release = lock(key)
+                if self._release is None:
+                    logger.warning("request %s: other turns of '%s' held its persistent "
+                                   "attributes past the lock's wait; this turn goes on "
+                                   "without waiting (it runs again if one saves first)",
+                                   request_id, key)
             record = self.store.load(key)
         except Exception as error:
+            self.release()
             _log_unavailable(request_id, self.store, 'read', key, error)
             return PersistentAttributes({}, key, available=False)
         if record is None:
@@ -233,6 +266,7 @@ class Persistence:
                          "JSON object (%s); this turn goes on without them and does not "
                          "overwrite them: repair or delete the record", request_id, key,
                          _describe(self.store), error)
+            self.release()
             return PersistentAttributes({}, key, available=False)
         return PersistentAttributes(data, key, record.version)
 
@@ -276,6 +310,11 @@ def _log_unavailable(request_id: Optional[str], store: Any, action: str, key: st
                      error: Exception) -> None:
     expected = isinstance(error, StoreUnavailable)  # its message names the store already
     detail = str(error) if expected else f"{_describe(store)}: {type(error).__name__}: {error}"
+    if getattr(error, 'outcome_unknown', False):
+        logger.error("request %s: the store did not confirm the write of the persistent "
+                     "attributes of '%s' (%s); the outcome is unknown: the store may still "
+                     "apply it late, and the turn goes on", request_id, key, detail)
+        return
     logger.error("request %s: could not %s the persistent attributes of '%s' (%s); the turn "
                  "goes on without saving them", request_id, action, key, detail,
                  exc_info=None if expected else error)
@@ -430,11 +469,15 @@ class Extensions:
             self._combined[id(base)] = (base, combined)  # base kept alive: its id stays unique
         return combined
 
-    def persistence(self, request: Optional[Request]) -> Optional[Persistence]:
-        """A turn's access to the store, or None when no store is configured."""
+    def persistence(self, request: Optional[Request], serialise: bool = False
+                    ) -> Optional[Persistence]:
+        """A turn's access to the store, or None when no store is configured.
+
+        ``serialise``: queue behind the user's other turns (the pipeline's turns, which release).
+        """
         if self.store is None:
             return None
-        return Persistence(self.store, self.key or user_key, request)
+        return Persistence(self.store, self.key or user_key, request, serialise)
 
     def track(self, request: Request, response: Dict[str, Any]) -> None:
         """Hand the turn to every tracker on the background worker; returns at once."""

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Callable
 from typing import Dict
-from typing import Iterable
 from typing import List
 from typing import NamedTuple
 from typing import Optional
@@ -26,6 +25,7 @@ from typing import Tuple
 from typing import Type
 from typing import Union
 
+from alexafsm._hints import name_fix
 from alexafsm.errors import CallbackError
 from alexafsm.errors import MissingStateError
 from alexafsm.errors import NotHandled
@@ -86,7 +86,7 @@ def _listify(value: Any) -> Tuple[Any, ...]:
 
 
 def _resolver(policy_cls: Type['Policy'], callback: Callback, role: str,
-              transition: Transition) -> Callable[[Any], Any]:
+              transition: Transition, field: str) -> Callable[[Any], Any]:
     """Turn a callback name into a function of the policy, the way ``transitions`` resolves it.
 
     A plain method of the Policy class is called directly; properties, attributes set in
@@ -105,10 +105,13 @@ def _resolver(policy_cls: Type['Policy'], callback: Callback, role: str,
         except AttributeError:
             value = _import(callback)
             if value is None:
+                known = [n for n in dir(policy_cls) if not n.startswith('_')]
+                fix = name_fix(callback, known, f"in the transition's '{field}'",
+                               f"add a method 'def {callback}(self)' to {policy_cls.__name__} "
+                               f"or fix the name")
                 raise CallbackError(
                     f"{transition.describe()} names {role} '{callback}', which "
-                    f"{policy_cls.__name__} does not define: add a method "
-                    f"'def {callback}(self)' to {policy_cls.__name__} or fix the name") from None
+                    f"{policy_cls.__name__} does not define: {fix}") from None
         return value() if callable(value) else value
 
     return dynamic
@@ -190,13 +193,14 @@ class Machine:
         return expanded
 
     def _compile(self, t: Transition) -> _Compiled:
-        def resolve(callbacks: Iterable[Callback], role: str) -> Tuple[Callable[[Any], Any], ...]:
-            return tuple(_resolver(self.policy_cls, c, role, t) for c in callbacks)
+        def resolve(field: str, role: str) -> Tuple[Callable[[Any], Any], ...]:
+            return tuple(_resolver(self.policy_cls, c, role, t, field)
+                         for c in getattr(t, field))
 
-        checks = tuple((fn, True) for fn in resolve(t.conditions, 'condition')) + \
-            tuple((fn, False) for fn in resolve(t.unless, 'unless condition'))
-        return _Compiled(t, resolve(t.prepare, 'prepare callback'), checks,
-                         resolve(t.before, 'before callback'), resolve(t.after, 'after callback'))
+        checks = tuple((fn, True) for fn in resolve('conditions', 'condition')) + \
+            tuple((fn, False) for fn in resolve('unless', 'unless condition'))
+        return _Compiled(t, resolve('prepare', 'prepare callback'), checks,
+                         resolve('before', 'before callback'), resolve('after', 'after callback'))
 
     def _state_callbacks(self, prefix: str) -> Dict[str, Callable[[Any], Any]]:
         callbacks: Dict[str, Callable[[Any], Any]] = {}

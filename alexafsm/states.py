@@ -44,10 +44,6 @@ def _check(state: str, transition: Any) -> Dict[str, Any]:
         raise TransitionError(f"state '{state}': with_transitions takes dicts such as "
                               f"{{'trigger': 'AMAZON.HelpIntent', 'source': '*'}}, "
                               f"got {transition!r}")
-    unknown = set(transition) - TRANSITION_KEYS
-    if unknown:
-        raise TransitionError(f"state '{state}': transition {transition!r} has unknown keys "
-                              f"{sorted(unknown)}; allowed are {sorted(TRANSITION_KEYS)}")
     if not isinstance(transition.get('trigger'), str) or not transition['trigger']:
         raise TransitionError(f"state '{state}': transition {transition!r} needs a 'trigger', "
                               f"the intent name that fires it")
@@ -73,7 +69,8 @@ def with_transitions(*transitions: Dict[str, Any]) -> Callable[[_F], _F]:
     """Declare the transitions into (``source``) or out of (``dest``) the decorated state.
 
     The dicts are checked here, at import time, so that a typo fails when the skill loads rather
-    than when a user first says the intent. They are copied: one dict may serve several states.
+    than when a user first says the intent; their keys when the machine is compiled, on the
+    methods that are states then. They are copied: one dict may serve several states.
     """
     def decorate(state: _F) -> _F:
         name = state.__name__
@@ -82,6 +79,20 @@ def with_transitions(*transitions: Dict[str, Any]) -> Callable[[_F], _F]:
         return state
 
     return decorate
+
+
+def _known_keys(state: str, transition: Dict[str, Any]) -> Dict[str, Any]:
+    """The transition, if it has only keys the machine knows; checked when the machine compiles.
+
+    Not at import: a skill may define a state method twice, and the later ``def`` replaces the
+    earlier decorated one with its transitions; 0.1.11 served such skills, whatever the dead
+    method's dicts held.
+    """
+    unknown = set(transition) - TRANSITION_KEYS
+    if unknown:
+        raise TransitionError(f"state '{state}': transition {transition!r} has unknown keys "
+                              f"{sorted(unknown)}; allowed are {sorted(TRANSITION_KEYS)}")
+    return dict(transition)
 
 
 def _declared_on(cls: Type['States'], name: str, method: Any) -> List[Dict[str, Any]]:
@@ -189,7 +200,7 @@ class States:
         transitions (0.1.11 silently dropped them); ``@with_transitions()`` with no dicts on
         the override declares that the state has none.
         """
-        return [(name, dict(t)) for name, method in cls.state_methods()
+        return [(name, _known_keys(name, t)) for name, method in cls.state_methods()
                 for t in _declared_on(cls, name, method)]
 
     @classmethod

@@ -15,14 +15,15 @@ import os
 from dataclasses import dataclass
 from typing import Any
 from typing import Dict
+from typing import Iterable
 from typing import List
 from typing import Optional
 from typing import Union
 
 from alexafsm.errors import RecordingError
 
-__all__ = ['append_turn', 'read_turns', 'RecordedTurn', 'RecordingError', 'redact', 'turn_line',
-           'REDACTED', 'PathLike']
+__all__ = ['append_turn', 'read_turns', 'parse_turns', 'RecordedTurn', 'RecordingError',
+           'redact', 'turn_line', 'REDACTED', 'PathLike']
 
 PathLike = Union[str, 'os.PathLike[str]']
 
@@ -98,6 +99,12 @@ def read_turns(path: PathLike) -> List[RecordedTurn]:
             lines = file.readlines()
     except OSError as error:
         raise RecordingError(f"{name}: cannot read the recording: {error.strerror}") from None
+    return parse_turns(lines, name)
+
+
+def parse_turns(lines: Iterable[str], name: str = '<recording>') -> List[RecordedTurn]:
+    """The turns of a recording's lines, read from elsewhere than a file (an upload), checked
+    as ``read_turns`` checks them; ``name`` is how errors name the recording."""
     turns = []
     for number, text in enumerate(lines, 1):
         if not text.strip():

@@ -204,6 +204,9 @@ def run(policy: Any, raw: Any, extensions: Optional[Extensions] = None,
         except Exception as error:
             out = _recover(policy, context, active, error)
             break
+        finally:  # the user's next turn may take the persistent attributes
+            if context.persistence is not None:
+                context.persistence.release()
         if attempt == active.attempts:
             out = _given_up(context, active)
             break
@@ -269,7 +272,7 @@ def _enter(policy: Any, request: Request, extensions: Extensions, attempt: int =
     else:  # the policy was made for this request: its attributes and context are the request's
         context.stage = FIRE
     if extensions.store is not None:
-        context.persistence = extensions.persistence(request)
+        context.persistence = extensions.persistence(request, serialise=True)
     policy.turn_context = states.turn_context = context
     state = states.attributes.state
     fsm = policy.fsm
@@ -411,10 +414,10 @@ def _apologize(policy: Any, request: Request, stage: str, error: BaseException,
     ``observed`` is what the observers hear when it is not the logged failure itself: an
     error handler that failed while handling it.
     """
-    logger.error("request %s: %s raised while answering %s %s in state %s; answering with an "
+    logger.error("request %s: %s raised while answering %s in state %s; answering with an "
                  "apology and keeping the session as it was", request.request_id,
-                 _where(policy, stage), request.type, request.intent_name or '', policy.state,
-                 exc_info=error)
+                 _where(policy, stage), ' '.join(filter(None, (request.type, request.intent_name))),
+                 policy.state, exc_info=error)
     _tell(extensions, request, *(observed or (stage, error)))
     return apology_envelope(request)
 

@@ -136,8 +136,9 @@ class Gunicorn:
 
     def __init__(self, app_spec: str, *, workers: int = 2, threads: int = 4,
                  env: Optional[Dict[str, str]] = None, timeout: float = 30.0,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, args: Sequence[str] = ()) -> None:
         self.app_spec = app_spec
+        self.args = list(args)  # more gunicorn options, e.g. a worker class
         self.workers = workers
         self.threads = threads
         self.env = {**os.environ, 'PYTHONPATH': str(REPO), **(env or {})}
@@ -153,7 +154,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'gunicorn', '--workers', str(self.workers),
              '--threads', str(self.threads), '--bind', '127.0.0.1:0', '--chdir', str(REPO),
-             '--graceful-timeout', '2', *access, self.app_spec],
+             '--graceful-timeout', '2', *access, *self.args, self.app_spec],
             cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         try:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Print the machine of every example skill as 0.1.11's text (NAME.txt, to commit and diff) and
+# Print the machine of every example skill as text (NAME.txt, to commit and diff) and
 # as JSON (NAME.json). Usage: ./scripts/print-machine.sh [OUTPUT_DIR]   (default: build/machines)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# The console's browser tests (ALEXAFSM_EXTRAS=test) drive Debian's chromium through its driver.
+if [[ ",${ALEXAFSM_EXTRAS:-}," == *,test,* ]]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

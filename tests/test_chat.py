@@ -324,7 +324,7 @@ def test_the_command_reads_stdin_without_a_terminal():
 @pytest.mark.parametrize('args,message', [
     (['no.such.skill', '--model', str(SKILLSEARCH_PATH)], 'cannot import module'),
     (['skills.skillsearch', '--model', 'missing.json'], 'no such file or directory'),
-    (['skills.skillsearch'], "Missing option '--model'"),
+    (['tests.fixtures.echo_skill'], "no interaction model: give --model PATH"),
 ], ids=['bad skill', 'missing model', 'no model'])
 def test_the_command_exits_2_for_a_bad_skill_or_model(args, message):
     result = CliRunner().invoke(main, ['chat', *args], input='help\n')

@@ -8,7 +8,9 @@ from click.testing import CliRunner
 
 from alexafsm import amazon_intent
 from alexafsm.cli import main
+from alexafsm.states import with_transitions
 from alexafsm.tools.describe import describe
+from alexafsm.tools.describe import machine_listing
 from alexafsm.tools.describe import machine_text
 from alexafsm.tools.graph import to_dot
 from alexafsm.tools.validation import counts
@@ -90,11 +92,20 @@ def test_a_skill_that_cannot_be_loaded_is_a_usage_error():
     assert result.exit_code == 2
 
 
-def test_print_text_is_0_1_11s_format_and_json_the_description():
+def test_print_text_tells_unless_from_conditions_and_0_1_11_keeps_its_exact_text():
     text = run('print', BROKEN + 'base')
     assert text.exit_code == 0
-    assert text.output == machine_text(base.Policy)
+    assert text.output == machine_listing(base.Policy)
     assert text.output.startswith('Machine states:\n\tinitial, exiting, helping, ordered, ')
+    # the two opposite OrderIntent transitions read as opposites
+    assert "\t\tinitial -> ordered, conditions: ['m_has_food']\n" \
+           "\t\tinitial -> which_food, unless: ['m_has_food']\n" in text.output
+    old = run('print', BROKEN + 'base', '--format', '0.1.11')
+    assert old.output == machine_text(base.Policy)
+    assert "\t\tinitial -> which_food, conditions: ['m_has_food']\n" in old.output
+    # only the lines with unless (or before/after) differ from 0.1.11's printout
+    changed = [(a, b) for a, b in zip(old.output.splitlines(), text.output.splitlines()) if a != b]
+    assert len(changed) == 5 and all('unless' in b for _, b in changed)
     data = run('print', BROKEN + 'base:Policy', '--format', 'json')
     assert json.loads(data.output) == describe(base.Policy)
 
@@ -108,6 +119,29 @@ def test_graph_writes_the_format_of_the_suffix(tmp_path):
     dot = tmp_path / 'fsm.dot'
     assert run('graph', BROKEN + 'base', '-o', str(dot)).exit_code == 0
     assert dot.read_text() == to_dot(base.Policy)
+
+
+class _Hooked(base.States):
+    @with_transitions({'trigger': amazon_intent.REPEAT, 'source': '*', 'prepare': 'm_look',
+                       'conditions': ['m_has_food', 'm_open'], 'unless': 'm_busy',
+                       'before': 'm_log', 'after': ['m_add', 'm_count']})
+    def repeating(self):
+        return base.say('Again?')
+
+
+class _HookedPolicy(base.Policy):
+    states_cls = _Hooked
+
+
+def test_print_text_shows_every_callback_under_its_own_key():
+    listing = machine_listing(_HookedPolicy)
+    assert ("\t\tordered -> repeating, prepare: ['m_look'], conditions: ['m_has_food', "
+            "'m_open'], unless: ['m_busy'], before: ['m_log'], after: ['m_add', 'm_count']\n"
+            ) in listing
+    old = machine_text(_HookedPolicy)
+    assert ("\t\tordered -> repeating, prepare: ['m_look'], conditions: ['m_has_food', "
+            "'m_open', 'm_busy']\n") in old
+    assert 'after' not in old and 'before' not in old
 
 
 def test_graph_refuses_an_unknown_suffix_and_an_unwritable_path(tmp_path):

@@ -48,25 +48,35 @@ EXPORTED = {
     'alexafsm.background': 'Event EXIT_TIMEOUT shared Stats Worker',
     'alexafsm.cli': 'COMMANDS main',
     'alexafsm.cli.chat': 'command',
+    'alexafsm.cli.console': 'command',
+    'alexafsm.console': (
+        'API_HEADER attach_console console_app console_blueprint CONSOLE_PATH ConsoleSession '
+        'find_model '
+    ),
+    'alexafsm.console.app': (
+        'API_HEADER attach_console console_app console_blueprint CONSOLE_PATH graph_svg '
+        'LOOPBACK_HOSTS '
+    ),
+    'alexafsm.console.session': 'ConsoleError ConsoleSession DIALOG_KEY skill_spec',
     'alexafsm.cli.coverage': 'command',
     'alexafsm.cli.fuzz': 'command',
     'alexafsm.cli.graph': 'command',
+    'alexafsm.cli.new': 'command scaffold TEMPLATES',
     'alexafsm.cli.playback': 'command',
     'alexafsm.cli.print': 'command',
     'alexafsm.cli.serve': 'command',
-    'alexafsm.cli.skill': 'DEV_STORE model_option serve_store skill_model skill_policy '
-                          'store_option',
+    'alexafsm.cli.skill': 'DEV_STORE model_option serve_store skill_model skill_model_option '
+                          'skill_policy store_option',
     'alexafsm.cli.stories': 'command',
-    'alexafsm.cli.validate': 'command',
+    'alexafsm.cli.validate': 'command STRICTNESS',
     'alexafsm.errors': (
-        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed '
+        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed ConsoleError '
         'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
         'LateRegistrationError MalformedRequestError MissingPackageError MissingRecording '
         'MissingStateError ModelError NotHandled NotSerializableError PersistenceError '
-        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError '
-        'SkillClassError SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError '
-        'TransitionError TurnError TurnFailed UnavailableError UsageError ValidationError '
-        'VerificationError '
+        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError SkillClassError '
+        'SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError TransitionError '
+        'TurnError TurnFailed UnavailableError UsageError ValidationError VerificationError '
     ),
     'alexafsm.hosting': (
         'create_app lambda_handler RejectedRequest RequestVerifier VerificationError '
@@ -80,18 +90,22 @@ EXPORTED = {
         'check_application_ids check_policy check_record_to error_body MAX_BODY_BYTES rejected '
         'RejectedRequest Reply RequestInput respond too_large '
     ),
-    'alexafsm.hosting.flask_app': 'create_app HEALTH_PATH',
+    'alexafsm.hosting.flask_app': 'create_app HEALTH_PATH read_body',
+    'alexafsm.hosting.server': (
+        'BoundedServer ChunkedInput make_server MAX_CONNECTIONS READ_TIMEOUT REQUEST_TIMEOUT '
+    ),
     'alexafsm.hosting.verify': (
         'CERT_URL_HEADER CERT_URL_HOST CERT_URL_PATH_PREFIX CERT_URL_PORT certifi_roots '
-        'ChainCache check_application_id check_cert_url check_signature check_timestamp '
-        'DEFAULT_TOLERANCE ECHO_API_DOMAIN fetch_https FETCH_TIMEOUT LEGACY_SIGNATURE_HEADER '
+        'CHAIN_CACHE_SIZE ChainCache check_application_id check_cert_url check_signature '
+        'check_timestamp DEFAULT_TOLERANCE ECHO_API_DOMAIN FAILURE_TTL FETCH_DEADLINE '
+        'fetch_https FETCH_TIMEOUT LEGACY_SIGNATURE_HEADER '
         'MalformedRequestError MAX_CHAIN_BYTES parse_request RequestVerifier SIGNATURE_HEADER '
         'signature_headers SKILL_EVENT_TOLERANCE SKILL_EVENT_TYPES VerificationError '
         'VerifiedChain verify_chain '
     ),
     'alexafsm.hosting.wsgi': 'app',
     'alexafsm.jsonable': 'jsonable plain_dict plain_list SCALARS',
-    'alexafsm.loader': 'load_policy PolicyLoadError',
+    'alexafsm.loader': 'load_policy PolicyLoadError skill_files skill_folders skill_model_path',
     'alexafsm.machine': (
         'build_transitions_machine Callback CallbackError Machine NotHandled state_order '
         'Transition WILDCARD_ALL WILDCARD_SAME '
@@ -101,9 +115,10 @@ EXPORTED = {
         'AttributesStore host_extensions MemoryStore open_store Record RedisStore SqliteStore '
         'store_from_url StoreUnavailable '
     ),
+    'alexafsm.persistence.locks': 'DEFAULT_LOCK_WAIT FileKeyLocks KeyLocks lock_offset Release',
     'alexafsm.persistence.memory': 'MemoryStore',
-    'alexafsm.persistence.redis': 'DEFAULT_PREFIX DEFAULT_TIMEOUT RedisStore',
-    'alexafsm.persistence.sqlite': 'DEFAULT_TIMEOUT SqliteStore TABLE',
+    'alexafsm.persistence.redis': 'DEFAULT_PREFIX DEFAULT_TIMEOUT LOCK_LEASE RedisStore',
+    'alexafsm.persistence.sqlite': 'DEFAULT_TIMEOUT LOCK_SUFFIX SqliteStore TABLE',
     'alexafsm.persistence.url': 'host_extensions open_store store_from_url',
     'alexafsm.request': (
         'CAN_FULFILL describe_request ER_SUCCESS_MATCH EXCEPTION_ENCOUNTERED INTENT LAUNCH '
@@ -125,8 +140,8 @@ EXPORTED = {
         'UtteranceMatcher '
     ),
     'alexafsm.testing.chat': (
-        'BUILTIN_SAMPLES COMMANDS Console Match normalize parse_ssml run speech_text '
-        'UtteranceMatcher '
+        'BUILTIN_SAMPLES COMMANDS Console Match normalize parse_ssml RemoteSkill run '
+        'speech_text UtteranceMatcher '
     ),
     'alexafsm.testing.conversation': (
         'Conversation ConversationError MEMORY PathOrModel respond Turn '
@@ -160,27 +175,29 @@ EXPORTED = {
     ),
     'alexafsm.tools': '',
     'alexafsm.tools.coverage': (
-        'coverage CoverageReport DeclaredTransition events_states_transitions get_dialogs Step '
-        'unused_events_states_transitions usage_counts used_events_states_transitions '
+        'coverage CoverageReport DeclaredTransition events_states_transitions fired_transition '
+        'get_dialogs Step turn_step unused_events_states_transitions usage_counts '
+        'used_events_states_transitions '
     ),
     'alexafsm.tools.describe': (
         'callback_name condition_labels DEFAULT_ENDING_STATES describe ending_states_of '
-        'machine_of machine_text policy_class PolicyLike '
+        'machine_listing machine_of machine_text policy_class PolicyLike '
     ),
     'alexafsm.tools.graph': (
-        'ANY_STATE digraph GraphError IMAGE_FORMATS LARGE_GRAPH_EDGES output_format render '
-        'TEXT_FORMATS to_dot Usage '
+        'ANY_STATE digraph drawn_edges edge_id edge_key GraphError IMAGE_FORMATS '
+        'LARGE_GRAPH_EDGES node_id output_format render TEXT_FORMATS to_dot Usage '
     ),
     'alexafsm.tools.interaction_model': (
-        'BUILTIN_PREFIX Intent InteractionModel load_legacy load_model ModelError Prompt '
-        'PromptVariation Slot SlotType SlotValue Validation '
+        'BUILTIN_PREFIX DEFAULT_LOCALE Intent InteractionModel load_legacy load_model LOCALES '
+        'ModelError Prompt PromptVariation Slot SlotType SlotValue Validation '
     ),
     'alexafsm.tools.validation': (
         'CHECKS counts ERROR Finding INFO report_text SEVERITIES summary_json validate_policy '
         'WARNING '
     ),
     'alexafsm.transcript': (
-        'append_turn PathLike read_turns RecordedTurn RecordingError redact REDACTED turn_line '
+        'append_turn parse_turns PathLike read_turns RecordedTurn RecordingError redact REDACTED '
+        'turn_line '
     ),
     'alexafsm.utils': 'COMPAT_CHECKS graph print_machine validate ValidationError',
 }

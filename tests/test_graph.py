@@ -155,3 +155,28 @@ def test_big_machines_get_a_layout_dot_can_afford(tmp_path):
     svg = render(big, tmp_path / 'big.svg')  # the default layout would take most of a minute
     nodes = [g for g in ET.parse(svg).getroot().iter(f'{SVG}g') if g.get('class') == 'node']
     assert len(nodes) == 60 + 1  # and "any state"
+
+
+def test_element_ids_name_every_state_and_drawn_edge_in_the_svg():
+    """The console lights up the drawing by these ids; without them the drawing is as before."""
+    from alexafsm.tools.describe import machine_of
+    from alexafsm.tools.graph import digraph
+    from alexafsm.tools.graph import drawn_edges
+    from alexafsm.tools.graph import edge_id
+    from alexafsm.tools.graph import edge_key
+    from alexafsm.tools.graph import node_id
+
+    plain = digraph(skillsearch011.Policy)
+    assert 'id=' not in plain.source and plain.source == to_dot(skillsearch011.Policy)
+    root = ET.fromstring(digraph(skillsearch011.Policy, element_ids=True).pipe(format='svg'))
+    by_id = {g.get('id'): g.find(f'{SVG}title').text for g in root.iter(f'{SVG}g')
+             if g.get('class') in ('node', 'edge')}
+    fsm = machine_of(skillsearch011.Policy)
+    for state in fsm.states:
+        assert by_id[node_id(state)] == state
+    edges_drawn = drawn_edges(fsm)
+    assert len(edges_drawn) == len([k for k in by_id if k.startswith('edge:')])
+    for index, t in enumerate(edges_drawn):
+        assert by_id[edge_id(index)] == f'{t.source}->{t.dest}'
+    wildcard = next(t for t in fsm.transitions if t.from_any_state)
+    assert edge_key(wildcard).source == ANY_STATE and edge_key(wildcard) in edges_drawn

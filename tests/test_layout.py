@@ -48,7 +48,7 @@ MODULES = {
     # 0.1.11's modules of tool functions: they re-export the tools by design
     'alexafsm.utils': 'compat', 'alexafsm.test_helpers': 'compat',
 }
-SUBPACKAGES = ('tools', 'persistence', 'testing', 'hosting', 'cli')
+SUBPACKAGES = ('tools', 'persistence', 'testing', 'hosting', 'console', 'cli')
 # The layers each layer may import; the CLI may import anything, and nothing but itself the CLI.
 ALLOWED = {
     CORE: {CORE},
@@ -58,7 +58,10 @@ ALLOWED = {
     'loader': {CORE},
     'testing': {CORE, 'tools', 'persistence', 'loader', 'testing'},
     'hosting': {CORE, 'persistence', 'loader', 'hosting'},
-    'cli': {CORE, 'tools', 'persistence', 'analytics', 'loader', 'testing', 'hosting', 'cli'},
+    # the conversation console drives a conversation (testing) and draws the machine (tools)
+    'console': {CORE, 'tools', 'persistence', 'loader', 'testing', 'hosting', 'console'},
+    'cli': {CORE, 'tools', 'persistence', 'analytics', 'loader', 'testing', 'hosting', 'console',
+            'cli'},
 }
 EXEMPT = {'compat'}
 # Analytics back ends run on the turns the policy serves, so they must not depend on it.
@@ -210,6 +213,8 @@ def test_a_planted_upward_import_is_caught(tmp_path):
                                  "_LATER = import_module('alexafsm.tools.describe')\n",
         'loader.py': "\n_LAZY = {'x': 'alexafsm.persistence'}\n",
         'testing/chat.py': "\nfrom .. import hosting\n",
+        'hosting/endpoint.py': "\n\ndef _console():\n    from alexafsm.console import find_model\n",
+        'console/app.py': "\nfrom alexafsm.cli import skill\n",
     }
     for name, code in plants.items():
         with open(copy / name, 'a', encoding='utf-8') as file:
@@ -220,7 +225,9 @@ def test_a_planted_upward_import_is_caught(tmp_path):
                 ('alexafsm/hosting/wsgi.py', 'imports alexafsm.cli.skill; nothing imports'),
                 ('alexafsm/persistence/memory.py', 'imports alexafsm.tools.describe (tools)'),
                 ('alexafsm/loader.py', 'imports alexafsm.persistence (persistence)'),
-                ('alexafsm/testing/chat.py', 'imports alexafsm.hosting (hosting)')]
+                ('alexafsm/testing/chat.py', 'imports alexafsm.hosting (hosting)'),
+                ('alexafsm/hosting/endpoint.py', 'imports alexafsm.console (console)'),
+                ('alexafsm/console/app.py', 'imports alexafsm.cli.skill; nothing imports')]
     assert len(caught) == len(expected), caught
     for path, words in expected:
         assert any(p.startswith(path + ':') and words in p for p in caught), (path, caught)

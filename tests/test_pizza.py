@@ -641,7 +641,10 @@ def test_the_order_is_read_at_launch_and_written_only_when_it_changes():
     def calls():
         names = [call[0] for call in store.method_calls]
         store.reset_mock()
-        return names
+        loads = [i for i, name in enumerate(names) if name == 'load']
+        assert [names[i - 1] for i in loads] == ['lock'] * len(loads), names  # the user's lock
+        assert names.count('lock') == len(loads), names
+        return [name for name in names if name != 'lock']
 
     alexa.launch()
     assert calls() == ['load']

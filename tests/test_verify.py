@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
+import base64
+import http.client
 import json
+import socket
 import threading
 import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import timedelta
@@ -194,14 +195,15 @@ def test_legacy_sha1_signature_header_is_not_accepted(pki: Pki) -> None:
         "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
     ],
 )
-def test_amazon_cert_urls_pass_and_are_fetched_as_given(pki: Pki, url: str) -> None:
-    check_cert_url(url)
+def test_amazon_cert_urls_pass_and_their_normal_form_is_fetched(pki: Pki, url: str) -> None:
+    normal = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
+    assert check_cert_url(url) == normal
     verifier, fetcher = make_verifier(pki)
     body = encode(envelope())
 
     verifier.verify(pki.headers(body, url=url), body)
 
-    assert fetcher.urls == [url]
+    assert fetcher.urls == [normal]  # what was checked is what is downloaded
 
 
 @pytest.mark.parametrize(
@@ -227,6 +229,89 @@ def test_foreign_cert_urls_are_refused_before_any_download(pki: Pki, url: str, r
     verifier, fetcher = make_verifier(pki)
     body = encode(envelope())
     assert reason in failure(verifier, pki.headers(body, url=url), body)
+    assert fetcher.calls == 0
+
+
+AMAZON = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
+
+
+@pytest.mark.parametrize(
+    ("url", "rule"),
+    [
+        ("https://attacker@s3.amazonaws.com/echo.api/echo-api-cert.pem", "user information"),
+        ("https://user:pw@s3.amazonaws.com/echo.api/echo-api-cert.pem", "user information"),
+        ("https://evil.com\\@s3.amazonaws.com/echo.api/echo-api-cert.pem", "backslash"),
+        ("https://s3.amazonaws.com\\echo.api\\echo-api-cert.pem", "backslash"),
+        ("https://s3.amazonaws.com/echo.api/%2e%2e/cert.pem", "percent-encoding"),
+        ("https://s3.amazonaws.com/echo.api/..%2fcert.pem", "percent-encoding"),
+        ("https://s3.amazonaws.com/echo.api/%2E%2E%2Fx/cert.pem", "percent-encoding"),
+        (AMAZON + "?v=1", "query or a fragment"),
+        (AMAZON + "?", "query or a fragment"),
+        (AMAZON + "#1", "query or a fragment"),
+        (AMAZON + "#", "query or a fragment"),
+        ("ht\ttps://s3.amazonaws.com/echo.api/echo-api-cert.pem", "a tab inside the scheme"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-\ncert.pem", "control character"),
+        (" " + AMAZON, "whitespace"),
+        ("https://s3.amazonaws.com/echo.api/écho.pem", "non-ASCII"),
+        (AMAZON + "," + AMAZON, "several SignatureCertChainUrl headers are joined"),
+        (AMAZON + ", https://evil.example/echo.api/x.pem", "several SignatureCertChainUrl headers"),
+    ],
+)
+def test_urls_a_strict_reading_refuses_fail_naming_the_rule_before_any_fetch(
+    pki: Pki, url: str, rule: str
+) -> None:
+    """Item 2 of issue 14: each of these passed the check, and most were downloaded."""
+    with pytest.raises(VerificationError, match="SignatureCertChainUrl") as info:
+        check_cert_url(url)
+    assert rule in str(info.value)
+
+    verifier, fetcher = make_verifier(pki)
+    body = encode(envelope())
+    assert rule in failure(verifier, pki.headers(body, url=url), body)
+    assert fetcher.calls == 0
+
+
+def test_a_duplicated_signature_header_is_named() -> None:
+    headers = {"SignatureCertChainUrl": AMAZON, "Signature-256": "QUJD,REVG"}
+
+    with pytest.raises(VerificationError, match="several Signature-256 headers"):
+        verify_module.signature_headers(headers)
+
+
+@pytest.mark.integration
+def test_duplicated_headers_joined_by_the_server_are_refused(pki: Pki) -> None:
+    """What a real server does with two SignatureCertChainUrl headers: one joined value."""
+    from werkzeug.serving import make_server
+
+    seen: list[str] = []
+    verifier, fetcher = make_verifier(pki)
+
+    def app(environ, start_response):
+        headers = {"SignatureCertChainUrl": environ.get("HTTP_SIGNATURECERTCHAINURL", ""),
+                   "Signature-256": environ.get("HTTP_SIGNATURE_256", "")}
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        try:
+            verifier.verify(headers, body)
+        except VerificationError as error:
+            seen.append(str(error))
+        start_response("204 No Content", [])
+        return [b""]
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    body = encode(envelope())
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as client:
+        client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       + f"SignatureCertChainUrl: {AMAZON}\r\n".encode()
+                       + b"SignatureCertChainUrl: https://evil.example/echo.api/x.pem\r\n"
+                       + f"Signature-256: {pki.sign(body)}\r\n".encode()
+                       + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        client.recv(1024)
+    thread.join(10)
+    server.server_close()
+
+    assert len(seen) == 1 and "several SignatureCertChainUrl headers are joined" in seen[0]
     assert fetcher.calls == 0
 
 
@@ -442,9 +527,13 @@ def test_skill_events_may_be_an_hour_old() -> None:
         (envelope(timestamp=True), "not bool"),
         (envelope(timestamp={"at": 1}), "not dict"),
         (envelope(timestamp=10**30), "out of range"),
+        (envelope(timestamp=10**400), "of 401 digits is out of range"),
+        (envelope(timestamp=-(10**400)), "of 401 digits is out of range"),
+        (envelope(timestamp=1e300), "1e+300 is out of range"),
     ],
 )
 def test_unusable_timestamps_are_refused(request_json: dict, reason: str) -> None:
+    """10**400 raised OverflowError (a 500) before item 3 of issue 14."""
     with pytest.raises(VerificationError) as info:
         check_timestamp(request_json, NOW, 150)
     assert reason in str(info.value)
@@ -640,14 +729,19 @@ def test_renewed_certificate_at_the_same_url_is_picked_up_after_expiry(pki: Pki)
     assert fetcher.calls == 2
 
 
-def test_failed_chain_is_not_cached(pki: Pki) -> None:
-    verifier, fetcher = make_verifier(pki, chain=pki.expired().chain_pem)
+def test_failed_chain_is_remembered_briefly_then_fetched_again(pki: Pki) -> None:
+    clock = Clock(NOW)
+    verifier, fetcher = make_verifier(pki, chain=pki.expired().chain_pem, clock=clock)
     body = encode(envelope())
-    failure(verifier, pki.headers(body), body)
-
+    first = failure(verifier, pki.headers(body), body)
     fetcher.pem = pki.chain_pem
 
-    assert verifier.verify(pki.headers(body), body)
+    assert failure(verifier, pki.headers(body), body) == first  # within FAILURE_TTL: no fetch
+    assert fetcher.calls == 1
+
+    clock.now = NOW + timedelta(seconds=verify_module.FAILURE_TTL + 1)
+    later = encode(envelope(timestamp=clock.now.isoformat()))
+    assert verifier.verify(pki.headers(later), later)
     assert fetcher.calls == 2
 
 
@@ -675,6 +769,143 @@ def test_cache_serves_concurrent_requests(pki: Pki) -> None:
     assert len(verifier.chains) == 1
 
 
+def test_concurrent_requests_for_one_url_share_one_download(pki: Pki) -> None:
+    release = threading.Event()
+    fetcher = Fetcher(pki.chain_pem)
+
+    def slow(url: str) -> bytes:
+        release.wait(10)
+        return fetcher(url)
+
+    verifier = RequestVerifier(trust_roots=[pki.root], fetch_chain=slow, now=lambda: NOW)
+    body = encode(envelope())
+    headers = pki.headers(body)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        futures = [pool.submit(verifier.verify, headers, body) for _ in range(16)]
+        while verifier.chains.fetches == 0:  # the first request is downloading
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)  # the others queue up behind it meanwhile
+        release.set()
+        results = [f.result() for f in futures]
+
+    assert all(r == json.loads(body) for r in results)
+    assert fetcher.calls == 1
+    assert verifier.chains.fetches == 1
+
+
+def test_waiters_share_the_failure_of_the_one_download(pki: Pki) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def failing(url: str) -> bytes:
+        calls.append(url)
+        release.wait(10)
+        raise OSError("connection reset")
+
+    verifier = RequestVerifier(trust_roots=[pki.root], fetch_chain=failing, now=lambda: NOW)
+    body = encode(envelope())
+    headers = pki.headers(body)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(failure, verifier, headers, body) for _ in range(8)]
+        while not calls:
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)
+        release.set()
+        messages = {f.result() for f in futures}
+
+    assert len(calls) == 1
+    assert len(messages) == 1 and "connection reset" in messages.pop()
+
+
+def test_a_waiter_gives_up_after_the_wait_bound() -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def stuck(url: str) -> bytes:
+        started.set()
+        release.wait(10)
+        return b"never checked"
+
+    def never(pem: bytes, now: datetime) -> VerifiedChain:
+        raise VerificationError("not a chain")
+
+    cache = ChainCache(stuck, never, wait=0.05)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        leader = pool.submit(lambda: pytest.raises(VerificationError, cache.get, "u", NOW))
+        started.wait(10)
+        with pytest.raises(VerificationError, match="still downloading after 0.05 s"):
+            cache.get("u", NOW)
+        release.set()
+        leader.result()
+    assert cache.fetches == 1
+
+
+def test_many_spellings_of_one_url_cost_one_fetch_and_one_entry(pki: Pki) -> None:
+    """Item 1 of issue 14: forged spellings were one download and one permanent entry each."""
+    verifier, fetcher = make_verifier(pki, chain=b"forged: not a chain")
+    body = encode(envelope())
+    spellings = [_spelling(i) for i in range(3000)]
+    assert len(set(spellings)) == 3000
+
+    for url in spellings:
+        assert "not valid PEM" in failure(verifier, pki.headers(body, url=url), body)
+
+    assert fetcher.calls == 1
+    assert len(verifier.chains) == 1
+
+
+def test_spellings_of_the_real_url_with_forged_signatures_keep_one_chain(pki: Pki) -> None:
+    """What S3 serves for every spelling is Amazon's real chain: it used to be kept once each."""
+    verifier, fetcher = make_verifier(pki)
+    body = encode(envelope())
+    forged = base64.b64encode(b"\0" * 256).decode()
+
+    for i in range(3000):
+        headers = {"SignatureCertChainUrl": _spelling(i), "Signature-256": forged}
+        assert "does not match the request body" in failure(verifier, headers, body)
+
+    assert fetcher.calls == 1
+    assert len(verifier.chains) == 1
+
+
+def _spelling(i: int) -> str:
+    """The i-th distinct way to write Amazon's chain URL that a strict reading still accepts."""
+    host = "".join(c.upper() if i >> n & 1 else c for n, c in enumerate("s3.amazonaws.com"))
+    port = ":443" if i & 1 else ""
+    return f"hTTpS://{host}{port}/echo.api/{'./' * (i % 7)}x/{'../' * 1}{'/' * (i % 3)}cert.pem"
+
+
+def test_the_cache_is_bounded_whatever_urls_arrive(pki: Pki) -> None:
+    verifier, fetcher = make_verifier(pki, chain=b"forged")
+    verifier.chains.max_entries = 50
+    body = encode(envelope())
+
+    for i in range(500):
+        url = f"https://s3.amazonaws.com/echo.api/forged-{i}.pem"
+        failure(verifier, pki.headers(body, url=url), body)
+
+    assert fetcher.calls == 500  # distinct URLs are distinct downloads...
+    assert len(verifier.chains) == 50  # ...but only the most recent are remembered
+
+
+def test_least_recently_used_chain_is_dropped_first(pki: Pki) -> None:
+    verifier, fetcher = make_verifier(pki)
+    verifier.chains.max_entries = 2
+    body = encode(envelope())
+    a, b, c = (f"https://s3.amazonaws.com/echo.api/{n}.pem" for n in "abc")
+
+    for url in (a, b, a, c, a, b):  # c pushes out b (a was used since), then b pushes out c
+        verifier.verify(pki.headers(body, url=url), body)
+
+    assert fetcher.urls == [a, b, c, b]
+
+
+@pytest.mark.parametrize("kwargs", [{"max_entries": 0}, {"failure_ttl": -1}, {"wait": -1}])
+def test_chain_cache_bounds_must_make_sense(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        ChainCache(lambda url: b"", lambda pem, now: None, **kwargs)  # type: ignore
+
+
 def test_chain_cache_works_with_any_fetcher_and_verifier(pki: Pki) -> None:
     fetcher = Fetcher(b"chain bytes")
     seen: list[tuple[bytes, datetime]] = []
@@ -700,49 +931,128 @@ def test_chain_cache_works_with_any_fetcher_and_verifier(pki: Pki) -> None:
 # -- the default downloader -------------------------------------------------
 
 
-def test_fetch_https_returns_the_body(monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
-    opened: list[tuple[str, float]] = []
+class Loopback:
+    """A one-shot TCP server on 127.0.0.1 whose answer a test writes, standing in for S3.
 
-    def fake_open(url: str, timeout: float) -> io.BytesIO:
-        opened.append((url, timeout))
-        return io.BytesIO(pki.chain_pem)
+    ``fetch_https`` is pointed at it by replacing ``_connection`` with a plain-HTTP one: TLS
+    is not what these tests are about, reading the answer is.
+    """
 
-    monkeypatch.setattr(verify_module, "_open", fake_open)
+    def __init__(self, answer) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.requests: list[bytes] = []
+        self.stop = threading.Event()
+        self._answer = answer
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        with connection:
+            self.requests.append(connection.recv(65536))
+            try:
+                self._answer(connection, self.stop)
+            except OSError:
+                pass  # the client hung up, as it should once its deadline passed
+
+    def close(self) -> None:
+        self.stop.set()
+        if not self.requests:  # never called: wake the accept up
+            socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+        self._thread.join(10)
+        self.server.close()
+
+
+@pytest.fixture
+def loopback(monkeypatch: pytest.MonkeyPatch):
+    servers: list[Loopback] = []
+    connections: list[tuple[str, int, float]] = []
+
+    def start(answer) -> Loopback:
+        server = Loopback(answer)
+        servers.append(server)
+
+        def plain(host: str, port: int, timeout: float) -> http.client.HTTPConnection:
+            connections.append((host, port, timeout))
+            return http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+
+        monkeypatch.setattr(verify_module, "_connection", plain)
+        server.connections = connections  # type: ignore[attr-defined]
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def reply(body: bytes, status: str = "200 OK", extra: str = "") -> bytes:
+    return (f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{extra}"
+            f"Connection: close\r\n\r\n").encode() + body
+
+
+def test_fetch_https_returns_the_body(loopback, pki: Pki) -> None:
+    server = loopback(lambda connection, stop: connection.sendall(reply(pki.chain_pem)))
 
     assert fetch_https(CERT_URL) == pki.chain_pem
-    assert opened == [(CERT_URL, verify_module.FETCH_TIMEOUT)]
+    assert server.connections == [("s3.amazonaws.com", 443, verify_module.FETCH_TIMEOUT)]
+    assert server.requests[0].startswith(b"GET /echo.api/echo-api-cert-test.pem HTTP/1.1\r\n")
 
 
-def test_fetch_https_stops_reading_past_the_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_module, "_open", lambda url, timeout: io.BytesIO(b"x" * 10_000))
+def test_fetch_https_stops_reading_past_the_size_cap(loopback) -> None:
+    loopback(lambda connection, stop: connection.sendall(reply(b"x" * 10_000)))
 
     with pytest.raises(VerificationError, match="over the 4096-byte limit"):
         fetch_https(CERT_URL, max_bytes=4096)
 
 
-def test_fetch_https_wraps_network_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    def timeout(url: str, timeout: float) -> io.BytesIO:
-        raise TimeoutError("timed out")
+def test_fetch_https_wraps_network_errors(loopback) -> None:
+    loopback(lambda connection, stop: None)  # hangs up without an answer
 
-    monkeypatch.setattr(verify_module, "_open", timeout)
-
-    with pytest.raises(VerificationError, match="could not download the certificate chain.*timed"):
+    with pytest.raises(VerificationError, match="could not download the certificate chain.*Remote"):
         fetch_https(CERT_URL)
 
 
-def test_fetch_https_refuses_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_module, "_open", lambda url, timeout: pytest.fail("must not open"))
+def test_a_trickled_chain_is_cut_off_at_the_deadline(loopback) -> None:
+    """Item 1 of issue 14: a byte every 2 s held a worker 27 minutes; a timeout bounds one read."""
+
+    def trickle(connection: socket.socket, stop: threading.Event) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        while not stop.wait(0.05):  # each byte well within the per-read timeout
+            connection.sendall(b"-")
+
+    loopback(trickle)
+    with pytest.raises(VerificationError, match=r"within 0.5 s"):
+        fetch_https(CERT_URL, timeout=5, deadline=0.5)
+
+
+def test_trickled_headers_are_cut_off_at_the_deadline_too(loopback) -> None:
+    def trickle(connection: socket.socket, stop: threading.Event) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.05):
+            connection.sendall(b"X")
+
+    loopback(trickle)
+    with pytest.raises(VerificationError, match=r"within 0.5 s"):
+        fetch_https(CERT_URL, timeout=5, deadline=0.5)
+
+
+def test_fetch_https_refuses_plain_http(loopback) -> None:
+    server = loopback(lambda connection, stop: None)
 
     with pytest.raises(VerificationError, match="non-https"):
         fetch_https("http://s3.amazonaws.com/echo.api/echo-api-cert.pem")
+    assert server.connections == []
 
 
-def test_redirects_are_refused() -> None:
-    handler = verify_module._RefuseRedirects()
-    request = urllib.request.Request(CERT_URL)
+@pytest.mark.parametrize("status", ["302 Found", "301 Moved Permanently", "403 Forbidden"])
+def test_redirects_and_errors_are_refused(loopback, status: str) -> None:
+    loopback(lambda connection, stop: connection.sendall(
+        reply(b"<html/>", status, "Location: https://evil.example/x.pem\r\n")))
 
-    with pytest.raises(urllib.error.HTTPError, match="redirect to https://evil.example/x refused"):
-        handler.redirect_request(request, io.BytesIO(), 302, "Found", {}, "https://evil.example/x")
+    with pytest.raises(VerificationError, match=f"the server answered {status}") as info:
+        fetch_https(CERT_URL)
+    assert ("redirects are refused" in str(info.value)) == status.startswith("3")
 
 
 # -- the real, expired Amazon chain -----------------------------------------

@@ -21,6 +21,8 @@ COMMANDS = {
     'stories': 'Run conversation stories (YAML).',
     'fuzz': 'Walk random sessions looking for crashes and invalid responses.',
     'chat': 'Talk to a skill by typing what a user would say.',
+    'console': 'Talk to a skill in the browser and watch its machine move.',
+    'new': 'Create a new skill project that validates, tests and serves as it is.',
 }
 
 

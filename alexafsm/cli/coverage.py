@@ -5,6 +5,7 @@ from typing import Tuple
 import click
 
 from alexafsm.cli.skill import skill_policy
+from alexafsm.loader import skill_files
 from alexafsm.tools.coverage import coverage
 from alexafsm.transcript import RecordingError
 
@@ -13,7 +14,7 @@ __all__ = ['command']
 
 @click.command('coverage')
 @click.argument('skill')
-@click.argument('recordings', nargs=-1, required=True, metavar='RECORDING...')
+@click.argument('recordings', nargs=-1, metavar='[RECORDING]...')
 @click.option('--format', 'fmt', type=click.Choice(['text', 'json']), default='text',
               show_default=True)
 def command(skill: str, recordings: Tuple[str, ...], fmt: str) -> None:
@@ -21,9 +22,15 @@ def command(skill: str, recordings: Tuple[str, ...], fmt: str) -> None:
 
     Counts SKILL's states, events and declared transitions in the RECORDING files, and lists
     the intents that fired no transition in the state they were said in, the usual gaps in a
-    dialog. Exits 2 when a file cannot be read.
+    dialog. Without RECORDING, the skill's own recordings/*.jsonl (in or beside its package)
+    are read. Exits 2 when a file cannot be read or there is none.
     """
     policy_cls = skill_policy(skill)
+    if not recordings:
+        recordings = tuple(skill_files(policy_cls, 'recordings', '*.jsonl'))
+        if not recordings:
+            raise click.BadParameter(f"name recordings: {skill} has no recordings/*.jsonl in "
+                                     f"or beside its package", param_hint='RECORDING')
     try:
         report = coverage(policy_cls, recordings)
     except RecordingError as error:

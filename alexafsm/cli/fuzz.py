@@ -6,6 +6,7 @@ import click
 
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
+from alexafsm.cli.skill import skill_model_option
 from alexafsm.cli.skill import skill_policy
 from alexafsm.cli.skill import store_option
 from alexafsm.testing.fuzz import FuzzError
@@ -28,7 +29,7 @@ __all__ = ['command']
               help='Also write the reduced failing sessions to FILE as a story file.')
 @store_option('of the fuzzed users (memory:// is a fresh memory per session)')
 @click.pass_context
-def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed: int,
+def command(ctx: click.Context, skill: str, model_path: Optional[str], sessions: int, seed: int,
             max_turns: int, save_path: Optional[str], store: str) -> None:
     """Walk sessions of SKILL looking for crashes and invalid responses, guided by coverage.
 
@@ -42,7 +43,8 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
     2 when the skill or the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
-    model = skill_model(model_path)
+    model_path = skill_model_option(model_path, policy_cls)
+    model = skill_model(model_path, policy_cls)
     if save_path:
         _check_writable(save_path)
     try:
@@ -58,7 +60,7 @@ def command(ctx: click.Context, skill: str, model_path: str, sessions: int, seed
                f'{report.turns / max(report.elapsed, 1e-9):,.0f} turns/s{reduced}')
     if save_path and report.findings:
         folder = os.path.dirname(os.path.abspath(save_path))
-        relative = os.path.relpath(os.path.abspath(model_path), folder)
+        relative = os.path.relpath(os.path.abspath(model_path or ''), folder)
         text = dump_findings(report, skill=skill, model=relative)
         try:
             with open(save_path, 'w', encoding='utf-8') as out:

@@ -11,13 +11,14 @@ import click
 
 from alexafsm.loader import PolicyLoadError
 from alexafsm.loader import load_policy
+from alexafsm.loader import skill_model_path
 from alexafsm.policy import Policy
 from alexafsm.tools.interaction_model import InteractionModel
 from alexafsm.tools.interaction_model import ModelError
 from alexafsm.tools.interaction_model import load_model
 
-__all__ = ['model_option', 'skill_model', 'skill_policy', 'store_option', 'serve_store',
-           'DEV_STORE']
+__all__ = ['model_option', 'serve_store', 'skill_model', 'skill_model_option', 'skill_policy',
+           'store_option', 'DEV_STORE']
 
 #: Where the dev tools keep persistent attributes unless --store names a place: a fresh memory,
 #: so trying a skill never reads or changes what real users left behind.
@@ -36,9 +37,42 @@ def skill_policy(spec: str) -> Type[Policy]:
 
 
 def model_option(purpose: str, *, required: bool = True) -> Callable[[Any], Any]:
-    """The --model option every subcommand that reads an interaction model takes, alike."""
-    return click.option('--model', 'model_path', required=required, metavar='PATH',
-                        help=f'Interaction model (JSON file or skill directory) {purpose}')
+    """The --model option every subcommand that reads an interaction model takes, alike.
+
+    It is never required on the command line: without it the skill's own model is used (see
+    :func:`skill_model_option`); ``required`` says whether the command fails without any.
+    """
+    found = ('; default: the MODEL the Policy declares, or a model/ folder in or beside the '
+             'skill\'s package')
+    return click.option('--model', 'model_path', required=False, metavar='PATH',
+                        help=f'Interaction model (JSON file or skill directory) {purpose}'
+                             f'{found if required else ""}')
+
+
+def skill_model_option(path: Optional[str], policy_cls: Type[Policy]) -> Optional[str]:
+    """--model as given, else the model the skill declares or keeps beside it, else None."""
+    return path if path else skill_model_path(policy_cls)
+
+
+def skill_model(path: Optional[str], policy_cls: Optional[Type[Policy]] = None
+                ) -> InteractionModel:
+    """The model at ``path`` (or the skill's own), its errors as usage errors of --model (exit 2).
+
+    A model that cannot be read stops the command before it runs, with the file and the fix;
+    so does a skill without one when no --model was given.
+    """
+    if not path and policy_cls is not None:
+        path = skill_model_path(policy_cls)
+    if not path:
+        owner = policy_cls.__name__ if policy_cls is not None else 'the Policy'
+        raise click.BadParameter(
+            f"no interaction model: give --model PATH, set MODEL = 'path/to/model.json' on "
+            f"{owner} (relative to its module's folder), or keep the model in a model/ folder "
+            f"in or beside the skill's package", param_hint='--model')
+    try:
+        return load_model(path)
+    except ModelError as error:
+        raise click.BadParameter(str(error), param_hint='--model') from None
 
 
 def store_option(what: str) -> Callable[[Any], Any]:
@@ -71,14 +105,3 @@ def serve_store(policy_cls: Type[Policy], skill: str,
     url = f"sqlite:///{os.path.join(folder, name + '.sqlite3')}"
     return url, f"Persistent attributes in {url} (the default embedded SQLite file; --store " \
                 f"URL to use another)"
-
-
-def skill_model(path: str) -> InteractionModel:
-    """The model at ``path``, its errors as usage errors of --model (exit 2).
-
-    A model that cannot be read stops the command before it runs, with the file and the fix.
-    """
-    try:
-        return load_model(path)
-    except ModelError as error:
-        raise click.BadParameter(str(error), param_hint='--model') from None

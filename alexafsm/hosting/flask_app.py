@@ -1,8 +1,11 @@
 """create_app: a Flask app that serves one skill to Alexa, verifying every request by default."""
 import logging
 import re
+import socket
+from typing import Any
 from typing import Collection
 from typing import Dict
+from typing import List
 from typing import Optional
 from typing import Sequence
 from typing import Type
@@ -14,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from alexafsm.errors import ArgumentValueError
+from alexafsm.errors import RejectedRequest
 from alexafsm.extensions import AttributesStore
 from alexafsm.extensions import Tracker
 from alexafsm.hosting.endpoint import MAX_BODY_BYTES
@@ -32,11 +36,12 @@ from alexafsm.hosting.verify import RequestVerifier
 from alexafsm.persistence import host_extensions
 from alexafsm.policy import Policy
 
-__all__ = ['create_app', 'HEALTH_PATH']
+__all__ = ['create_app', 'read_body', 'HEALTH_PATH']
 
 logger = logging.getLogger('alexafsm.hosting')
 
 HEALTH_PATH = '/health'
+_READ_SIZE = 64 * 1024
 # the legacy header is passed too, so a request carrying only it is told why it fails
 _SIGNATURE_HEADERS = (CERT_URL_HEADER, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER)
 
@@ -83,9 +88,10 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     @app.post(path)
     def alexa() -> flask.Response:
         try:
-            body = flask.request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            return _send(rejected(too_large()))
+            body = read_body(flask.request.environ)
+        except RejectedRequest as rejection:
+            logger.warning("refused a request (%s): %s", rejection.kind, rejection)
+            return _send(rejected(rejection))
         return _send(respond(policy_cls, body, headers=_signature_headers(), verifier=verifier,
                              application_ids=ids, record_to=record_to,
                              extensions=extensions))
@@ -97,6 +103,56 @@ def create_app(policy_cls: Type[Policy], *, verifier: Optional[RequestVerifier] 
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
+
+
+def read_body(environ: Dict[str, Any], max_body_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The raw request body, or a RejectedRequest saying why it cannot be had.
+
+    Read here rather than by ``request.get_data()``: werkzeug stops a chunked body silently at
+    the size limit (the first 256 KB were answered as if they were the request) and lets the
+    server's framing errors through (gunicorn's bad chunk sizes were 500s with a traceback).
+    A body over the limit, however framed, is a 413; a body the server cannot unframe or that
+    ends early is a 400; a client too slow to send it is a 408.
+    """
+    length = _content_length(environ)
+    if length is not None and length > max_body_bytes:
+        raise too_large(max_body_bytes)
+    stream = environ['wsgi.input']
+    if length is None and not environ.get('wsgi.input_terminated'):
+        return b''  # no Content-Length and no framing the server ends: there is no body
+    want = max_body_bytes + 1 if length is None else length
+    chunks: List[bytes] = []
+    got = 0
+    try:
+        while got < want:
+            data = stream.read(min(_READ_SIZE, want - got))
+            if not data:
+                break
+            chunks.append(data)
+            got += len(data)
+    except socket.timeout:
+        raise RejectedRequest("the client sent the request body too slowly; the server stopped "
+                              "waiting for it", 408, 'request_timeout') from None
+    except Exception as error:  # each server raises its own framing errors
+        raise RejectedRequest(f"the request body could not be read ({type(error).__name__}: "
+                              f"{error}); its chunked framing or Content-Length is broken",
+                              400, 'malformed_body') from None
+    if got > max_body_bytes:
+        raise too_large(max_body_bytes)
+    if length is not None and got < length:
+        raise RejectedRequest(f"the request body ended after {got} of the {length} bytes its "
+                              f"Content-Length announced", 400, 'malformed_body')
+    return b''.join(chunks)
+
+
+def _content_length(environ: Dict[str, Any]) -> Optional[int]:
+    value = environ.get('CONTENT_LENGTH')
+    if value in (None, ''):
+        return None
+    if not (isinstance(value, str) and value.isdigit() and value.isascii()):
+        raise RejectedRequest(f"Content-Length {value!r} is not a number of bytes", 400,
+                              'malformed_body')
+    return int(value)
 
 
 def _signature_headers() -> Dict[str, str]:

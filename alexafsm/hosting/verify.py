@@ -19,13 +19,14 @@ import http.client
 import math
 import posixpath
 import re
+import socket
 import ssl
 import threading
-import urllib.error
-import urllib.request
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 from typing import Any
 from typing import Callable
@@ -34,6 +35,7 @@ from typing import Iterable
 from typing import Mapping
 from typing import Optional
 from typing import Tuple
+from typing import Union
 from urllib.parse import urlsplit
 
 import certifi
@@ -58,7 +60,7 @@ __all__ = ['RequestVerifier', 'VerificationError', 'MalformedRequestError', 'Cha
            'certifi_roots', 'CERT_URL_HEADER', 'SIGNATURE_HEADER', 'LEGACY_SIGNATURE_HEADER',
            'CERT_URL_HOST', 'CERT_URL_PATH_PREFIX', 'CERT_URL_PORT', 'ECHO_API_DOMAIN',
            'DEFAULT_TOLERANCE', 'SKILL_EVENT_TOLERANCE', 'SKILL_EVENT_TYPES', 'MAX_CHAIN_BYTES',
-           'FETCH_TIMEOUT']
+           'FETCH_TIMEOUT', 'FETCH_DEADLINE', 'CHAIN_CACHE_SIZE', 'FAILURE_TTL']
 
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
@@ -80,7 +82,15 @@ SKILL_EVENT_TYPES = frozenset(
     }
 )
 MAX_CHAIN_BYTES = 64 * 1024
+#: Seconds one network operation of a chain download may block.
 FETCH_TIMEOUT = 5.0
+#: Seconds a whole chain download may take, however slowly its bytes trickle in.
+FETCH_DEADLINE = 10.0
+#: Chains (and recent failures) kept, least recently used dropped first; Amazon uses a handful.
+CHAIN_CACHE_SIZE = 64
+#: Seconds a failed fetch or chain check is remembered, so a flood of requests naming the same
+#: bad URL costs one download, while a real outage is retried soon.
+FAILURE_TTL = 30.0
 
 _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
@@ -118,56 +128,147 @@ class VerifiedChain:
         return self.not_before <= now <= self.not_after
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A fetch or chain check that failed, remembered until ``until``."""
+
+    message: str
+    until: datetime
+
+
+class _Flight:
+    """One download in progress; requests for the same URL wait for it instead of fetching."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Union[VerifiedChain, _Failure, None] = None
+
+
 class ChainCache:
-    """Per-URL cache of verified chains, wrapping any fetcher.
+    """Per-URL cache of verified chains, wrapping any fetcher, that forged requests cannot grow.
 
     Amazon signs all requests with one certificate for months, so a hot
-    server should download and build its chain once, not per request.  Only
-    chains that passed ``verify`` are stored, so forged URLs cannot fill the
-    cache; each hit re-checks validity dates against the caller's ``now``,
-    and an entry that is no longer valid is dropped and fetched again (a
-    renewed certificate at the same URL is then picked up).
+    server should download and build its chain once, not per request.  The
+    URL comes from an unsigned header, so the cache must also hold up against
+    anyone who can reach the endpoint: it is keyed by the normalised URL (so
+    ``/./``, ``:443`` or an upper-case host are one entry), bounded (least
+    recently used dropped first), remembers failures for ``failure_ttl``
+    seconds (a flood naming a bad URL costs one download), and fetches each
+    URL once at a time (concurrent requests wait for that one download, at
+    most ``wait`` seconds).  Each hit re-checks validity dates against the
+    caller's ``now``, and an entry that is no longer valid is dropped and
+    fetched again (a renewed certificate at the same URL is then picked up).
     """
 
     def __init__(
         self,
         fetch: Callable[[str], bytes],
         verify: Callable[[bytes, datetime], VerifiedChain],
+        *,
+        max_entries: int = CHAIN_CACHE_SIZE,
+        failure_ttl: float = FAILURE_TTL,
+        wait: float = FETCH_DEADLINE + FETCH_TIMEOUT,
     ) -> None:
         """Take both steps as callables so any fetcher (tests, proxies, S3) gets the same caching.
 
         ``fetch(url)`` returns PEM bytes; ``verify(pem, now)`` returns the
         verified chain or raises VerificationError.
         """
+        if max_entries < 1:
+            raise ArgumentValueError(f"max_entries must be 1 or more, not {max_entries}")
+        if failure_ttl < 0 or wait < 0:
+            raise ArgumentValueError(
+                f"failure_ttl and wait are seconds, zero or more, not {failure_ttl} and {wait}")
         self._fetch = fetch
         self._verify = verify
-        self._chains: Dict[str, VerifiedChain] = {}
+        self.max_entries = max_entries
+        self.failure_ttl = failure_ttl
+        self.wait = wait
+        self._entries: OrderedDict[str, Union[VerifiedChain, _Failure]] = OrderedDict()
+        self._flights: Dict[str, _Flight] = {}
         self._lock = threading.Lock()
+        #: downloads started, for operators and tests: forged spellings must not raise it
+        self.fetches = 0
 
     def get(self, url: str, now: datetime) -> VerifiedChain:
-        """The verified chain served at ``url``, valid at ``now``, fetching it when needed."""
+        """The verified chain served at ``url``, valid at ``now``, fetching it when needed.
+
+        ``url`` is the cache key as given: :class:`RequestVerifier` passes the URL
+        :func:`check_cert_url` normalised, so spellings of one URL share one entry.
+        """
+        key = url
         with self._lock:
-            cached = self._chains.get(url)
+            cached = self._lookup(key, now)
             if cached is not None:
-                if cached.valid_at(now):
-                    return cached
-                del self._chains[url]
-        # Fetch outside the lock so a slow download for one URL does not stall
-        # requests whose chain is cached; two cold requests may both fetch,
-        # which costs a download but never correctness.
-        chain = self._verify(self._download(url), now)
-        with self._lock:
-            self._chains[url] = chain
-        return chain
+                return self._unwrap(cached)
+            running = self._flights.get(key)
+            leader = running is None
+            flight = self._flights[key] = running or _Flight()
+            if leader:
+                self.fetches += 1
+        if not leader:
+            # another request is downloading this URL: wait for it rather than download again
+            if not flight.done.wait(self.wait):
+                raise VerificationError(
+                    f"the certificate chain from {key} is still downloading after {self.wait:g} s"
+                )
+            assert flight.result is not None
+            return self._unwrap(flight.result)
+        # what waiters hear should the check itself crash (a bug, which then propagates here)
+        result: Union[VerifiedChain, _Failure] = _Failure(
+            f"checking the certificate chain from {key} failed unexpectedly", now)
+        try:
+            result = self._settle(key, now)
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.result = result
+            flight.done.set()
+        return self._unwrap(result)
 
     def clear(self) -> None:
-        """Forget every chain, e.g. after changing the trust roots."""
+        """Forget every chain and failure, e.g. after changing the trust roots."""
         with self._lock:
-            self._chains.clear()
+            self._entries.clear()
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._chains)
+            return len(self._entries)
+
+    def _lookup(self, key: str, now: datetime) -> Union[VerifiedChain, _Failure, None]:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        fresh = now <= entry.until if isinstance(entry, _Failure) else entry.valid_at(now)
+        if not fresh:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def _store(self, key: str, entry: Union[VerifiedChain, _Failure]) -> None:
+        if isinstance(entry, _Failure) and self.failure_ttl == 0:
+            return
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def _settle(self, key: str, now: datetime) -> Union[VerifiedChain, _Failure]:
+        result: Union[VerifiedChain, _Failure]
+        try:
+            result = self._verify(self._download(key), now)
+        except VerificationError as error:
+            result = _Failure(str(error), now + timedelta(seconds=self.failure_ttl))
+        with self._lock:
+            self._store(key, result)
+        return result
+
+    @staticmethod
+    def _unwrap(entry: Union[VerifiedChain, _Failure]) -> VerifiedChain:
+        if isinstance(entry, _Failure):
+            raise VerificationError(entry.message)
+        return entry
 
     def _download(self, url: str) -> bytes:
         try:
@@ -237,8 +338,8 @@ class RequestVerifier:
             )
         body = bytes(body)
         cert_url, signature = signature_headers(headers)
-        check_cert_url(cert_url)
-        chain = self.chains.get(cert_url, now)
+        # the normalised URL is both the cache key and what is downloaded: what was checked
+        chain = self.chains.get(check_cert_url(cert_url), now)
         check_signature(chain.signing_certificate, signature, body)
         request = parse_request(body)
         check_timestamp(request, now, self.tolerance)
@@ -297,19 +398,36 @@ def signature_headers(headers: Mapping[str, str]) -> Tuple[str, str]:
             raise VerificationError(
                 f"the {name} header must be a string, not {type(header).__name__}"
             )
+        if "," in header:
+            raise VerificationError(
+                f"the {name} header holds a comma, as when several {name} headers are joined "
+                "into one; Alexa sends exactly one"
+            )
         values.append(header)
     cert_url, signature = values
     return cert_url, signature
 
 
-def check_cert_url(url: str) -> None:
-    """Refuse chain URLs outside Amazon's bucket before anything is downloaded.
+def check_cert_url(url: str) -> str:
+    """Refuse chain URLs outside Amazon's bucket before any download; return the URL normalised.
 
     Without this, anyone could sign requests with their own certificate by
-    pointing the header at a server they control.
+    pointing the header at a server they control.  Beyond Amazon's rules
+    (https, host, port, path under ``/echo.api/`` once dot segments are
+    removed) the reading is strict, because URL parsers disagree on exactly
+    these inputs and Amazon's own URLs use none of them: no whitespace or
+    control characters, backslashes, percent-encoding, query, fragment,
+    user information or commas (duplicated headers, which servers join with
+    one).  The normalised form (lower-case scheme and host, no default port,
+    dot segments removed) is what is fetched and the cache key, so the many
+    spellings of one URL cost one download.
     """
     if not isinstance(url, str):
         raise VerificationError(f"{CERT_URL_HEADER} must be a string, not {type(url).__name__}")
+    for rule, broken in _STRICT_URL_RULES:
+        if broken(url):
+            raise VerificationError(f"{CERT_URL_HEADER} {url!r} {rule}; Amazon's chain URLs "
+                                    f"never do, so it is refused before any download")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -318,6 +436,11 @@ def check_cert_url(url: str) -> None:
     if parts.scheme.lower() != "https":
         scheme = repr(parts.scheme) if parts.scheme else "no scheme"
         raise VerificationError(f"{CERT_URL_HEADER} {url!r} must use https, but has {scheme}")
+    if "@" in parts.netloc:
+        raise VerificationError(
+            f"{CERT_URL_HEADER} {url!r} carries user information (a 'name@' before the host); "
+            "Amazon's chain URLs never do, so it is refused before any download"
+        )
     if (parts.hostname or "").lower() != CERT_URL_HOST:
         raise VerificationError(
             f"{CERT_URL_HEADER} {url!r} must point to host {CERT_URL_HOST}, not {parts.hostname!r}"
@@ -332,6 +455,21 @@ def check_cert_url(url: str) -> None:
         raise VerificationError(
             f"{CERT_URL_HEADER} {url!r} must use port {CERT_URL_PORT} or none, not {port}"
         )
+    return f"https://{CERT_URL_HOST}{normalized}"
+
+
+#: What a strict reading of a chain URL refuses, checked in this order on the raw header.
+_STRICT_URL_RULES: Tuple[Tuple[str, Callable[[str], bool]], ...] = (
+    (f"contains a comma, as when several {CERT_URL_HEADER} headers are joined into one",
+     lambda url: "," in url),
+    ("contains whitespace, a control character (such as a tab inside the scheme) or a "
+     "non-ASCII character", lambda url: any(not "!" <= c <= "~" for c in url)),
+    ("contains a backslash, which some URL parsers read as '/', changing the host",
+     lambda url: "\\" in url),
+    ("contains percent-encoding, which can hide dot segments and separators (%2e%2e, ..%2f)",
+     lambda url: "%" in url),
+    ("has a query or a fragment ('?' or '#')", lambda url: "?" in url or "#" in url),
+)
 
 
 def verify_chain(pem: bytes, now: datetime, store: verification.Store) -> VerifiedChain:
@@ -454,15 +592,22 @@ def check_timestamp(
         )
 
 
+def _digits(value: int) -> int:
+    # repr of an int past 4300 digits raises ValueError (CVE-2020-10735 limit): count instead
+    return len(str(abs(value))) if abs(value) < 10 ** 100 else int(math.log10(abs(value))) + 1
+
+
 def _parse_timestamp(value: Any) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value):
+        # only a float can be infinite or NaN; math.isfinite of an int past float range raises
+        if isinstance(value, float) and not math.isfinite(value):
             raise VerificationError(f"request.timestamp {value!r} is not a finite number")
         try:
             return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         except (OverflowError, OSError, ValueError) as exc:
+            shown = f"{value:.3g}" if isinstance(value, float) else f"of {_digits(value)} digits"
             raise VerificationError(
-                f"request.timestamp {value!r} is out of range for epoch milliseconds"
+                f"request.timestamp {shown} is out of range for epoch milliseconds"
             ) from exc
     if isinstance(value, str):
         try:
@@ -482,23 +627,51 @@ def _parse_timestamp(value: Any) -> datetime:
 
 
 def fetch_https(
-    url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_CHAIN_BYTES
+    url: str,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = MAX_CHAIN_BYTES,
+    deadline: float = FETCH_DEADLINE,
 ) -> bytes:
     """Download a chain, bounded in time and size because the URL comes from the request.
 
-    Redirects are refused: the chain must come from the URL that was checked.
+    ``timeout`` bounds each network operation and ``deadline`` the whole
+    download: a server trickling a byte every few seconds would otherwise
+    hold the request (and its worker) for as long as it likes.  Redirects
+    are refused: the chain must come from the URL that was checked.
     """
-    if not url.lower().startswith("https://"):
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
         raise VerificationError(
             f"refusing to download the certificate chain over a non-https URL {url!r}"
         )
+    connection = _connection(parts.hostname, parts.port or CERT_URL_PORT, timeout)
+    watchdog = _Watchdog(connection, deadline)
     try:
-        with _open(url, timeout) as response:
-            data = response.read(max_bytes + 1)
+        connection.request("GET", parts.path or "/")
+        response = connection.getresponse()
+        if response.status != 200:
+            raise VerificationError(
+                f"could not download the certificate chain from {url}: the server answered "
+                f"{response.status} {response.reason}"
+                + (" (redirects are refused)" if 300 <= response.status < 400 else "")
+            )
+        data = response.read(max_bytes + 1)
     except (OSError, ValueError, http.client.HTTPException) as exc:
+        if watchdog.fired:
+            raise VerificationError(
+                f"could not download the certificate chain from {url} within {deadline:g} s"
+            ) from exc
         raise VerificationError(
             f"could not download the certificate chain from {url}: {exc}"
         ) from exc
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if watchdog.fired:  # the last bytes came just as time ran out: still too slow
+        raise VerificationError(
+            f"could not download the certificate chain from {url} within {deadline:g} s"
+        )
     if len(data) > max_bytes:
         raise VerificationError(
             f"certificate chain at {url} is over the {max_bytes}-byte limit; "
@@ -507,19 +680,33 @@ def fetch_https(
     return data
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(
-            req.full_url, code, f"redirect to {newurl} refused", headers, fp
-        )
+class _Watchdog:
+    """Shuts a connection's socket down at a deadline, ending any read still blocked on it."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.connection = connection
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self.connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed: the fetch ended anyway
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
-def _open(url: str, timeout: float) -> Any:
+def _connection(host: str, port: int, timeout: float) -> http.client.HTTPConnection:
+    """An HTTPS connection trusting certifi's roots (tests substitute a loopback one)."""
     context = ssl.create_default_context(cafile=certifi.where())
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _RefuseRedirects
-    )
-    return opener.open(url, timeout=timeout)
+    return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
 
 
 @functools.cache

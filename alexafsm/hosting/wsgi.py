@@ -1,7 +1,10 @@
 """Production serving with any WSGI server, through an app factory gunicorn can call::
 
-    gunicorn -w 4 --threads 8 -b 0.0.0.0:8888 \\
+    gunicorn -w 4 -k gevent --worker-connections 1000 -b 0.0.0.0:8888 \\
         'alexafsm.hosting.wsgi:app("skills.skillsearch", application_ids=["amzn1.ask.skill.ID"])'
+
+The gevent worker (``pip install 'alexafsm[production]'``) holds a slow client for the price of
+a greenlet; with threads, as many slow clients as threads stop the server (see the README).
 
 Gunicorn evaluates the call with literal arguments only, so options are strings, lists and
 booleans; a custom verifier is named as 'module:factory' and built in each worker.

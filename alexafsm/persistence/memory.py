@@ -5,6 +5,7 @@ SqliteStore or RedisStore for anything users talk to.
 """
 import threading
 import time
+from functools import partial
 from typing import Any
 from typing import Callable
 from typing import Dict
@@ -12,6 +13,9 @@ from typing import Optional
 from typing import Tuple
 
 from alexafsm.extensions import Record
+from alexafsm.persistence.locks import DEFAULT_LOCK_WAIT
+from alexafsm.persistence.locks import KeyLocks
+from alexafsm.persistence.locks import Release
 
 __all__ = ['MemoryStore']
 
@@ -26,11 +30,20 @@ class MemoryStore:
     description = 'memory://'
 
     def __init__(self, ttl: Optional[float] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 lock_wait: float = DEFAULT_LOCK_WAIT) -> None:
         self.ttl = ttl
         self.clock = clock
+        self.lock_wait = lock_wait
         self._records: Dict[str, Tuple[str, int, Optional[float]]] = {}
         self._lock = threading.Lock()
+        self._key_locks = KeyLocks()
+
+    def lock(self, key: str) -> Optional[Release]:
+        """Queue this turn behind the other turns of ``key``; None after ``lock_wait`` seconds."""
+        if not self._key_locks.acquire(key, self.lock_wait):
+            return None
+        return partial(self._key_locks.release, key)
 
     def load(self, key: str) -> Optional[Record]:
         """The record of ``key``, unless there is none or it expired."""

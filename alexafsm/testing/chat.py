@@ -13,8 +13,16 @@ Alexa would say (SSML as plain words), the card and the new state. It follows th
 directives a skill sends: after ``Dialog.ElicitSlot`` the next line answers that slot, after a
 confirmation "yes" or "no" confirms or denies, and ``Dialog.Delegate`` speaks the model's own
 prompt for the next required slot. Lines starting with ':' are commands (``COMMANDS``).
+
+``RemoteSkill`` stands in for the Policy class when the skill runs elsewhere (``alexafsm
+serve SKILL --dev``): the same console, each request POSTed to the server as Alexa would send
+it (unsigned, so the server must not verify), and the session attributes of each response
+carried to the next request, as Alexa carries them.
 """
+import json
 import re
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from dataclasses import field
@@ -29,12 +37,12 @@ from typing import Optional
 from typing import TextIO
 from typing import Tuple
 from typing import Type
+from typing import Union
 
 from alexafsm.amazon_intent import FALLBACK
 from alexafsm.amazon_intent import NO
 from alexafsm.amazon_intent import YES
 from alexafsm.response import parse_ssml
-from alexafsm.testing.conversation import MEMORY
 from alexafsm.testing.conversation import Conversation
 from alexafsm.testing.conversation import ConversationError
 from alexafsm.testing.conversation import Turn
@@ -254,6 +262,42 @@ class _Dialog:
     confirm_intent: bool = False
 
 
+class RemoteSkill:
+    """A skill behind a URL, answering requests as a Policy class does in ``Conversation``.
+
+    Nothing is signed, so the server must run without request verification (``alexafsm
+    serve --dev``); a refused request or an unreachable server is a ``ConversationError``
+    whose message says which, and what to change.
+    """
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.__name__ = url  # what messages call the skill
+
+    def respond(self, request: Mapping[str, Any], record_filename: Optional[str] = None,
+                extensions: Any = None) -> Dict[str, Any]:
+        """POST ``request`` and return the response envelope the server sent."""
+        body = json.dumps(request).encode('utf-8')
+        post = urllib.request.Request(self.url, data=body, method='POST',
+                                      headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(post, timeout=self.timeout) as reply:
+                return json.loads(reply.read().decode('utf-8'))
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode('utf-8', 'replace').strip()
+            hint = (" (the server verifies requests: start it with --dev, or name its "
+                    "--application-id here too)" if error.code == 400 else '')
+            raise ConversationError(f"{self.url} refused the request: HTTP {error.code} "
+                                    f"{detail}{hint}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, 'reason', error)
+            raise ConversationError(f"cannot reach {self.url}: {reason} (is 'alexafsm serve' "
+                                    f"running there?)") from None
+        except ValueError as error:
+            raise ConversationError(f"{self.url} did not answer with JSON: {error}") from None
+
+
 class Console:
     """A user typing to the skill: ``start()``, then ``hear(line)`` per line, then ``finish()``.
 
@@ -261,13 +305,16 @@ class Console:
     test see the same text.
     """
 
-    def __init__(self, policy_cls: Type['Policy'], model: InteractionModel, *,
-                 write: Callable[[str], None] = print, **conversation_options: Any) -> None:
+    def __init__(self, policy_cls: Union[Type['Policy'], RemoteSkill], model: InteractionModel,
+                 *, write: Callable[[str], None] = print, **conversation_options: Any) -> None:
         self.model = model
         self.matcher = UtteranceMatcher(model)
         # a console user hears the apology, as a device's would; the log shows the traceback
         conversation_options.setdefault('apologize', True)
-        self.chat = Conversation(policy_cls, model=model, **conversation_options)
+        # a RemoteSkill answers as a Policy class does: Conversation only calls its respond
+        self.chat = Conversation(policy_cls, model=model,  # type: ignore[arg-type]
+                                 **conversation_options)
+        self.remote = isinstance(policy_cls, RemoteSkill)
         self.write = write
         self.dialog: Optional[_Dialog] = None
 
@@ -298,7 +345,11 @@ class Console:
     def finish(self) -> None:
         """Leave: an open session gets the SessionEndedRequest Alexa sends when users walk away."""
         if self.chat.in_session:
-            self.chat.end()
+            try:
+                self.chat.end()
+            except ConversationError as error:  # a remote skill that went away meanwhile
+                self.write(f'  {error}')
+                return
             self.write('  (session ended: USER_INITIATED)')
 
     def _say(self, intent: str, slots: Mapping[str, Optional[str]],
@@ -308,7 +359,8 @@ class Console:
         try:
             return self.chat._say(intent, slots, **options)
         except ConversationError as error:
-            self.write(f"  Alexa could not send {intent} (was the skill's updatedIntent "
+            self.write(f"  {error}" if self.remote else
+                       f"  Alexa could not send {intent} (was the skill's updatedIntent "
                        f"right?): {error}")
             self.dialog = None
             return None
@@ -438,20 +490,22 @@ def _fill(prompt: str, slots: Mapping[str, Optional[str]]) -> str:
     return speech_text(_SLOT_REF.sub(lambda m: slots.get(m.group(1)) or m.group(0), prompt))
 
 
-def run(policy_cls: Type['Policy'], model: InteractionModel, stdin: TextIO,
+def run(policy_cls: Union[Type['Policy'], RemoteSkill], model: InteractionModel, stdin: TextIO,
         write: Callable[[str], None], *, interactive: Optional[bool] = None,
-        prompt: Callable[[str], None] = lambda text: None, store: Any = MEMORY) -> None:
+        prompt: Callable[[str], None] = lambda text: None,
+        **conversation_options: Any) -> None:
     """The console loop over ``stdin`` until ':quit', the end of input or Ctrl-C.
 
     On a terminal (``interactive``, by default ``stdin.isatty()``) ``prompt`` shows 'you> '
     before each line; from a pipe each line is echoed after 'you> ' instead, so a scripted
     conversation prints as it would have looked typed. No readline is needed either way.
-    However the loop ends, an open session gets its SessionEndedRequest. ``store`` keeps the
-    persistent attributes: a fresh memory by default, as in every dev tool.
+    However the loop ends, an open session gets its SessionEndedRequest. ``policy_cls`` may be
+    a :class:`RemoteSkill`; ``conversation_options`` go to ``Conversation`` (``store``: a
+    fresh memory by default, as in every dev tool).
     """
     if interactive is None:
         interactive = stdin.isatty()
-    console = Console(policy_cls, model, write=write, store=store)
+    console = Console(policy_cls, model, write=write, **conversation_options)
     console.start()
     try:
         while True:
@@ -473,4 +527,4 @@ def run(policy_cls: Type['Policy'], model: InteractionModel, stdin: TextIO,
 
 
 __all__ = ['run', 'Console', 'UtteranceMatcher', 'Match', 'normalize', 'speech_text', 'parse_ssml',
-           'COMMANDS', 'BUILTIN_SAMPLES']
+           'COMMANDS', 'BUILTIN_SAMPLES', 'RemoteSkill']

@@ -6,6 +6,10 @@ and as ``alexafsm.transcript.append_turn`` writes them (``Policy.handle(record_f
 by a fresh policy, as a new Lambda invocation would, and the answer must equal the recorded
 response. A difference is shown where authors look first: the speech, the state, the session
 attributes key by key, then any other JSON by path.
+
+A recorded turn that cannot be replayed or compared (``serve --record`` also records what a
+broken client sent: a session id that is a list, a request that is no object) is reported as
+unreadable, one line each, and the other turns are replayed as usual.
 """
 import difflib
 import json
@@ -48,10 +52,14 @@ class Mismatch:
     def describe(self) -> str:
         """Where the turn is, what the user did, and how the answer changed."""
         turn = self.turn
-        header = (f"{turn.path}:{turn.line}: session {turn.session_id or '(none)'}, turn "
-                  f"{self.number}: {describe_request(turn.request)}")
-        return '\n'.join([header] + [f"  {line}" for line in
-                                     diff_responses(turn.response, self.actual)])
+        try:
+            header = (f"{turn.path}:{turn.line}: session {_session(turn) or '(none)'}, turn "
+                      f"{self.number}: {describe_request(turn.request)}")
+            lines = diff_responses(turn.response, self.actual)
+        except Exception as error:  # a recording whose parts are not what Alexa sends
+            return (f"{turn.path}:{turn.line}: the response differs, and the recorded turn "
+                    f"is unreadable ({type(error).__name__}: {error})")
+        return '\n'.join([header] + [f"  {line}" for line in lines])
 
 
 @dataclass
@@ -62,24 +70,29 @@ class PlaybackReport:
     turns: int = 0
     sessions: int = 0
     mismatches: List[Mismatch] = field(default_factory=list)
+    unreadable: List[str] = field(default_factory=list)  # 'path:line: why', one per turn
 
     @property
     def passed(self) -> bool:
-        """Every replayed response equals its recording."""
-        return not self.mismatches
+        """Every recorded turn was replayed and its response equals its recording."""
+        return not self.mismatches and not self.unreadable
 
     def summary(self) -> str:
         """One line for the end of a CI log."""
         replayed = (f"{_count(self.turns, 'turn')} in {_count(self.sessions, 'session')} from "
                     f"{_count(len(self.paths), 'recording')}")
-        if self.passed:
-            return f"{replayed}: every response matches"
+        unreadable = f", {_count(len(self.unreadable), 'unreadable turn')}" \
+            if self.unreadable else ''
+        if not self.mismatches:
+            return f"{replayed}: every response matches{unreadable}"
         differ = 'response differs' if len(self.mismatches) == 1 else 'responses differ'
-        return f"{replayed}: {len(self.mismatches)} {differ}"
+        return f"{replayed}: {len(self.mismatches)} {differ}{unreadable}"
 
     def report(self) -> str:
-        """Every mismatch with its diff, then the summary."""
-        return '\n\n'.join([m.describe() for m in self.mismatches] + [self.summary()])
+        """Every mismatch with its diff, each unreadable turn in a line, then the summary."""
+        return '\n\n'.join([m.describe() for m in self.mismatches]
+                            + (['\n'.join(self.unreadable)] if self.unreadable else [])
+                            + [self.summary()])
 
 
 def playback(policy_cls: Type['Policy'], paths: Iterable[PathLike], *,
@@ -97,10 +110,16 @@ def playback(policy_cls: Type['Policy'], paths: Iterable[PathLike], *,
         extensions = host_extensions(store=store)
         numbers: Dict[Optional[str], int] = {}
         for turn in turns:
-            numbers[turn.session_id] = numbers.get(turn.session_id, 0) + 1
-            actual = respond(policy_cls, turn.request, extensions=extensions)
-            if _canonical(actual) != _canonical(turn.response):
-                report.mismatches.append(Mismatch(turn, numbers[turn.session_id], actual))
+            session = _session(turn)
+            numbers[session] = numbers.get(session, 0) + 1
+            try:
+                actual = respond(policy_cls, turn.request, extensions=extensions)
+                differs = _canonical(actual) != _canonical(turn.response)
+            except Exception as error:
+                report.unreadable.append(f"{turn.path}:{turn.line}: {_unreadable(error)}")
+                continue
+            if differs:
+                report.mismatches.append(Mismatch(turn, numbers[session], actual))
         report.turns += len(turns)
         report.sessions += len([s for s in numbers if s is not None])
     return report
@@ -113,7 +132,7 @@ def diff_responses(expected: Dict[str, Any], actual: Dict[str, Any]) -> List[str
     key by key, then the rest of the JSON by path.
     """
     lines: List[str] = []
-    speech = [speech_of(expected), speech_of(actual)]
+    speech = [_speech(expected), _speech(actual)]
     if speech[0] != speech[1]:
         lines += ['speech:', f"  expected: {_show(speech[0])}", f"  got:      {_show(speech[1])}"]
         if isinstance(speech[0], str) and isinstance(speech[1], str):
@@ -158,6 +177,12 @@ def word_diff(expected: str, actual: str, context: int = 5) -> str:
     return ' '.join(parts) if old != new else '(whitespace only)'
 
 
+def _speech(envelope: Dict[str, Any]) -> Optional[str]:
+    """``speech_of``, or None for a recorded envelope whose "response" is no object."""
+    return speech_of(envelope) if isinstance(envelope.get('response'), (dict, type(None))) \
+        else None
+
+
 def _attributes(envelope: Dict[str, Any]) -> Dict[str, Any]:
     attributes = envelope.get('sessionAttributes')
     return attributes if isinstance(attributes, dict) else {}
@@ -188,6 +213,16 @@ def _differences(expected: Any, actual: Any, path: str) -> Iterator[str]:
             yield from _differences(e, a, f"{path}[{i}]")
     elif expected != actual or type(expected) is not type(actual):
         yield f"{path}: expected {_show(expected)}, got {_show(actual)}"
+
+
+def _session(turn: RecordedTurn) -> Optional[str]:
+    """The turn's session id; None for a missing one or one that is no string (a bad client)."""
+    session = turn.session_id
+    return session if isinstance(session, str) else None
+
+
+def _unreadable(error: Exception) -> str:
+    return f"unreadable turn, not replayed ({type(error).__name__}: {error})"
 
 
 def _count(number: int, noun: str) -> str:

@@ -38,8 +38,18 @@ def response_problems(request: Mapping[str, Any], envelope: Any,
     Alexa rejects such a response and the user hears a generic error, but nothing in the
     skill's own tests fails; these are the checks Amazon's SDK model and the console make,
     written out because the SDK is a test-only dependency. With ``model``, the slot a dialog
-    directive names must be a slot of the intent.
+    directive names must be a slot of the intent. Never raises: the fuzzer and playback run it
+    on whatever was sent or recorded, and a request that is no Alexa request (its "request" a
+    list) is judged by the response alone.
     """
+    try:
+        return _problems(request, envelope, model)
+    except Exception as error:  # a shape no rule above foresaw: say so rather than crash
+        return [Problem('unchecked', f'the response could not be checked against Alexa\'s '
+                                     f'rules ({type(error).__name__}: {error})')]
+
+
+def _problems(request: Any, envelope: Any, model: Optional[InteractionModel]) -> List[Problem]:
     if not isinstance(envelope, dict) or envelope.get('version') != '1.0':
         return [Problem('envelope', 'the response is not an envelope {"version": "1.0", '
                                     '"response": {...}}: return what Policy.handle returns')]
@@ -48,7 +58,8 @@ def response_problems(request: Mapping[str, Any], envelope: Any,
         return [Problem('envelope', 'the envelope has no "response" object')]
     problems: List[Problem] = []
     add = lambda code, message: problems.append(Problem(code, message))  # noqa: E731
-    kind = (request.get('request') or {}).get('type') if isinstance(request, Mapping) else None
+    kind = _body(request).get('type')
+    kind = kind if isinstance(kind, str) else None
     attributes = envelope.get('sessionAttributes')
     if attributes is not None and not isinstance(attributes, dict):
         add('session-attributes', f'sessionAttributes must be an object, got {attributes!r}')
@@ -175,8 +186,11 @@ def _dialog_problems(directive: Mapping[str, Any], body: Mapping[str, Any],
                                                      f'"{slot_key}": build it with '
                                                      f'Directive.{_snake(kind)}(slot)'))
         return problems
+    intent = _body(request).get('intent')
     intent_name = (updated or {}).get('name') or \
-        (((request.get('request') or {}).get('intent') or {}).get('name'))
+        (intent.get('name') if isinstance(intent, dict) else None)
+    if not isinstance(intent_name, str):
+        intent_name = None
     intent = model.intent(intent_name) if model is not None and intent_name else None
     if intent is not None and intent.slot(slot) is None:
         slots = ', '.join(intent.slot_names) or 'none'
@@ -184,6 +198,12 @@ def _dialog_problems(directive: Mapping[str, Any], body: Mapping[str, Any],
                                                        f'intent {intent_name} does not have '
                                                        f'(slots: {slots})'))
     return problems
+
+
+def _body(request: Any) -> Mapping[str, Any]:
+    """The request's "request" object; empty when the request or it is not an object."""
+    body = request.get('request') if isinstance(request, Mapping) else None
+    return body if isinstance(body, Mapping) else {}
 
 
 def _card_problems(card: Any) -> List[Problem]:

@@ -20,6 +20,7 @@ from typing import Any
 from typing import Dict
 from typing import Iterable
 from typing import List
+from typing import Optional
 from typing import Set
 from typing import Tuple
 from typing import Type
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from alexafsm.policy import Policy
 
 __all__ = ['coverage', 'CoverageReport', 'DeclaredTransition', 'Step', 'usage_counts',
+           'turn_step', 'fired_transition',
            'get_dialogs', 'events_states_transitions', 'used_events_states_transitions',
            'unused_events_states_transitions']
 
@@ -141,6 +143,7 @@ class CoverageReport:
     events: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)
     unmatched: Counter = field(default_factory=Counter)
+    unreadable: List[str] = field(default_factory=list)  # 'path:line: why', one per turn
 
     @property
     def declared(self) -> List[DeclaredTransition]:
@@ -180,6 +183,7 @@ class CoverageReport:
                 'unused': [transition_json(t, n) for t, n in declared if not n]},
             'unmatched': [{'state': state, 'intent': intent, 'count': count}
                           for (state, intent), count in sorted(self.unmatched.items())],
+            'unreadable': list(self.unreadable),
         }
 
     def to_text(self) -> str:
@@ -207,6 +211,9 @@ class CoverageReport:
                          "condition failed):")
             lines += [f"  {intent} in state {state}: {count}"
                       for (state, intent), count in sorted(self.unmatched.items())]
+        if self.unreadable:
+            lines.append(f"unreadable turns, not counted: {len(self.unreadable)}")
+            lines += [f"  {line}" for line in self.unreadable]
         return '\n'.join(lines)
 
 
@@ -222,31 +229,61 @@ def coverage(policy_cls: Type['Policy'], recording_paths: Union[PathLike, Iterab
     for path in paths:
         for turn in read_turns(path):
             report.turns += 1
-            if turn.session_id:
+            if isinstance(turn.session_id, str) and turn.session_id:
                 sessions.add(turn.session_id)
-            _count(report, machine, turn.request, turn.response)
+            try:
+                _count(report, machine, turn.request, turn.response)
+            except Exception as error:  # what a broken client sent, recorded as it came
+                report.unreadable.append(f"{turn.path}:{turn.line}: {type(error).__name__}: "
+                                         f"{error}")
     report.sessions = len(sessions)
     return report
 
 
+def turn_step(machine: Machine, request: Dict[str, Any], response: Dict[str, Any]
+              ) -> Optional[Step]:
+    """Where an intent turn started, what was said and where it went: (source, intent, dest).
+
+    None for turns that fire no trigger (launches, session ends) or end in no state. A source
+    the machine lacks counts as 'initial', where the policy restarts such sessions.
+    """
+    answered = response.get('sessionAttributes')
+    dest = answered.get('state') if isinstance(answered, dict) else None
+    parsed = parse(request)
+    trigger = parsed.intent_name
+    if parsed.type != INTENT or not isinstance(trigger, str) or not trigger \
+            or not isinstance(dest, str):
+        return None
+    source = parsed.attributes.get('state', INITIAL_STATE)
+    if not isinstance(source, str) or source not in machine.state_set:
+        source = INITIAL_STATE  # the policy restarts such sessions from 'initial'
+    return source, trigger, dest
+
+
+def fired_transition(machine: Machine, step: Step) -> Optional[Transition]:
+    """The transition that took ``step``: the first candidate leading to its dest (the one tried
+    first); None when the intent fired nothing (not understood, or every condition failed)."""
+    source, trigger, dest = step
+    return next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+
+
 def _count(report: CoverageReport, machine: Machine, request: Dict[str, Any],
            response: Dict[str, Any]) -> None:
-    dest = (response.get('sessionAttributes') or {}).get('state')
+    answered = response.get('sessionAttributes')
+    dest = answered.get('state') if isinstance(answered, dict) else None
+    if not isinstance(dest, str):
+        dest = None  # no state, or one no skill of ours wrote: the turn moved no state
     if dest in machine.state_set:
         report.states[dest] += 1
-    parsed = parse(request)
-    if parsed.type != INTENT or not parsed.intent_name or dest is None:
+    step = turn_step(machine, request, response)
+    if step is None:
         return
-    source = parsed.attributes.get('state', INITIAL_STATE)
-    if source not in machine.state_set:  # the policy restarts such sessions from 'initial'
-        source = INITIAL_STATE
-    trigger = parsed.intent_name
-    fired = next((t for t in machine.candidates(trigger, source) if t.dest == dest), None)
+    fired = fired_transition(machine, step)
     if fired is None:
-        report.unmatched[(source, trigger)] += 1
+        report.unmatched[step[:2]] += 1
     else:
         report.steps[(fired.source, fired.trigger, fired.dest)] += 1
-        report.events[trigger] += 1
+        report.events[step[1]] += 1
 
 
 def _split(counts: Counter, names: Iterable[str]) -> Dict[str, Any]:

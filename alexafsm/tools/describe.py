@@ -5,6 +5,7 @@ which states end the session, how a transition's conditions read), so they live 
 """
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import FrozenSet
 from typing import Iterable
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from alexafsm.policy import Policy
     from alexafsm.states import States
 
-__all__ = ['describe', 'machine_text', 'machine_of', 'policy_class', 'PolicyLike',
-           'ending_states_of', 'callback_name', 'condition_labels', 'DEFAULT_ENDING_STATES']
+__all__ = ['describe', 'machine_text', 'machine_listing', 'machine_of', 'policy_class',
+           'PolicyLike', 'ending_states_of', 'callback_name', 'condition_labels',
+           'DEFAULT_ENDING_STATES']
 
 DEFAULT_ENDING_STATES: FrozenSet[str] = frozenset({'exiting'})
 
@@ -102,19 +104,48 @@ def machine_text(policy: PolicyLike) -> str:
     """0.1.11's ``print_machine`` text, byte for byte, so committed machine.txt files still diff.
 
     As in 0.1.11 (which printed transitions' ``Condition.func``), ``unless`` callbacks appear
-    among the conditions without negation, and ``before``/``after`` are not shown.
+    among the conditions without negation, and ``before``/``after`` are not shown: two opposite
+    transitions look the same here, which is why ``alexafsm print`` shows
+    :func:`machine_listing` unless asked for ``--format 0.1.11``.
     """
+    return _text(policy, _transition_011)
+
+
+def machine_listing(policy: PolicyLike) -> str:
+    """0.1.11's layout with every callback a transition runs, each under its own key.
+
+    ``conditions`` must be true and ``unless`` false for the transition to fire, so a pair of
+    opposite transitions reads as such; ``before`` and ``after`` are listed too. A transition
+    without ``unless``, ``before`` or ``after`` prints as in 0.1.11, so a committed 0.1.11
+    printout diffs only where the new keys appear.
+    """
+    return _text(policy, _transition_line)
+
+
+def _text(policy: PolicyLike, line_of: Callable[[Transition], str]) -> str:
     fsm = machine_of(policy)
     lines = ["Machine states:", "\t" + ', '.join(fsm.states), "", "Events and transitions:", ""]
     for trigger, by_source in fsm.events.items():
         lines.append(f"Event: {trigger}")
         for source, candidates in by_source.items():
             lines.append(f"\tSource: {source}")
-            for t in candidates:
-                line = f"\t\t{t.source} -> {t.dest}"
-                if t.prepare:
-                    line += f", prepare: {list(t.prepare)}"
-                if t.conditions or t.unless:
-                    line += f", conditions: {list(t.conditions + t.unless)}"
-                lines.append(line)
+            lines += [line_of(t) for t in candidates]
     return '\n'.join(lines) + '\n'
+
+
+def _transition_011(t: Transition) -> str:
+    line = f"\t\t{t.source} -> {t.dest}"
+    if t.prepare:
+        line += f", prepare: {list(t.prepare)}"
+    if t.conditions or t.unless:
+        line += f", conditions: {list(t.conditions + t.unless)}"
+    return line
+
+
+def _transition_line(t: Transition) -> str:
+    line = f"\t\t{t.source} -> {t.dest}"
+    for key in ('prepare', 'conditions', 'unless', 'before', 'after'):
+        callbacks = getattr(t, key)
+        if callbacks:
+            line += f", {key}: {_names(callbacks)}"
+    return line

@@ -27,8 +27,9 @@ from alexafsm.tools.describe import condition_labels
 from alexafsm.tools.describe import ending_states_of
 from alexafsm.tools.describe import machine_of
 
-__all__ = ['render', 'to_dot', 'digraph', 'output_format', 'GraphError', 'Usage', 'ANY_STATE',
-           'TEXT_FORMATS', 'IMAGE_FORMATS', 'LARGE_GRAPH_EDGES']
+__all__ = ['render', 'to_dot', 'digraph', 'drawn_edges', 'edge_key', 'node_id', 'edge_id',
+           'output_format', 'GraphError', 'Usage', 'ANY_STATE', 'TEXT_FORMATS', 'IMAGE_FORMATS',
+           'LARGE_GRAPH_EDGES']
 
 ANY_STATE = '*'  # the node transitions declared from '*' start at
 TEXT_FORMATS = ('dot', 'gv')
@@ -49,9 +50,25 @@ LARGE_GRAPH_EDGES = 200
 _QUICK_LAYOUT = {'nslimit': '0.5', 'nslimit1': '0.5', 'mclimit': '0.01', 'splines': 'false'}
 
 
-def _edge_key(t: Transition) -> Transition:
-    """Expanded '*' transitions share one edge; every other one is its own."""
+def edge_key(t: Transition) -> Transition:
+    """The drawn edge a transition belongs to: expanded '*' transitions share one edge, every
+    other one is its own; so a tool can tell which edge of the drawing a fired transition is."""
     return t._replace(source=ANY_STATE) if t.from_any_state else t
+
+
+def drawn_edges(fsm: Machine) -> List[Transition]:
+    """The edges of the drawing in the order they are drawn, each given by its ``edge_key``."""
+    return list(dict.fromkeys(edge_key(t) for t in fsm.transitions))
+
+
+def node_id(state: str) -> str:
+    """The SVG element id of a state's node when drawn with ``element_ids``."""
+    return f'state:{state}'
+
+
+def edge_id(index: int) -> str:
+    """The SVG element id of the ``index``-th of ``drawn_edges`` when drawn with ``element_ids``."""
+    return f'edge:{index}'
 
 
 def _attributed(fsm: Machine, usage: Usage) -> Dict[Transition, int]:
@@ -64,7 +81,7 @@ def _attributed(fsm: Machine, usage: Usage) -> Dict[Transition, int]:
     for (source, trigger, dest), n in usage.items():
         match = next((t for t in fsm.candidates(trigger, source) if t.dest == dest), None)
         if match is not None and n:
-            key = _edge_key(match)
+            key = edge_key(match)
             counts[key] = counts.get(key, 0) + n
     return counts
 
@@ -76,11 +93,16 @@ def _label(t: Transition, count: Optional[int]) -> str:
 
 
 def digraph(policy: PolicyLike, usage: Optional[Usage] = None,
-            ending_states: Optional[Iterable[str]] = None) -> graphviz.Digraph:
-    """The drawing as a ``graphviz.Digraph``, for callers that style or render it themselves."""
+            ending_states: Optional[Iterable[str]] = None, *,
+            element_ids: bool = False) -> graphviz.Digraph:
+    """The drawing as a ``graphviz.Digraph``, for callers that style or render it themselves.
+
+    ``element_ids`` gives every node and edge an id (``node_id``, ``edge_id``), which SVG output
+    keeps, so a page can light up a state or a transition of the same drawing.
+    """
     fsm = machine_of(policy)
     ends = ending_states_of(fsm.states_cls, ending_states)
-    edges: List[Transition] = list(dict.fromkeys(_edge_key(t) for t in fsm.transitions))
+    edges = drawn_edges(fsm)
     used = _attributed(fsm, usage) if usage is not None else None
     visited = {INITIAL_STATE} | {t.dest for t, n in (used or {}).items() if n}
 
@@ -92,16 +114,20 @@ def digraph(policy: PolicyLike, usage: Optional[Usage] = None,
         attrs = dict(_INITIAL if state == INITIAL_STATE else _ENDING if state in ends else {})
         if used is not None and state not in visited:
             attrs.update(_UNUSED)
+        if element_ids:
+            attrs['id'] = node_id(state)
         dot.node(state, **attrs)
     if any(t.source == ANY_STATE for t in edges):
         dot.node(ANY_STATE, **_ANY)
     for name in sorted({t.dest for t in edges} - fsm.state_set):
         dot.node(name, label=f"{name}\\n(not a state)", **_NOT_A_STATE)
-    for t in edges:
+    for index, t in enumerate(edges):
         count = None if used is None else used.get(t, 0)
         attrs = {} if count is None else _UNUSED if count == 0 else {'penwidth': '2'}
         if t.source not in fsm.state_set and t.source != ANY_STATE:
-            attrs = _NOT_A_STATE
+            attrs = dict(_NOT_A_STATE)
+        if element_ids:
+            attrs = {**attrs, 'id': edge_id(index)}
         dot.edge(t.source, t.dest, label=_label(t, count), **attrs)
     return dot
 

@@ -40,7 +40,8 @@ from alexafsm.errors import ModelError
 _PathLike = Union[str, 'os.PathLike[str]']
 
 __all__ = ['load_model', 'load_legacy', 'InteractionModel', 'Intent', 'Slot', 'SlotType',
-           'SlotValue', 'Prompt', 'PromptVariation', 'Validation', 'ModelError', 'BUILTIN_PREFIX']
+           'SlotValue', 'Prompt', 'PromptVariation', 'Validation', 'ModelError', 'BUILTIN_PREFIX',
+           'LOCALES', 'DEFAULT_LOCALE']
 
 _T = TypeVar('_T')
 BUILTIN_PREFIX = 'AMAZON.'
@@ -194,6 +195,9 @@ class InteractionModel:
     source: str
     prompts: Mapping[str, Prompt] = field(default_factory=dict, hash=False)
     delegation_strategy: Optional[str] = None
+    #: What reading a legacy model passed over, one sentence each: a file that matches nothing,
+    #: a custom slot type whose values were only in the old console. ``validate`` reports them.
+    warnings: Tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         for name in ('intents', 'types', 'prompts'):
@@ -394,13 +398,24 @@ def _parse_intents(doc: _Doc, container: Mapping[str, Any], where: str,
 
 
 def _add_builtin_types(doc: _Doc, intents: Mapping[str, Intent], types: Dict[str, SlotType],
-                       where: str, defined_in: str) -> None:
+                       where: str, defined_in: str,
+                       valueless: Optional[List[str]] = None) -> None:
+    """Add the built-in types slots use; an undefined custom type fails, or with ``valueless``
+    (a legacy schema, whose types were typed into the console) is added without values."""
     for i, intent in enumerate(intents.values()):
         for j, slot in enumerate(intent.slots):
             if slot.type in types:
                 continue
             if slot.type.startswith(BUILTIN_PREFIX):
                 types[slot.type] = SlotType(slot.type)
+                continue
+            if valueless is not None:
+                types[slot.type] = SlotType(slot.type)
+                valueless.append(
+                    f"{doc.source}: slot {slot.name!r} of intent {intent.name!r} has custom type "
+                    f"{slot.type!r}, whose values are in no file beside the schema (the old "
+                    f"console kept them): the type has no values here, so entity resolution "
+                    f"never matches; add {defined_in} with one value per line")
                 continue
             doc.fail(f"{where}[{i}].slots[{j}]",
                      f"slot {slot.name!r} of intent {intent.name!r} has type {slot.type!r}, which "
@@ -473,8 +488,13 @@ def _is_intent_schema(data: Any) -> bool:
 
 
 def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EMPTY,
-               extra_types_from: str = '') -> InteractionModel:
-    """Build a model from any JSON shape; ``extra_types`` come from legacy customSlotTypes/."""
+               extra_types_from: str = '', valueless: Optional[List[str]] = None
+               ) -> InteractionModel:
+    """Build a model from any JSON shape; ``extra_types`` come from legacy customSlotTypes/.
+
+    ``valueless`` (lenient legacy reading) collects a warning for each custom type that has no
+    values instead of failing.
+    """
     doc = _Doc(source)
     if type(data) is not dict:
         doc.fail('', f"should hold a JSON object with 'interactionModel', 'languageModel' or "
@@ -506,7 +526,8 @@ def _from_json(data: Any, source: str, extra_types: Mapping[str, SlotType] = _EM
     defined_in = (' or '.join(filter(None, [types_where if 'types' in language else '',
                                             extra_types_from]))
                   or f"{types_where} (there is none)")
-    _add_builtin_types(doc, intents, types, _at(language_where, 'intents'), defined_in)
+    _add_builtin_types(doc, intents, types, _at(language_where, 'intents'), defined_in,
+                       valueless)
 
     prompts = _parse_prompts(doc, container, where)
     dialog = doc.get(container, 'dialog', where, dict, default=None)
@@ -551,23 +572,159 @@ def _sibling(directory: Path, names: Set[str], *, is_dir: bool) -> Optional[Path
     return found[0] if found else None
 
 
-def _load_slot_type_dir(directory: Path) -> Dict[str, SlotType]:
+#: Alexa's locales, as legacy files spell them in a suffix: SampleUtterances_en_US.txt.
+LOCALES = ('en-US', 'en-GB', 'en-CA', 'en-AU', 'en-IN', 'de-DE', 'fr-FR', 'fr-CA', 'it-IT',
+           'es-ES', 'es-MX', 'es-US', 'ja-JP', 'pt-BR', 'hi-IN', 'ar-SA', 'nl-NL')
+DEFAULT_LOCALE = 'en-US'
+_LOCALE_SUFFIX = re.compile(r'^(?P<stem>.+?)[_-](?P<lang>[a-z]{2})[_-](?P<region>[a-z]{2})$', re.I)
+_UTTERANCES = 'sampleutterances'
+_MULTI_TYPE_FILES = {'customslottype', 'customslottypes', 'slottypes', 'customslotvalues'}
+
+
+def _locale_of(name: str) -> Tuple[str, Optional[str]]:
+    """A legacy file's name without '.txt' and locale suffix, and that locale (None: any)."""
+    stem = name[:-4] if name.casefold().endswith('.txt') else name
+    found = _LOCALE_SUFFIX.match(stem)
+    if found:
+        locale = f"{found['lang'].lower()}-{found['region'].upper()}"
+        if locale in LOCALES:
+            return found['stem'], locale
+    return stem, None
+
+
+def _type_name(stem: str, wanted: Iterable[str]) -> str:
+    """The custom type a legacy type file holds: 'slotValues-LIST_OF_UNITS' holds LIST_OF_UNITS.
+
+    Matched against the types the schema's slots use, exactly, then ignoring case and
+    separators; the file's own name when none matches.
+    """
+    names = list(wanted)
+    candidates = [stem]
+    bare = re.sub(r'^slot[_-]?values[_-]', '', stem, flags=re.I)
+    bare = re.sub(r'[_-]?custom[_-]?slot[_-]?type$', '', bare, flags=re.I) or bare
+    candidates.append(bare)
+    for candidate in candidates:
+        if candidate in names:
+            return candidate
+    for candidate in candidates:
+        for name in names:
+            if _squash(name) == _squash(candidate):
+                return name
+    return bare
+
+
+def _values(path: Path, name: str) -> SlotType:
+    values = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+    if not values:
+        raise ModelError(f"{path}: slot type {name!r} has no values; add one value per line")
+    return SlotType(name, tuple(SlotValue(None, v) for v in values))
+
+
+def _multi_type(path: Path, wanted: Iterable[str]) -> Optional[Dict[str, SlotType]]:
+    """The types of one file that holds several: each type's name on a line, its values below.
+
+    A header is a type some slot uses (``LIST_OF_UNITS``, ``LIST_OF_UNITS:`` or
+    ``[LIST_OF_UNITS]``); None when the file does not start with one.
+    """
+    names = {_squash(n): n for n in wanted}
+    types: Dict[str, List[str]] = {}
+    current: Optional[List[str]] = None
+    for line in _read_text(path).splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        header = names.get(_squash(text.strip('[]:').strip()))
+        if header is not None:
+            if header in types:
+                raise ModelError(f"{path}: slot type {header!r} has two sections; keep one")
+            current = types[header] = []
+        elif current is None:
+            return None
+        else:
+            current.append(text)
+    for name, values in types.items():
+        if not values:
+            raise ModelError(f"{path}: slot type {name!r} has no values; add one value per "
+                             f"line below its name")
+    return {name: SlotType(name, tuple(SlotValue(None, v) for v in values))
+            for name, values in types.items()}
+
+
+class _Legacy:
+    """What the files of an old skill hold for one locale: its types, its utterance file, and
+    a warning for each file that matches nothing (or only another locale's nothing)."""
+
+    def __init__(self, locale: str, wanted: Iterable[str]) -> None:
+        self.locale = locale
+        self.wanted = list(wanted)
+        self.types: Dict[str, SlotType] = {}
+        self._type_files: Dict[str, Tuple[Optional[str], Path]] = {}
+        self.warnings: List[str] = []
+
+    def add_type_file(self, path: Path, stem: str, locale: Optional[str],
+                      unmatched: str) -> bool:
+        """Read a type file for this locale (a locale-specific one wins over a plain one)."""
+        name = _type_name(stem, self.wanted)
+        if locale is not None and locale != self.locale:
+            return name in self.wanted or not self.wanted  # another locale's: not unmatched
+        if name not in self.wanted and unmatched == 'skip':
+            return False
+        if name not in self.wanted and unmatched == 'warn':
+            self.warnings.append(f"{path}: defines slot type {name!r}, which no slot of the "
+                                 f"schema uses")
+        known = self._type_files.get(name)
+        if known is not None:
+            if known[0] == locale:
+                raise ModelError(f"{path}: slot type {name!r} is defined by two files in "
+                                 f"{path.parent}; keep one")
+            if known[0] is not None:  # the locale's own file was read already
+                return True
+        self._type_files[name] = (locale, path)
+        self.types[name] = _values(path, name)
+        return True
+
+    def add_multi_type_file(self, path: Path) -> bool:
+        found = _multi_type(path, self.wanted)
+        if found is None:
+            return False
+        for name, slot_type in found.items():
+            if name in self.types:
+                raise ModelError(f"{path}: defines slot type {name!r}, which "
+                                 f"{self._type_files[name][1]} defines too; keep one")
+            self._type_files[name] = (None, path)
+            self.types[name] = slot_type
+        return True
+
+
+def _schema_types(data: Any) -> List[str]:
+    """The custom types the slots of a legacy schema use, read leniently (checked later)."""
+    names: List[str] = []
+    intents = data.get('intents') if isinstance(data, dict) else None
+    for intent in intents if isinstance(intents, list) else []:
+        slots = intent.get('slots') if isinstance(intent, dict) else None
+        for slot in slots if isinstance(slots, list) else []:
+            kind = slot.get('type') if isinstance(slot, dict) else None
+            if isinstance(kind, str) and not kind.startswith(BUILTIN_PREFIX) \
+                    and kind not in names:
+                names.append(kind)
+    return names
+
+
+def _load_slot_type_dir(directory: Path, legacy: Optional[_Legacy] = None
+                        ) -> Dict[str, SlotType]:
     if not directory.is_dir():
         raise ModelError(f"{directory}: is not a directory; custom slot types are one file per "
                          f"type in a directory")
-    types: Dict[str, SlotType] = {}
+    legacy = legacy or _Legacy(DEFAULT_LOCALE, ())
     for path in sorted(directory.iterdir()):
         if path.name.startswith('.') or not path.is_file():
             continue
-        name = path.name[:-4] if path.name.endswith('.txt') else path.name
-        values = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
-        if not values:
-            raise ModelError(f"{path}: slot type {name!r} has no values; add one value per line")
-        if name in types:
-            raise ModelError(f"{path}: slot type {name!r} is defined by two files in {directory}; "
-                             f"keep one")
-        types[name] = SlotType(name, tuple(SlotValue(None, v) for v in values))
-    return types
+        stem, locale = _locale_of(path.name)
+        if locale is None and _squash(stem) in _MULTI_TYPE_FILES and \
+                legacy.add_multi_type_file(path):
+            continue
+        legacy.add_type_file(path, stem, locale, 'warn' if legacy.wanted else 'keep')
+    return legacy.types
 
 
 def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) -> InteractionModel:
@@ -595,31 +752,91 @@ def _attach_utterances(model: InteractionModel, path: Path, schema_name: str) ->
 
 
 def load_legacy(intent_schema: _PathLike, sample_utterances: Optional[_PathLike] = None,
-                custom_slot_types_dir: Optional[_PathLike] = None) -> InteractionModel:
+                custom_slot_types_dir: Optional[_PathLike] = None, *,
+                locale: str = DEFAULT_LOCALE, strict: bool = True) -> InteractionModel:
     """Load a pre-2017 skill (the 0.1.11 layout) from its separate files into the one modern shape.
 
     The schema alone cannot define custom types, so every custom type a slot uses must have a
-    file in ``custom_slot_types_dir`` (named after the type, optionally with ``.txt``).
+    file in ``custom_slot_types_dir`` (named after the type, optionally with ``.txt`` and a
+    locale suffix such as ``_en_US``, of which ``locale``'s is read). With ``strict=False`` a
+    type without a file is kept without values and said in the model's ``warnings``: the old
+    console held such values, and 0.1.11's validate passed those skills.
     """
     schema = Path(intent_schema)
-    extra = (_load_slot_type_dir(Path(custom_slot_types_dir))
+    data = _read_json(schema)
+    legacy = _Legacy(locale, _schema_types(data))
+    extra = (_load_slot_type_dir(Path(custom_slot_types_dir), legacy)
              if custom_slot_types_dir is not None else {})
     types_from = f"{custom_slot_types_dir}/" if custom_slot_types_dir is not None else \
         'a custom slot types directory (none was given)'
-    model = _from_json(_read_json(schema), str(schema), extra, types_from)
-    if sample_utterances is not None:
-        model = _attach_utterances(model, Path(sample_utterances), schema.name)
-    return model
+    return _legacy_model(data, schema, legacy, extra, types_from,
+                         Path(sample_utterances) if sample_utterances is not None else None,
+                         strict)
 
 
-def _load_file(path: Path) -> InteractionModel:
+def _legacy_model(data: Any, schema: Path, legacy: _Legacy, extra: Mapping[str, SlotType],
+                  types_from: str, utterances: Optional[Path], strict: bool
+                  ) -> InteractionModel:
+    valueless: Optional[List[str]] = None if strict else []
+    model = _from_json(data, str(schema), extra, types_from, valueless)
+    if utterances is not None:
+        model = _attach_utterances(model, utterances, schema.name)
+    warnings = tuple(legacy.warnings + (valueless or []))
+    return dataclasses.replace(model, warnings=warnings) if warnings else model
+
+
+def _load_legacy_folder(path: Path, locale: str, strict: bool) -> InteractionModel:
+    """An IntentSchema.json with what lies beside it: utterances and types, per locale or not.
+
+    Amazon's old samples named them ``SampleUtterances.txt`` or ``SampleUtterances_en_US.txt``,
+    ``customSlotTypes/LIST_OF_X`` or ``LIST_OF_X_en_US.txt`` or ``slotValues-LIST_OF_X_en_US.txt``
+    beside the schema, or put several types in one ``CustomSlotType.txt``. ``locale``'s files
+    are read; a text file that matches nothing is said in ``warnings``.
+    """
+    data = _read_json(path)
+    folder = path.parent
+    legacy = _Legacy(locale, _schema_types(data))
+    utterances: Dict[Optional[str], Path] = {}
+    for candidate in sorted(folder.iterdir()):
+        if candidate.is_dir() or candidate.name.startswith('.') or candidate == path:
+            continue
+        stem, file_locale = _locale_of(candidate.name)
+        if _squash(stem) == _UTTERANCES:
+            if file_locale in utterances:
+                raise ModelError(f"{candidate}: is a second sample utterances file for "
+                                 f"{file_locale or 'every locale'} in {folder}; keep one")
+            utterances[file_locale] = candidate
+            continue
+        if not candidate.name.casefold().endswith('.txt'):
+            continue
+        if file_locale is None and _squash(stem) in _MULTI_TYPE_FILES and \
+                legacy.add_multi_type_file(candidate):
+            continue
+        if not legacy.add_type_file(candidate, stem, file_locale, 'skip'):
+            legacy.warnings.append(f"{candidate}: matches nothing: no sample utterances, and no "
+                                   f"slot type of {path.name} (its custom types: "
+                                   f"{', '.join(legacy.wanted) or 'none'})")
+    slot_types = _sibling(folder, {'customslottypes', 'slottypes'}, is_dir=True)
+    if slot_types is not None:
+        _load_slot_type_dir(slot_types, legacy)
+    chosen = utterances.get(locale) or utterances.get(None)
+    if chosen is None and utterances:
+        legacy.warnings.append(
+            f"{folder}: has sample utterances for "
+            f"{', '.join(sorted(str(k) for k in utterances))} but not for {locale}: no samples "
+            f"were read; load another locale")
+    types_from = f"{slot_types}/" if slot_types is not None else \
+        f"a file {folder}/TYPE.txt or customSlotTypes/TYPE"
+    return _legacy_model(data, path, legacy, legacy.types, types_from, chosen, strict)
+
+
+def _load_file(path: Path, locale: str = DEFAULT_LOCALE, strict: bool = True
+               ) -> InteractionModel:
     data = _read_json(path)
     if not _is_intent_schema(data):
         return _from_json(data, str(path))
     # An IntentSchema.json is only part of a legacy model: its utterances and types sit beside it.
-    utterances = _sibling(path.parent, {'sampleutterances.txt', 'sampleutterances'}, is_dir=False)
-    slot_types = _sibling(path.parent, {'customslottypes', 'slottypes'}, is_dir=True)
-    return load_legacy(path, utterances, slot_types)
+    return _load_legacy_folder(path, locale, strict)
 
 
 _MODEL_DIRS = ('', 'speechAssets', 'speech', 'skill-package/interactionModels/custom',
@@ -662,15 +879,18 @@ def _find_model_file(directory: Path) -> Path:
                      f"models/<locale>.json")
 
 
-def load_model(path: _PathLike) -> InteractionModel:
+def load_model(path: _PathLike, *, locale: str = DEFAULT_LOCALE,
+               strict: bool = True) -> InteractionModel:
     """Load an interaction model from a JSON file or a skill directory, whatever its format.
 
     The format is recognised from the content, so a renamed file still loads: a skill-package
-    or Skill Builder JSON directly, an intent schema together with the legacy files beside it.
+    or Skill Builder JSON directly, an intent schema together with the legacy files beside it
+    (``locale``'s, where they are per locale). ``strict=False`` keeps a legacy custom type
+    without values as a warning instead of failing (see ``load_legacy``).
     """
     path = Path(path)
     if path.is_dir():
-        return _load_file(_find_model_file(path))
+        return _load_file(_find_model_file(path), locale, strict)
     if not path.exists():
         raise ModelError(f"{path}: no such file or directory")
-    return _load_file(path)
+    return _load_file(path, locale, strict)

@@ -29,7 +29,7 @@ from typing import Type
 from typing import Union
 
 from alexafsm import amazon_intent
-from alexafsm._hints import closest
+from alexafsm._hints import name_fix
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
@@ -66,6 +66,9 @@ CHECKS: Dict[str, Tuple[str, str]] = {
     'slot-dropped': (WARNING, "a slot of the model has no field in slots_cls"),
     'slot-unfilled': (WARNING, "a slots_cls field is no slot of any intent"),
     'falls-through': (INFO, "an intent answers 'I did not understand' in a state"),
+    'model-warning': (WARNING, "a legacy model file matches nothing, or a custom type has no "
+                               "values"),
+    'must-handle': (ERROR, "a state does not handle an intent the skill says every state must"),
 }
 
 _ROLES = (('conditions', 'condition'), ('unless', 'unless condition'),
@@ -102,16 +105,7 @@ def _finding(code: str, message: str, hint: Optional[str] = None,
                    hint=hint[:1].upper() + hint[1:] if hint else None, **where)
 
 
-def _fix(name: str, known: Iterable[str], correct: str, otherwise: str) -> str:
-    """The hint for a name that is not what it should be.
-
-    When a known name is close, the name is a typo: the fix is to correct it (``correct`` says
-    where), not the ``otherwise`` fix, which would make the misspelling a second name.
-    """
-    meant = closest(name, known)
-    if meant is None:
-        return otherwise
-    return f"did you mean '{meant}'? Correct '{name}' to '{meant}' {correct}"
+_fix = name_fix  # one rule for "did you mean" fixes, shared with the machine's run-time errors
 
 
 def _some(names: Sequence[str], every: Optional[FrozenSet[str]] = None) -> str:
@@ -126,7 +120,8 @@ class _Skill:
     """What every check reads, worked out once."""
 
     def __init__(self, policy: PolicyLike, model: Optional[InteractionModel],
-                 ignore_intents: Iterable[str], ending: Optional[Iterable[str]]) -> None:
+                 ignore_intents: Iterable[str], ending: Optional[Iterable[str]],
+                 must_handle: Iterable[str] = ()) -> None:
         self.fsm: Machine = machine_of(policy)
         self.instance = None if isinstance(policy, type) else policy
         self.policy_cls = self.fsm.policy_cls
@@ -139,6 +134,7 @@ class _Skill:
         self.reachable = _reachable(self.fsm)
         self.intents = [] if model is None else [i for i in model.intents.values()
                                                  if i.name not in self.ignored]
+        self.must_handle = _must_handle(self.states_cls, must_handle)
 
     def talking_states(self) -> List[str]:
         """Reachable states that do not end the session: where the user can still say things."""
@@ -321,9 +317,31 @@ def _check_required_intents(skill: _Skill) -> Iterator[Finding]:
                 yield _finding(
                     'missing-required-intent', f"state '{state}' does not handle {intent}: "
                     f"certification requires Help, Stop and Cancel everywhere, and the user "
-                    f"hears 'I did not understand' instead", f"add {{'trigger': '{intent}', "
-                    f"'source': '*'}} to the state that should answer it", state=state,
-                    trigger=intent)
+                    f"hears 'I did not understand' instead", _required_fix(skill, state, intent),
+                    state=state, trigger=intent)
+
+
+def _required_fix(skill: _Skill, state: str, intent: str) -> str:
+    """Where the missing transition goes: a transition is declared on the state it leads INTO.
+
+    When other states already handle the intent, the fix is to widen that declaration's
+    source; otherwise a new ``'source': '*'`` transition on the state that should answer (an
+    ending state for Stop and Cancel), never on ``state`` itself, which would lead into it.
+    """
+    existing = [t for t in skill.declarations if t.trigger == intent]
+    if existing:
+        t = existing[0]
+        return (f"add '{state}' to the 'source' of the {intent} transition declared on state "
+                f"'{t.declared_on}' (into '{t.dest}'), or make that source '*'")
+    spec = f"{{'trigger': '{intent}', 'source': '*'}}"
+    ending = [s for s in skill.fsm.states if s in skill.ending]
+    if intent != amazon_intent.HELP and ending:
+        return (f"add {spec} to the @with_transitions of state '{ending[0]}', which ends the "
+                f"session (a transition is declared on the state it leads into)")
+    target = 'a state that ends the session' if intent != amazon_intent.HELP else \
+        'a state that explains what the user can say'
+    return (f"add {spec} to the @with_transitions of {target} (a transition is declared on the "
+            f"state it leads into, not on '{state}')")
 
 
 def _check_intents(skill: _Skill) -> Iterator[Finding]:
@@ -376,11 +394,41 @@ def _check_slots(skill: _Skill) -> Iterator[Finding]:
                            slot=field)
 
 
+def _check_model(skill: _Skill) -> Iterator[Finding]:
+    """What reading a legacy model passed over: found here, not a crash, as in 0.1.11."""
+    for warning in skill.model.warnings if skill.model is not None else ():
+        yield _finding('model-warning', warning)
+
+
+def _must_handle(states_cls: type, configured: Iterable[str]) -> Tuple[str, ...]:
+    """The intents a team gates on: the States class's ``MUST_HANDLE`` plus ``configured``."""
+    declared = getattr(states_cls, 'MUST_HANDLE', ())
+    names = [declared] if isinstance(declared, str) else list(declared)
+    return tuple(dict.fromkeys(names + list(configured)))
+
+
+def _check_must_handle(skill: _Skill) -> Iterator[Finding]:
+    """Errors, per state, for the intents the skill declared every talking state must answer."""
+    policy = skill.states_cls.__name__
+    for state in skill.talking_states():
+        for name in skill.must_handle:
+            if name in skill.ignored or skill.fsm.handles(name, state):
+                continue
+            existing = next((t for t in skill.declarations if t.trigger == name), None)
+            where = (f"add '{state}' to the 'source' of the {name} transition declared on state "
+                     f"'{existing.declared_on}', or make that source '*'" if existing else
+                     f"add {{'trigger': '{name}', 'source': '*'}} to the @with_transitions of "
+                     f"the state that should answer it")
+            yield _finding('must-handle', f"in state '{state}', {name} is answered 'I did not "
+                           f"understand', but {policy}.MUST_HANDLE (or --must-handle) says every "
+                           f"state must handle it", where, state=state, trigger=name)
+
+
 def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
     """Info, per state; intents handled nowhere or required everywhere are reported above."""
     handled_somewhere = skill.fsm.events
     names = [i.name for i in skill.intents if i.name in handled_somewhere
-             and i.name not in amazon_intent.REQUIRED]
+             and i.name not in amazon_intent.REQUIRED and i.name not in skill.must_handle]
     for state in skill.talking_states():
         for name in names:
             if not skill.fsm.handles(name, state):
@@ -388,27 +436,32 @@ def _check_fall_through(skill: _Skill) -> Iterator[Finding]:
                                f"'I did not understand'", state=state, trigger=name)
 
 
-_CHECKERS = (_check_initial, _check_states_named, _check_callbacks, _check_order,
+_CHECKERS = (_check_model, _check_initial, _check_states_named, _check_callbacks, _check_order,
              _check_reachability, _check_intents, _check_slots, _check_required_intents,
-             _check_fall_through)
+             _check_must_handle, _check_fall_through)
 
 
 def validate_policy(policy: PolicyLike,
                     model: Union[InteractionModel, str, 'PathLike[str]', None] = None, *,
                     ignore_intents: Iterable[str] = (),
-                    ending_states: Optional[Iterable[str]] = None) -> List[Finding]:
+                    ending_states: Optional[Iterable[str]] = None,
+                    must_handle: Iterable[str] = ()) -> List[Finding]:
     """Every problem of the skill at once, so one CI run shows all there is to fix.
 
     ``policy`` is the Policy class, or an instance when callbacks are attributes set in
     ``__init__``. ``model`` (an :class:`InteractionModel` or a path ``load_model`` reads) enables
-    the checks against intents and slots; a model that cannot be read raises ``ModelError``.
+    the checks against intents and slots; a model that cannot be read raises ``ModelError``,
+    and a legacy schema's custom type without values is a finding (its values were in the old
+    console), as 0.1.11 passed such skills.
     ``ignore_intents`` are intents the skill leaves unhandled on purpose (or handles though this
     model lacks them). ``ending_states`` replaces the default ``{'exiting'}``; the States
-    class's ``ENDING_STATES`` is added either way.
+    class's ``ENDING_STATES`` is added either way. ``must_handle`` (plus the States class's
+    ``MUST_HANDLE``) names intents every state that does not end the session must handle: each
+    state that does not is a ``must-handle`` error, so a team can gate CI on it.
     """
     if model is not None and not isinstance(model, InteractionModel):
-        model = load_model(model)
-    skill = _Skill(policy, model, ignore_intents, ending_states)
+        model = load_model(model, strict=False)
+    skill = _Skill(policy, model, ignore_intents, ending_states, must_handle)
     return [finding for check in _CHECKERS for finding in check(skill)]
 
 
