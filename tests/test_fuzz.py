@@ -95,7 +95,9 @@ def test_a_crash_deep_in_the_conversation_is_found_and_reduced_to_the_turns_it_n
     assert "record.split('&')" in finding.failure.traceback
     assert len(finding.steps) > 2
     reduction = finding.reduction
-    assert said(reduction.steps) == ["PickIntent(Item='apple')", "NoteIntent(Text='&')"]
+    pick, note = reduction.steps  # a fruit (or what stands for one), then a note, one with '&'
+    assert (pick.intent, note.intent) == ('PickIntent', 'NoteIntent')
+    assert '&' in pick.slots['Item'] + note.slots['Text'] and len(note.slots['Text']) == 1
     assert reduction.failure.signature == finding.failure.signature
     assert reduction.failure.turn == 2 and reduction.original_length == len(finding.steps)
 
@@ -108,10 +110,12 @@ def test_the_reduced_story_fails_while_the_bug_is_there_and_passes_once_it_is_fi
     assert (document['skill'], document['model']) == ('tests.fixtures.fuzzing.deep_crash',
                                                       'model.json')
     story = parse_stories(document).stories[0]
-    assert [turn.to_data() for turn in story.turns] == [
-        {'intent': 'PickIntent', 'slots': {'Item': 'apple'}, 'state': 'picked'},
-        {'intent': 'NoteIntent', 'slots': {'Text': '&'},
-         'speech_matches': r'^(?!Sorry,\ something\ went\ wrong\.\ Please\ try\ again\.)'}]
+    pick, note = [turn.to_data() for turn in story.turns]
+    assert (pick['intent'], pick['state'], note['intent']) == ('PickIntent', 'picked',
+                                                               'NoteIntent')
+    assert note['slots'] == dict(finding.reduction.steps[1].slots)
+    assert note['speech_matches'] == \
+        r'^(?!Sorry,\ something\ went\ wrong\.\ Please\ try\ again\.)'
     failing = run_story(DeepCrashPolicy, story, model=MODEL)
     assert failing.failed_turn == 2  # with the skill's own exception and traceback
     assert failing.error == 'ValueError: too many values to unpack (expected 2)'
@@ -411,7 +415,7 @@ def test_cli_exits_1_with_the_reduced_story_and_saves_it(tmp_path):
                  '--save', str(saved))
     assert result.exit_code == 1, result.output
     assert '1 failure:' in result.output
-    assert "    2. NoteIntent(Text='&')" in result.output
+    assert "    1. PickIntent(Item=" in result.output and "    2. NoteIntent(Text=" in result.output
     assert f'wrote the stories of 1 failures to {saved}' in result.output
     stories = load_stories(saved)
     assert stories.skill == 'tests.fixtures.fuzzing.deep_crash'
@@ -474,10 +478,8 @@ def deep_trivia():
 
 def test_a_crash_needing_eight_specific_turns_is_found_and_reduced(deep_trivia):
     finding = check_deep_finding(deep_trivia)
-    assert said(finding.reduction.steps)[-7:] == [
-        f"AnswerIntent(Answer={answer!r})" for answer in
-        ('banana', 'apple', 'cherry', 'grape', 'lemon', 'orange', 'kiwi')] \
-        or len(finding.reduction.steps) > 8  # another question to start from: other answers
+    # a way into the quiz, then seven right answers: the shortest there is
+    assert len(finding.reduction.steps) == 8 <= len(finding.steps)
 
 
 @pytest.mark.integration  # a dozen fuzz runs of 2,000 sessions: a minute or two
@@ -511,7 +513,9 @@ def test_the_clean_trivia_stays_quiet_and_the_report_says_what_was_covered():
     assert sum(report.depths.values()) == 1000 and max(report.depths) == 20
     # ending intents wait for the last quarter of the turns: most sessions go that deep
     assert sum(count for turns, count in report.depths.items() if turns >= 15) > 600
-    assert 'never fired (7):' in lines and '  StartIntent: exiting -> asking' in lines
+    assert report.closing == ['exiting']
+    assert lines[-2] == ('never fired: 7 from states that always ended the session (exiting)')
+    assert not any(line.startswith('never fired (') for line in lines)
 
 
 def test_a_per_turn_check_finds_reduces_and_replays_like_the_built_in_ones():

@@ -334,6 +334,7 @@ class FuzzReport:
     cells: int = 0
     cells_tried: int = 0
     corpus: int = 0
+    closing: List[str] = field(default_factory=list)
 
     @property
     def sessions(self) -> int:
@@ -355,7 +356,11 @@ class FuzzReport:
 
     @property
     def never_fired(self) -> List[str]:
-        """The declared transitions no turn took ('Trigger: source -> dest'), in order."""
+        """The declared transitions no turn took ('Trigger: source -> dest'), in order.
+
+        The text counts apart those from ``closing`` states (reached, but every turn that
+        reached them ended the session), which no session can take.
+        """
         fired = set(self.fired)
         return [t for t in self.transitions if t not in fired]
 
@@ -380,6 +385,12 @@ class FuzzReport:
         lines += [f'  {turns:3d}: {count:6d} {"#" * max(1, round(30 * count / widest))}'
                   for turns, count in depths.items()]
         unfired = self.never_fired
+        closing = set(self.closing)
+        after_end = [t for t in unfired if t.split(': ', 1)[1].split(' -> ')[0] in closing]
+        unfired = [t for t in unfired if t not in after_end]
+        if after_end:
+            lines.append(f'never fired: {len(after_end)} from states that always ended the '
+                         f'session ({", ".join(self.closing)})')
         if unfired:
             lines.append(f'never fired ({len(unfired)}):')
             lines += [f'  {t}' for t in unfired[:_NEVER_SHOWN]]
@@ -452,6 +463,7 @@ def fuzz(policy_cls: Type[Policy], model: PathOrModel, *, sessions: int = 200, s
     report.fired = [_describe(t) for t in coverage.declared if t in coverage.fired]
     report.cells, report.cells_tried = len(coverage.space), len(coverage.space & coverage.cells)
     report.corpus = len(walker.corpus)
+    report.closing = [s for s in report.states_reached if s not in coverage.open]
     return report
 
 
@@ -644,6 +656,7 @@ class _Coverage:
         self.cells: Set[Tuple[str, str, Optional[str], Optional[str]]] = set()
         self.values: Dict[str, Set[str]] = {}
         self.ending: Set[Tuple[str, str]] = set()
+        self.open: Set[str] = set()  # states some turn left the session open in
         self._options: Dict[str, Tuple[str, ...]] = {}
         self._spellings: Dict[str, Dict[str, Tuple[str, ...]]] = {}
         self._canonical: Dict[str, Dict[str, str]] = {}
@@ -719,6 +732,8 @@ class _Coverage:
             if turn.should_end:
                 self.ending.add((before, intent.name))
         new: Optional[str] = None
+        if kind in (LAUNCH, INTENT) and turn.state is not None and not turn.should_end:
+            self.open.add(turn.state)
         if kind == INTENT and turn.state is not None:
             name = ((turn.request.get('request') or {}).get('intent') or {}).get('name') or ''
             triple = (name, before, turn.state)
