@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument('--max-turns', type=int, default=12)
     parser.add_argument('--skill', action='append', choices=sorted(SKILLS))
     args = parser.parse_args()
-    logging.disable(logging.WARNING)  # the replays' info lines (sessions ended) are noise here
+    logging.disable(logging.CRITICAL)  # the replays' log lines (the crash, ...) are noise here
     seeds = [int(seed) for seed in args.seeds.split(',')]
     for name in args.skill or list(SKILLS):
         run(name, args.sessions, seeds, args.max_turns)
