@@ -16,7 +16,8 @@ Each class is also importable from the module that raises it (``alexafsm.machine
     │   ├── ResponseError               ValueError      a response Alexa would reject
     │   ├── NotSerializableError        TypeError       a value with no JSON form
     │   ├── HookResultError             TypeError       an interceptor or handler's odd answer
-    │   └── PersistenceError            RuntimeError    persistent attributes used wrongly
+    │   ├── PersistenceError            RuntimeError    persistent attributes used wrongly
+    │   └── DialogError                 ValueError      a Dialog, Form or mount as declared
     ├── UsageError                      a call into alexafsm cannot work: fix the call
     │   ├── ArgumentValueError          ValueError      an argument's value (a path, a timeout)
     │   ├── ArgumentTypeError           TypeError       an argument of the wrong kind
@@ -32,7 +33,8 @@ Each class is also importable from the module that raises it (``alexafsm.machine
     │       └── RejectedRequest                         refused by a host, with an HTTP status
     ├── TurnError                       a turn left its path; the policy answers the user
     │   ├── NotHandled                  MachineError    no transition for the intent in the state
-    │   └── TurnFailed                  RuntimeError    an apology no exception caused
+    │   ├── TurnFailed                  RuntimeError    an apology no exception caused
+    │   └── Invalid                     ValueError      a slot value a form's validator refused
     ├── UnavailableError                something outside alexafsm is down or not installed
     │   ├── StoreUnavailable                            the attributes store did not answer
     │   └── MissingPackageError         ImportError     an optional package is not installed
@@ -58,12 +60,12 @@ __all__ = [
     'AlexafsmError',
     'SkillDefinitionError', 'TransitionError', 'CallbackError', 'MissingStateError',
     'SkillClassError', 'ResponseError', 'NotSerializableError', 'HookResultError',
-    'PersistenceError',
+    'PersistenceError', 'DialogError',
     'UsageError', 'ArgumentValueError', 'ArgumentTypeError', 'PolicyLoadError',
     'LateRegistrationError',
     'InputFileError', 'ModelError', 'StoryError', 'RecordingError',
     'RequestError', 'VerificationError', 'MalformedRequestError', 'RejectedRequest',
-    'TurnError', 'NotHandled', 'TurnFailed',
+    'TurnError', 'NotHandled', 'TurnFailed', 'Invalid',
     'UnavailableError', 'StoreUnavailable', 'MissingPackageError',
     'CheckFailed', 'StoryFailed', 'ValidationError',
     'ToolError', 'ConversationError', 'ConsoleError', 'FuzzError', 'GraphError',
@@ -111,6 +113,11 @@ class HookResultError(SkillDefinitionError, TypeError):
 
 class PersistenceError(SkillDefinitionError, RuntimeError):
     """Skill code used persistent attributes in a way that cannot work; the message says why."""
+
+
+class DialogError(SkillDefinitionError, ValueError):
+    """A Dialog, Form, mount or dialog transition key as declared cannot work (alexafsm.dialogs).
+    """
 
 
 # -- a call into alexafsm ------------------------------------------------------------------------
@@ -200,6 +207,14 @@ class TurnFailed(TurnError, RuntimeError):
 
     A response Alexa would reject, or a save that another turn of the user beat on every try:
     the failure observers get this, with a message saying which, so they need no logger.
+    """
+
+
+class Invalid(TurnError, ValueError):
+    """Raised by a form's slot validator: the value is refused, and the message is spoken.
+
+    ``raise Invalid("Sorry, we make between one and ten pizzas.")``; the form removes the value
+    and asks for the slot again with these words (``alexafsm.dialogs``).
     """
 
 

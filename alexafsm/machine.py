@@ -60,6 +60,11 @@ class Transition(NamedTuple):
     after: Tuple[Callback, ...]
     declared_source: Union[str, Tuple[str, ...]]  # as written: '*', a state or a list
     declared_on: str  # the state method whose decorator declared it
+    # alexafsm.dialogs' keys; a flat skill's transitions keep these defaults
+    push: bool = False  # suspends the source on the stack
+    clear: bool = False  # forgets the stack and the resume record
+    otherwise: Optional[str] = None  # dest RESUME with an empty stack goes here
+    outcome: Optional[str] = None  # a form's outcome ('done', 'denied', 'gave_up') it is
 
     @property
     def from_any_state(self) -> bool:
@@ -93,8 +98,8 @@ def _resolver(policy_cls: Type['Policy'], callback: Callback, role: str,
     ``__init__`` and dotted paths to module functions are looked up on each call, as
     ``transitions`` does.
     """
-    if not isinstance(callback, str):
-        return lambda policy: callback()
+    if not isinstance(callback, str):  # a function of nothing; a dialog's check takes the policy
+        return callback if getattr(callback, 'takes_policy', False) else lambda policy: callback()
     static = inspect.getattr_static(policy_cls, callback, None)
     if isinstance(static, FunctionType):
         return static
@@ -144,10 +149,10 @@ class Machine:
             raise _missing_states_cls(policy_cls)
         self.policy_cls = policy_cls
         self.states_cls = states_cls
-        self.states: Tuple[str, ...] = state_order(states_cls)
+        self.states: Tuple[str, ...] = self._state_names()
         self.state_set = frozenset(self.states)
         self.transitions: List[Transition] = []
-        for declared_on, spec in states_cls.declared_transitions():
+        for declared_on, spec in self._declared():
             self.transitions += self._expand(declared_on, spec)
         self.events: Dict[str, Dict[str, List[Transition]]] = {}
         for t in self.transitions:
@@ -159,11 +164,23 @@ class Machine:
         self._on_exit = self._state_callbacks('on_exit_')
         self._on_enter = self._state_callbacks('on_enter_')
         #: The States method answering in each state, by state name.
-        self.responders: Dict[str, Callable[[Any], Any]] = dict(states_cls.state_methods())
+        self.responders: Dict[str, Callable[[Any], Any]] = self._responders()
+        #: Old state names a deploy replaced (``States.RENAMED``), mapped to the new ones.
+        self.renamed: Dict[str, str] = dict(getattr(states_cls, 'RENAMED', None) or {})
         self._transitions_machine = None
         self._lock = threading.Lock()
 
     _cache_lock = threading.Lock()
+
+    # What a machine is made of; alexafsm.dialogs' machine adds the states of mounted dialogs.
+    def _state_names(self) -> Tuple[str, ...]:
+        return state_order(self.states_cls)
+
+    def _declared(self) -> List[Tuple[str, Dict[str, Any]]]:
+        return self.states_cls.declared_transitions()
+
+    def _responders(self) -> Dict[str, Callable[[Any], Any]]:
+        return dict(self.states_cls.state_methods())
 
     @classmethod
     def of(cls, policy_cls: Type['Policy']) -> 'Machine':
@@ -173,14 +190,15 @@ class Machine:
             with cls._cache_lock:
                 machine = policy_cls.__dict__.get('_alexafsm_machine')
                 if machine is None:
-                    machine = cls(policy_cls)
+                    machine = _machine_class(policy_cls)(policy_cls)
                     policy_cls._alexafsm_machine = machine
         return machine
 
     def _expand(self, declared_on: str, spec: Dict[str, Any]) -> List[Transition]:
         source = spec['source']
         sources = list(self.states) if source == WILDCARD_ALL else list(_listify(source))
-        declared_source = source if isinstance(source, str) else tuple(_listify(source))
+        declared_source = spec.get('declared_source') or (  # dialogs: '*' less a form's own
+            source if isinstance(source, str) else tuple(_listify(source)))
         expanded = []
         for src in sources:
             dest = src if spec['dest'] == WILDCARD_SAME else spec['dest']
@@ -189,7 +207,9 @@ class Machine:
                 conditions=_listify(spec.get('conditions')), unless=_listify(spec.get('unless')),
                 prepare=_listify(spec.get('prepare')), before=_listify(spec.get('before')),
                 after=_listify(spec.get('after')), declared_source=declared_source,
-                declared_on=declared_on))
+                declared_on=declared_on, push=bool(spec.get('push')),
+                clear=bool(spec.get('clear')), otherwise=spec.get('otherwise'),
+                outcome=spec.get('outcome')))
         return expanded
 
     def _compile(self, t: Transition) -> _Compiled:
@@ -204,8 +224,9 @@ class Machine:
 
     def _state_callbacks(self, prefix: str) -> Dict[str, Callable[[Any], Any]]:
         callbacks: Dict[str, Callable[[Any], Any]] = {}
-        for state in self.states:
-            static = inspect.getattr_static(self.policy_cls, prefix + state, None)
+        for state in self.states:  # a dotted state 'order.asking' has on_enter_order__asking
+            static = inspect.getattr_static(self.policy_cls, prefix + state.replace('.', '__'),
+                                            None)
             if isinstance(static, FunctionType):
                 callbacks[state] = static
         return callbacks
@@ -228,7 +249,7 @@ class Machine:
         state = policy.state
         candidates = self._table.get(trigger, {}).get(state)
         if candidates is None:
-            raise NotHandled(trigger, state)
+            candidates, state = self._missing(policy, trigger, state)
         for compiled in candidates:
             for prepare in compiled.prepare:
                 prepare(policy)
@@ -236,25 +257,36 @@ class Machine:
                 if check(policy) != target:
                     break
             else:
-                dest = compiled.transition.dest
-                if dest not in self.state_set:
-                    raise TransitionError(
-                        f"{compiled.transition.describe()} goes to '{dest}', which "
-                        f"is not a state: add a method '{dest}' to "
-                        f"{self.states_cls.__name__} or fix the name")
-                for before in compiled.before:
-                    before(policy)
-                on_exit = self._on_exit.get(state)
-                if on_exit is not None:
-                    on_exit(policy)
-                policy.state = dest
-                on_enter = self._on_enter.get(dest)
-                if on_enter is not None:
-                    on_enter(policy)
-                for after in compiled.after:
-                    after(policy)
+                self._take(policy, compiled, state)
                 return True
         return False
+
+    # The two steps alexafsm.dialogs' machine does its own way (the stack, forms, records).
+    def _missing(self, policy: Any, trigger: str, state: str) -> Tuple[Any, str]:
+        """No cell for the trigger in the state: NotHandled (a dialog may answer from the stack).
+        """
+        raise NotHandled(trigger, state)
+
+    def _take(self, policy: Any, compiled: '_Compiled', state: str) -> None:
+        """Fire the chosen candidate: before, on_exit, the state change, on_enter, after."""
+        dest = compiled.transition.dest
+        if dest not in self.state_set:
+            self._bad_dest(compiled.transition)
+        for before in compiled.before:
+            before(policy)
+        on_exit = self._on_exit.get(state)
+        if on_exit is not None:
+            on_exit(policy)
+        policy.state = dest
+        on_enter = self._on_enter.get(dest)
+        if on_enter is not None:
+            on_enter(policy)
+        for after in compiled.after:
+            after(policy)
+
+    def _bad_dest(self, t: Transition) -> None:
+        raise TransitionError(f"{t.describe()} goes to '{t.dest}', which is not a state: add a "
+                              f"method '{t.dest}' to {self.states_cls.__name__} or fix the name")
 
     def responder(self, state: str) -> Callable[[Any], Any]:
         """The States method that answers in ``state``."""
@@ -277,6 +309,24 @@ class Machine:
                 if self._transitions_machine is None:
                     self._transitions_machine = build_transitions_machine(self.states_cls)
         return self._transitions_machine
+
+
+def _machine_class(policy_cls: Type['Policy']) -> Type[Machine]:
+    """``Machine``, or alexafsm.dialogs' machine for a States class that uses dialogs.
+
+    Decided once per class, when it is compiled: a flat skill keeps this module's ``fire``.
+    """
+    states_cls = policy_cls.states_cls
+    if states_cls is not None and _uses_dialogs(states_cls):
+        from alexafsm.dialogs._runtime import DialogMachine
+        return DialogMachine
+    return Machine
+
+
+def _uses_dialogs(states_cls: Type['States']) -> bool:
+    """Whether a States class mounts a dialog or declares a push, a resume or a clear."""
+    from alexafsm.dialogs.compiled import uses_dialogs
+    return uses_dialogs(states_cls)
 
 
 def _missing_states_cls(policy_cls: Type['Policy']) -> SkillClassError:

@@ -141,6 +141,11 @@ class Policy:
                 TurnContext(context.request, persistence)
         return persistence.attributes
 
+    @property
+    def dialog(self) -> Any:
+        """This turn's dialog view (``alexafsm.dialogs``), the States object's ``dialog``."""
+        return self.states.dialog
+
     #: The compiled machine of this Policy class (an ``alexafsm.machine.Machine``).
     fsm = _MachineOfClass()
 

@@ -22,9 +22,11 @@ from alexafsm.jsonable import plain_list
 from alexafsm.request import Request
 from alexafsm.request import parse
 
-__all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots']
+__all__ = ['SessionAttributes', 'INITIAL_STATE', 'NoSlots', 'ENVELOPE']
 
 INITIAL_STATE = 'initial'
+#: The session attribute alexafsm.dialogs keeps its control state in; no skill field may use it.
+ENVELOPE = 'alexafsm'
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +127,10 @@ class SessionAttributes:
             return cls(slots=info.none_slots)
         parsed: Request = request if type(request) is Request else parse(request)
         wire = parsed.attributes
+        envelope = None
+        if ENVELOPE in wire:  # alexafsm.dialogs' control state, never the skill's own field
+            wire = dict(wire)
+            envelope = wire.pop(ENVELOPE)
         known = wire if info.takes_any or wire.keys() <= info.accepted \
             else cls._known(wire, info, parsed)
         try:
@@ -137,6 +143,8 @@ class SessionAttributes:
         state = attributes.state
         if not isinstance(state, str) or not state:
             attributes.state = INITIAL_STATE
+        if envelope is not None:
+            attributes._alexafsm = envelope  # type: ignore[attr-defined]
         if parsed.intent_name is not None:
             attributes.intent = parsed.intent_name
             attributes.slots = info.slots_from_values(parsed.slot_values())
@@ -173,12 +181,21 @@ class SessionAttributes:
         """
         info = _INFO.get(type(self))  # known once from_request ran, as it does on every turn
         if info is None or info.own_to_json:
-            return jsonable(self.to_json())
+            converted = jsonable(self.to_json())
+            envelope = self.__dict__.get('_alexafsm')
+            sent = _sent_envelope(envelope) if envelope is not None else None
+            if sent and isinstance(converted, dict):
+                converted[ENVELOPE] = sent
+            return converted
         excluded = self.not_sent_fields
         slots_cls = info.slots_cls
         wire = {}
         for key, value in self.__dict__.items():
             if value is None or key in excluded or key[:1] == '_':
+                if key == '_alexafsm':  # alexafsm.dialogs' envelope, sent when not empty
+                    sent = _sent_envelope(value)
+                    if sent:
+                        wire[ENVELOPE] = sent
                 continue
             kind = type(value)
             if kind in SCALARS:
@@ -199,3 +216,9 @@ class SessionAttributes:
     def __repr__(self) -> str:
         fields = ', '.join(f"{k}={v!r}" for k, v in self.__dict__.items())
         return f"{type(self).__name__}({fields})"
+
+
+def _sent_envelope(envelope: Any) -> Any:
+    """alexafsm.dialogs' control state as sent: the dict a request brought, untouched, or what
+    the dialog machine's envelope has to say (``wire()``: None when it is empty)."""
+    return envelope if type(envelope) is dict else envelope.wire()

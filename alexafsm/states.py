@@ -36,7 +36,8 @@ TRANSITIONS = 'transitions'
 _F = TypeVar('_F', bound=Callable[..., Any])
 
 TRANSITION_KEYS = frozenset(
-    {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after'})
+    {'trigger', 'source', 'dest', 'conditions', 'unless', 'prepare', 'before', 'after',
+     'push', 'clear', 'otherwise'})  # the last three: alexafsm.dialogs' stack
 
 
 def _check(state: str, transition: Any) -> Dict[str, Any]:
@@ -148,6 +149,16 @@ class States:
     #: The parsed request of this turn, so a state can answer in the user's locale or dialog
     #: state; None outside a turn.
     request: Optional[Request] = turn_request  # type: ignore[assignment]
+
+    @property
+    def dialog(self) -> Any:
+        """This turn's dialog view (``alexafsm.dialogs``): stack, resumed, frame, resume point.
+
+        Only machines that use dialogs build one; it is looked up when read, so flat skills pay
+        nothing for it.
+        """
+        from alexafsm.dialogs._runtime import view_of
+        return view_of(self)
 
     @property
     def persistent_attributes(self) -> PersistentAttributes:

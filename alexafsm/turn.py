@@ -276,6 +276,8 @@ def _enter(policy: Any, request: Request, extensions: Extensions, attempt: int =
     policy.turn_context = states.turn_context = context
     state = states.attributes.state
     fsm = policy.fsm
+    if state not in fsm.state_set and fsm.renamed.get(state) in fsm.state_set:
+        state = states.attributes.state = fsm.renamed[state]  # States.RENAMED, for a deploy
     if state not in fsm.state_set:
         logger.warning("request %s: state '%s' from the session is not a state of %s (renamed "
                        "or removed by a deploy?); restarting from '%s'", request.request_id,

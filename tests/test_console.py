@@ -63,18 +63,19 @@ def test_an_order_moves_the_machine_and_follows_the_dialog(client):
     assert turn['speech'].startswith('So far, a large pizza.')
     fired = turn['transition']
     assert (fired['trigger'], fired['dest'], turn['state_before']) == \
-        ('OrderPizzaIntent', 'ordering', 'ordering')
+        ('OrderPizzaIntent', 'order.asking', 'order.asking')
     edges = drawn_edges(machine_of(PizzaPolicy))
     assert edge_key(edges[fired['edge']]).trigger == 'OrderPizzaIntent'
     for text in ('thin crust', 'ham', 'delivery'):
         snapshot = say(client, text)
-    assert snapshot['state'] == 'confirming'
-    assert {'initial', 'ordering', 'confirming'} <= set(snapshot['visited_states'])
+    assert snapshot['state'] == 'order.confirming'
+    assert {'initial', 'order.asking', 'order.confirming'} <= set(snapshot['visited_states'])
     assert snapshot['last_edge'] in snapshot['visited_edges']
     assert snapshot['session_attributes']['order']['toppingOne'] == 'HAM'
     # the unfinished order is kept for the next launch, in the console's memory store
     assert snapshot['persistent']['store'] == 'memory://'
-    assert snapshot['persistent']['attributes']['order']['size'] == 'LARGE'
+    resume = snapshot['persistent']['attributes']['alexafsm']['resume']  # alexafsm.dialogs'
+    assert resume['state'] == 'order.confirming' and resume['data']['order']['size'] == 'LARGE'
 
 
 def test_one_shot_ends_the_open_session_first(client):
@@ -131,24 +132,24 @@ def test_console_without_a_model_says_where_it_looked_and_what_to_pass():
 
 
 def test_state_details_show_transitions_and_the_responder(client):
-    details = client.get('/console/api/states/confirming', headers=OK).json
-    assert details['responder']['name'] == 'PizzaStates.confirming'
+    details = client.get('/console/api/states/order.confirming', headers=OK).json
+    assert details['responder']['name'] == 'PizzaOrder.confirming'
     assert details['responder']['where'].endswith('skills/pizza/states.py:' +
                                                   details['responder']['where'].rsplit(':')[-1])
     assert any(t['trigger'] == 'OrderPizzaIntent' for t in details['out'])
-    assert any(t['dest'] == 'confirming' for t in details['in'])
+    assert any(t['dest'] == 'order.confirming' for t in details['in'])
     # a transition declared from any state comes in once, as drawn, not once per source state
-    ordering = client.get('/console/api/states/ordering', headers=OK).json['in']
-    shown = [json.dumps(t, sort_keys=True) for t in ordering]
+    helping = client.get('/console/api/states/helping', headers=OK).json['in']
+    shown = [json.dumps(t, sort_keys=True) for t in helping]
     assert len(shown) == len(set(shown))
-    assert [t['source'] for t in ordering if t['trigger'] == 'OrderPizzaIntent'] == ['*']
+    assert [t['source'] for t in helping if t['trigger'] == 'AMAZON.HelpIntent'] == ['*']
     assert client.get('/console/api/states/nowhere', headers=OK).status_code == 400
 
 
 def test_the_graph_is_the_drawing_of_alexafsm_graph_with_ids(client):
     svg = client.get('/console/api/graph', headers=OK).data.decode()
     assert svg.lstrip().startswith('<?xml') and '<svg' in svg
-    assert 'id="state:initial"' in svg and 'id="state:confirming"' in svg
+    assert 'id="state:initial"' in svg and 'id="state:order.confirming"' in svg
     assert svg.count('id="edge:') == len(drawn_edges(machine_of(PizzaPolicy)))
 
 

@@ -162,8 +162,8 @@ def test_pizza_console_takes_an_order_and_saves_it_as_a_story(browser, pizza, tm
 
     ordering = page.say('order a pizza')
     assert 'What size would you like' in ordering.text  # the dialog model's prompt
-    assert page.highlighted('g.node.current') == ['ordering']
-    assert page.highlighted('g.edge.last') == ['*->ordering']  # declared from any state
+    assert page.highlighted('g.node.current') == ['order.asking']
+    assert page.highlighted('g.edge.last') == ['*->order.asking']  # declared from any state
     assert browser.find_element(By.ID, 'waiting-for').text == \
         'Alexa is asking for size of OrderPizzaIntent'
     page.say('large')
@@ -171,11 +171,11 @@ def test_pizza_console_takes_an_order_and_saves_it_as_a_story(browser, pizza, tm
     topping = page.say('ham')
     assert page.speech(topping) == ['So far, a large thin crust pizza with ham. Is that for '
                                     'delivery or pickup?']
-    assert set(page.highlighted('g.node.visited')) == {'initial', 'ordering'}
+    assert set(page.highlighted('g.node.visited')) == {'initial', 'order.asking'}
     # the unfinished order is in the user's persistent attributes, in the console's store
     assert '"toppingOne": "HAM"' in browser.find_element(By.ID, 'persistent-attributes').text
     assert 'memory://' in browser.find_element(By.ID, 'store-name').text
-    assert '"state": "ordering"' in browser.find_element(By.ID, 'session-attributes').text
+    assert '"state": "order.asking"' in browser.find_element(By.ID, 'session-attributes').text
     assert '"IntentRequest"' in browser.find_element(By.ID, 'raw-request').get_attribute(
         'textContent')
     if os.environ.get('ALEXAFSM_WRITE_SCREENSHOT') == '1':
@@ -183,11 +183,11 @@ def test_pizza_console_takes_an_order_and_saves_it_as_a_story(browser, pizza, tm
         browser.save_screenshot(str(SCREENSHOT))
 
     page.say('delivery')
-    assert page.current_state() == 'confirming'
+    assert page.current_state() == 'order.confirming'
     placed = page.say('yes')
     assert 'Your order is placed' in placed.text
     assert page.highlighted('g.node.current') == ['placed']
-    assert {'initial', 'ordering', 'confirming', 'placed'} <= set(
+    assert {'initial', 'order.asking', 'order.confirming', 'placed'} <= set(
         page.highlighted('g.node.visited'))
 
     story = tmp_path / 'pizza.story.yaml'
@@ -249,7 +249,7 @@ def test_the_dialog_stack_panel_shows_the_stack_a_skill_keeps(browser):
         assert 'no dialog stack' in panel.text
         page.new_session()
         assert [item.text for item in panel.find_elements(By.CSS_SELECTOR, 'ol > li')] == \
-            ['ordering']
+            ['order.asking']
         assert '"digression": "listing_toppings"' in panel.text
 
 
@@ -282,7 +282,7 @@ def test_an_intent_picked_from_the_model_and_a_one_shot(browser, pizza):
     browser.find_element(By.CSS_SELECTOR, '#slots input[data-slot="size"]').send_keys('small')
     picked = page.act(lambda: page.click('send-intent'))
     assert "OrderPizzaIntent(size='small')" in picked.text
-    assert page.current_state() == 'ordering'
+    assert page.current_state() == 'order.asking'
     one_shot = page.say('what toppings do you have', one_shot=True)
     assert one_shot.get_attribute('data-kind') == 'one-shot'
     kinds = [entry.get_attribute('data-kind') for entry in page.entries()]
@@ -301,7 +301,7 @@ def test_a_recording_is_stepped_through_turn_by_turn(browser, pizza):
         assert 'same answer as recorded' in stepped.text
     assert browser.find_element(By.ID, 'recording-status').text == \
         f'ordering.jsonl: 3 of {total} replayed'
-    assert page.current_state() == 'ordering'
+    assert page.current_state() == 'order.asking'
 
 
 @pytest.fixture(scope='module')

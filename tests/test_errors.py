@@ -46,7 +46,7 @@ NEW = {
     'MissingStateError': AttributeError, 'SkillClassError': TypeError,
     'NotSerializableError': TypeError, 'ArgumentValueError': ValueError,
     'ArgumentTypeError': TypeError, 'LateRegistrationError': RuntimeError,
-    'MissingPackageError': ImportError,
+    'MissingPackageError': ImportError, 'DialogError': ValueError, 'Invalid': ValueError,
 }
 
 

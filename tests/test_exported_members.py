@@ -70,13 +70,14 @@ EXPORTED = {
     'alexafsm.cli.stories': 'command',
     'alexafsm.cli.validate': 'command STRICTNESS',
     'alexafsm.errors': (
-        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed ConsoleError '
-        'ConversationError Exhausted FuzzError GraphError HookResultError InputFileError '
-        'LateRegistrationError MalformedRequestError MissingPackageError MissingRecording '
-        'MissingStateError ModelError NotHandled NotSerializableError PersistenceError '
-        'PolicyLoadError RecordingError RejectedRequest RequestError ResponseError SkillClassError '
-        'SkillDefinitionError StoreUnavailable StoryError StoryFailed ToolError TransitionError '
-        'TurnError TurnFailed UnavailableError UsageError ValidationError VerificationError '
+        'AlexafsmError ArgumentTypeError ArgumentValueError CallbackError CheckFailed '
+        'ConsoleError ConversationError DialogError Exhausted FuzzError GraphError '
+        'HookResultError InputFileError Invalid LateRegistrationError MalformedRequestError '
+        'MissingPackageError MissingRecording MissingStateError ModelError NotHandled '
+        'NotSerializableError PersistenceError PolicyLoadError RecordingError RejectedRequest '
+        'RequestError ResponseError SkillClassError SkillDefinitionError StoreUnavailable '
+        'StoryError StoryFailed ToolError TransitionError TurnError TurnFailed UnavailableError '
+        'UsageError ValidationError VerificationError '
     ),
     'alexafsm.hosting': (
         'create_app lambda_handler RejectedRequest RequestVerifier VerificationError '
@@ -130,7 +131,12 @@ EXPORTED = {
         'ResponseError speech_of Ssml ssml ssml_problem SSML_TAGS updated_intent '
         'WARN_RESPONSE_BYTES '
     ),
-    'alexafsm.session_attributes': 'INITIAL_STATE NoSlots SessionAttributes',
+    'alexafsm.session_attributes': 'ENVELOPE INITIAL_STATE NoSlots SessionAttributes',
+    'alexafsm.dialogs': 'Dialog Form Invalid RESUME Resume Slot',
+    'alexafsm.dialogs.compiled': (
+        'dialog_info DialogInfo FormCheck FormInfo FormSlot MountInfo mounts_of OUTCOMES '
+        'uses_dialogs '
+    ),
     'alexafsm.test_helpers': (
         'get_requests_responses MissingRecording recordable recording_name '
     ),

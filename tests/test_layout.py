@@ -43,6 +43,10 @@ MODULES = {
     'alexafsm.policy': CORE, 'alexafsm.request': CORE, 'alexafsm.response': CORE,
     'alexafsm.session_attributes': CORE, 'alexafsm.states': CORE,
     'alexafsm.transcript': CORE, 'alexafsm.turn': CORE, 'alexafsm._hints': CORE,
+    # dialogs are part of the core: the machine compiles them, and they import only the core
+    'alexafsm.dialogs': CORE, 'alexafsm.dialogs._declare': CORE, 'alexafsm.dialogs._form': CORE,
+    'alexafsm.dialogs._model': CORE, 'alexafsm.dialogs._runtime': CORE,
+    'alexafsm.dialogs.compiled': CORE,
     'alexafsm.loader': 'loader',
     'alexafsm.analytics': 'analytics',
     # 0.1.11's modules of tool functions: they re-export the tools by design

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from typing import Dict
@@ -165,14 +166,20 @@ def price(*ids: str, quantity: int = 1) -> str:
 
 
 def remembered_order(store: Any, user_id: str = USER) -> Optional[Dict[str, Any]]:
-    """The unfinished order the store keeps for the user's next launch, None when there is none."""
+    """The unfinished order the store keeps for the user's next launch, None when there is none:
+    the form's values in the resume record alexafsm.dialogs keeps (RESUME_ACROSS_SESSIONS)."""
     record = store.load(user_id)
-    return json.loads(record.text).get('order') if record is not None else None
+    resume = (json.loads(record.text).get('alexafsm') or {}).get('resume') \
+        if record is not None else None
+    return resume['data']['order'] if resume else None
 
 
-def remember_order(store: Any, draft: Dict[str, Any], user_id: str = USER) -> None:
-    """An order left unfinished in an earlier session (or by an earlier version of the skill)."""
-    assert store.save(user_id, json.dumps({'order': draft}), None)
+def remember_order(store: Any, draft: Any, user_id: str = USER) -> None:
+    """An order left unfinished in an earlier session: a resume record at its form's state."""
+    complete = isinstance(draft, dict) and set(REQUIRED) <= set(draft)
+    record = {'state': 'order.confirming' if complete else 'order.asking', 'stack': [],
+              'forms': {}, 'data': {'order': draft}, 'at': time.time()}
+    assert store.save(user_id, json.dumps({'alexafsm': {'v': 1, 'resume': record}}), None)
 
 
 @pytest.fixture(autouse=True)
@@ -230,11 +237,11 @@ def test_serve_finds_exactly_one_policy_in_the_package():
 
 def test_machine_states_and_ending_states():
     fsm = Machine.of(PizzaPolicy)
-    assert fsm.states == ('initial', 'cancelled', 'confirming', 'helping', 'listing_toppings',
-                          'not_placed', 'ordering', 'placed', 'stopped')
+    assert fsm.states == ('initial', 'cancelled', 'helping', 'listing_toppings', 'not_placed',
+                          'order.asking', 'order.confirming', 'placed', 'stopped')
     assert set(PizzaStates.ENDING_STATES) == {'cancelled', 'placed', 'stopped'}
-    assert PizzaPolicy.initialize().machine.get_transitions(amazon_intent.FALLBACK,
-                                                            'ordering')[0].dest == 'ordering'
+    assert PizzaPolicy.initialize().machine.get_transitions(
+        amazon_intent.FALLBACK, 'order.asking')[0].dest == 'order.asking'
 
 
 # Dialog management ------------------------------------------------------------------------
@@ -258,7 +265,7 @@ def test_started_dialog_is_delegated_with_the_synonym_resolved_to_its_id(alexa):
     assert 'outputSpeech' not in envelope['response'] and 'reprompt' not in envelope['response']
     assert filled(envelope) == {'size': 'large'}
     assert envelope['sessionAttributes']['order'] == {'size': 'LARGE'}
-    assert state(envelope) == 'ordering'
+    assert state(envelope) == 'order.asking'
 
 
 @pytest.mark.parametrize('answers, asked', [
@@ -302,7 +309,7 @@ def test_completed_dialog_asks_for_confirmation_with_a_read_back_from_ids(alexa)
         f"which comes to {price('LARGE', 'THIN', 'PEPPERONI', 'MUSHROOM', quantity=2)}. "
         f"Shall I place the order?")
     assert filled(envelope)['quantity'] == '2'
-    assert state(envelope) == 'confirming'
+    assert state(envelope) == 'order.confirming'
 
 
 def test_confirmed_order_is_placed_with_a_card_and_ends_the_session(alexa, memory):
@@ -406,7 +413,7 @@ def test_toppings_question_mid_dialog_then_yes_returns_to_the_same_slot(alexa):
 
 def test_help_during_confirmation_then_continue_asks_for_confirmation_again(alexa):
     alexa.order('STARTED', size='large', crust='thin', toppingOne='ham', method='pickup')
-    assert state(alexa.last) == 'confirming'
+    assert state(alexa.last) == 'order.confirming'
     envelope = alexa.say(amazon_intent.HELP)
     assert state(envelope) == 'helping'
     assert speech(envelope).startswith(
@@ -414,7 +421,7 @@ def test_help_during_confirmation_then_continue_asks_for_confirmation_again(alex
     assert speech(envelope).endswith("Shall we carry on with your order?")
     envelope = alexa.say(RESUME_ORDER)
     assert directive(envelope)['type'] == 'Dialog.ConfirmIntent'
-    assert state(envelope) == 'confirming'
+    assert state(envelope) == 'order.confirming'
     assert speech(envelope).startswith("Okay. So that's a large thin crust pizza with ham")
     assert alexa.order('IN_PROGRESS', confirmation='CONFIRMED')['sessionAttributes'][
         'state'] == 'placed'
@@ -534,7 +541,7 @@ def test_start_over_forgets_the_order_and_asks_for_the_size(alexa, memory):
 
 def _in_state(name: str) -> Dict[str, Any]:
     """Session attributes as the skill sends them in ``name`` (with an order fitting it)."""
-    draft = COMPLETE if name in ('confirming', 'placed') else {'size': 'LARGE'}
+    draft = COMPLETE if name in ('order.confirming', 'placed') else {'size': 'LARGE'}
     return {'state': name, 'order': dict(draft)}
 
 
@@ -628,7 +635,7 @@ def test_a_session_order_off_the_menu_is_asked_for_again_not_crashed_on(alexa):
     alexa.mid_session({'state': 'confirming', 'order': {'size': 'GIGANTIC', 'crust': 'THIN',
                                                         'toppingOne': 'HAM', 'method': 'PICKUP'}})
     envelope = alexa.say(amazon_intent.YES)
-    assert state(envelope) == 'confirming'
+    assert state(envelope) == 'order.confirming'
     assert directive(envelope)['slotToElicit'] == 'size'
 
 

@@ -150,6 +150,17 @@ def post(port: int, body: bytes = LAUNCH, headers=None, timeout: float = 10):
         connection.close()
 
 
+def answer_on_connect(port: int, timeout: float = 10):
+    """What the server says to a connection before it sends anything: a refusal comes at once,
+    so reading it does not race the server closing while a request is still being written."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as connection:
+        received = b''
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b'\r\n\r\n')
+    return int(head.split()[1]), json.loads(body)
+
+
 # -- alexafsm serve: bounded threads and waits ---------------------------------------------------
 
 @contextmanager
@@ -213,7 +224,7 @@ def test_connections_past_the_bound_get_a_503_and_no_thread():
             busy = 'HTTP/1.1 503 Service Unavailable'
             assert wait_until(lambda: slow.heard[busy] == 15), slow.summary()
             assert slow.open == 5 and server.busy == 5 and server.refused == 15
-            status, reply = post(server.server_port)
+            status, reply = answer_on_connect(server.server_port)
             assert (status, reply['error']) == (503, 'busy')
         finally:
             slow.close()

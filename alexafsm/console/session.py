@@ -325,7 +325,7 @@ class ConsoleSession:
         into = [self._transition_json(t) for t in
                 dict.fromkeys(edge_key(t) for t in fsm.transitions if t.dest == state)]
         return {'state': state, 'initial': state == INITIAL_STATE, 'out': out, 'in': into,
-                'responder': _responder(fsm.states_cls, state)}
+                'responder': _responder(fsm.states_cls, state, fsm.responders.get(state))}
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -452,8 +452,8 @@ def _shown_path(path: Optional[str]) -> Optional[str]:
         return path
 
 
-def _responder(states_cls: Type[Any], state: str) -> Optional[Dict[str, Any]]:
-    method = getattr(states_cls, state, None)
+def _responder(states_cls: Type[Any], state: str,
+               method: Optional[Callable[..., Any]]) -> Optional[Dict[str, Any]]:
     if method is None or not callable(method):
         return None
     function = inspect.unwrap(method)
@@ -463,5 +463,7 @@ def _responder(states_cls: Type[Any], state: str) -> Optional[Dict[str, Any]]:
         code: Optional[str] = ''.join(source)
     except (OSError, TypeError):
         where = code = None
-    return {'name': f"{states_cls.__name__}.{state}", 'doc': inspect.getdoc(function),
+    # a mounted dialog's state ('order.confirming') is answered by the dialog class's method
+    name = f"{states_cls.__name__}.{state}" if '.' not in state else function.__qualname__
+    return {'name': name, 'doc': inspect.getdoc(function),
             'where': where, 'source': code}

@@ -30,6 +30,7 @@ from typing import Union
 
 from alexafsm import amazon_intent
 from alexafsm._hints import name_fix
+from alexafsm.dialogs import RESUME
 from alexafsm.machine import Machine
 from alexafsm.machine import Transition
 from alexafsm.session_attributes import INITIAL_STATE
@@ -183,7 +184,7 @@ def _check_states_named(skill: _Skill) -> Iterator[Finding]:
                     f"it never fires", _fix(source, states, "in the transition's 'source'",
                                             "sources name States methods, a list of them or "
                                             "'*'"), state=t.declared_on, trigger=t.trigger)
-        if t.dest not in states:
+        if t.dest not in states and t.dest != RESUME:  # RESUME: back to a suspended state
             yield _finding(
                 'unknown-dest', f"the transition on '{t.trigger}' out of '{t.declared_on}' goes "
                 f"to '{t.dest}', which is not a state: firing it answers with an apology",

@@ -1,25 +1,20 @@
-"""The order being taken: the menu ids chosen so far, keyed by the slot that chose them.
+"""What the skill says about an order: the words, the price. The form keeps the order itself.
 
-A draft is a plain dict such as ``{'size': 'LARGE', 'crust': 'THIN', 'toppingOne': 'PEPPERONI',
-'quantity': 2}``, so it travels unchanged in the session attributes and in persistent attributes.
-Functions here take drafts and return new ones; none changes its argument.
+An order is a plain dict of menu ids keyed by slot, such as ``{'size': 'LARGE', 'crust':
+'THIN', 'toppingOne': 'PEPPERONI', 'quantity': 2}``: the ``PizzaOrder`` form's values, which
+travel in the session attributes (``order``) and in the resume record for the next launch.
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 from typing import Dict
-from typing import NamedTuple
-from typing import Optional
 from typing import Sequence
 from typing import Tuple
 from typing import Union
 
-from alexafsm import response
-from alexafsm.request import Request
-from alexafsm.request import Slot
+from alexafsm.dialogs import Invalid
 from skills.pizza import menu
-from skills.pizza.intents import ORDER_PIZZA
 
 logger = logging.getLogger(__name__)
 
@@ -34,76 +29,21 @@ NUMBER_WORDS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', '
 # skill alone, when what the user said for them cannot be used.
 QUESTIONS = {'toppingTwo': "What would you like as a second topping?",
              QUANTITY: "How many pizzas would you like?"}
+TOO_MANY = f"Sorry, we make between one and {NUMBER_WORDS[MAX_QUANTITY]} pizzas per order."
 
 
-class Problem(NamedTuple):
-    """Something the user said for a slot that is not on the menu, so the slot is asked again."""
-
-    slot: str
-    heard: str
-
-
-class Reading(NamedTuple):
-    """A draft with this turn's slots read into it, and the first slot that could not be used."""
-
-    draft: Draft
-    problem: Optional[Problem]
-
-
-def slot_names() -> Tuple[str, ...]:
-    """The order's slots in model order, which is also the order the skill asks in."""
-    return menu.order_intent().slot_names
-
-
-def read(draft: Draft, request: Optional[Request]) -> Reading:
-    """Merge what the user said this turn into the draft, as menu ids.
-
-    Only an OrderPizzaIntent carries order slots. A slot without a value keeps what the draft
-    had; a value off the menu removes it, since the user meant to change it, and is reported.
-    """
-    updated = dict(draft)
-    if request is None or request.intent_name != ORDER_PIZZA:
-        return Reading(updated, None)
-    problem = None
-    for name in slot_names():
-        slot = request.slot(name)
-        if slot is None or not slot.value:
-            continue
-        item = _understood(name, slot)
-        if item is None:
-            updated.pop(name, None)
-            problem = problem or Problem(name, slot.value)
-        else:
-            updated[name] = item
-    return Reading(updated, problem)
-
-
-def _understood(name: str, slot: Slot) -> Optional[Union[str, int]]:
-    if name == QUANTITY:
-        return _quantity(slot.value)
-    resolved = slot.resolved()
-    if resolved.id is not None:
-        return resolved.id if menu.is_on_menu(name, resolved.id) else None
-    if not slot.resolutions:  # our own words from an updatedIntent, which Alexa does not resolve
-        return menu.id_for_words(name, slot.value)
-    return None  # ER_SUCCESS_NO_MATCH: not on the menu
-
-
-def _quantity(value: str) -> Optional[int]:
-    """AMAZON.NUMBER sends digits, or '?' for a number it could not make out."""
-    value = value.strip()
-    if not value.isdigit():
-        return None
-    count = int(value)
-    return count if 1 <= count <= MAX_QUANTITY else None
+def check_quantity(count: int) -> int:
+    """The quantity validator's rule: one to ten pizzas, else ``Invalid`` with the words."""
+    if not 1 <= count <= MAX_QUANTITY:
+        raise Invalid(TOO_MANY)
+    return count
 
 
 def clean(value: Any) -> Draft:
-    """A draft from outside (the session, persistent attributes) with what we cannot sell removed.
+    """An order from outside (the session, a resume record) with what we cannot sell removed.
 
-    Sessions and stored drafts outlive deploys, and session attributes come back from the
-    network, so an id that is no longer on the menu is dropped (and that slot asked again)
-    rather than failing the turn.
+    Sessions and stored orders outlive deploys, so an id that is no longer on the menu is
+    dropped (and that slot asked again) rather than failing the turn.
     """
     if not isinstance(value, dict):
         if value:
@@ -111,7 +51,7 @@ def clean(value: Any) -> Draft:
                            type(value).__name__)
         return {}
     draft: Draft = {}
-    for name in slot_names():
+    for name in menu.order_intent().slot_names:
         item = value.get(name)
         if name == QUANTITY:
             if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= MAX_QUANTITY:
@@ -125,21 +65,10 @@ def clean(value: Any) -> Draft:
     return draft
 
 
-def missing(draft: Draft) -> Tuple[str, ...]:
-    """The slots the dialog model requires that the draft has no value for, in asking order."""
-    return tuple(slot.name for slot in menu.order_intent().required_slots
-                 if slot.name not in draft)
-
-
-def is_complete(draft: Draft) -> bool:
-    """Whether the order can be confirmed: everything the dialog model requires is chosen."""
-    return not missing(draft)
-
-
 def topping_ids(draft: Draft) -> Tuple[str, ...]:
     """The toppings to put on (and charge for): each once, and "no toppings" is none."""
     chosen = (draft.get(slot) for slot in TOPPING_SLOTS)
-    return tuple(dict.fromkeys(t for t in chosen if t and t != menu.NO_TOPPING))
+    return tuple(dict.fromkeys(str(t) for t in chosen if t and t != menu.NO_TOPPING))
 
 
 def describe(draft: Draft) -> str:
@@ -169,9 +98,6 @@ def describe(draft: Draft) -> str:
 
 def total_cents(draft: Draft) -> int:
     """What a complete order costs; the prices are looked up by id, never by spoken words."""
-    if not is_complete(draft):
-        raise ValueError(f"an order without {', '.join(missing(draft))} has no price yet: "
-                         f"confirm only complete orders (order.is_complete)")
     unit = menu.unit_cents(str(draft['size']), str(draft['crust']), topping_ids(draft))
     return unit * int(draft.get(QUANTITY) or 1)
 
@@ -181,49 +107,17 @@ def price(cents: int) -> str:
     return f"${cents // 100}.{cents % 100:02d}"
 
 
-def question(slot: str) -> str:
-    """How to ask for a slot: the model's elicitation prompt, so the skill's ElicitSlot and
-    Alexa's Delegate ask with the same words (Alexa varies them; tests see the first)."""
-    model_slot = menu.order_intent().slot(slot)
-    if model_slot is not None and model_slot.elicitation_prompt is not None:
-        return model_slot.elicitation_prompt.text
-    try:
-        return QUESTIONS[slot]
-    except KeyError:
-        raise LookupError(f"slot {slot!r} of {ORDER_PIZZA} has no elicitation prompt in "
-                          f"{menu.MODEL_PATH} and no question in order.QUESTIONS: add one") \
-            from None
-
-
-def sorry(problem: Problem) -> str:
+def sorry(slot: str, heard: str) -> str:
     """Why a slot is asked again, naming what was heard so the user knows what went wrong."""
-    if problem.slot == QUANTITY:
-        return f"Sorry, we make between one and {NUMBER_WORDS[MAX_QUANTITY]} pizzas per order."
-    if problem.slot == 'size':
-        return f"Sorry, we don't make {problem.heard} pizzas."
-    if problem.slot == 'crust':
-        return f"Sorry, we don't have a {problem.heard} crust."
-    if problem.slot == 'method':
-        return f"Sorry, I didn't get whether {problem.heard} means delivery or pickup."
-    return f"Sorry, we don't have {problem.heard}."
-
-
-def updated_intent(draft: Draft) -> Dict[str, Any]:
-    """The OrderPizzaIntent as the draft fills it, for the dialog directives.
-
-    Every slot is sent, unfilled ones without a value, so that Alexa's dialog (re)starts from
-    what the skill knows: after a digression, a new session, or a value the skill rejected.
-    """
-    values: Dict[str, Optional[str]] = {}
-    for name in slot_names():
-        item = draft.get(name)
-        if item is None:
-            values[name] = None
-        elif name == QUANTITY:
-            values[name] = str(item)
-        else:
-            values[name] = menu.words_for(name, str(item))
-    return response.updated_intent(ORDER_PIZZA, values)
+    if slot == QUANTITY:
+        return TOO_MANY
+    if slot == 'size':
+        return f"Sorry, we don't make {heard} pizzas."
+    if slot == 'crust':
+        return f"Sorry, we don't have a {heard} crust."
+    if slot == 'method':
+        return f"Sorry, I didn't get whether {heard} means delivery or pickup."
+    return f"Sorry, we don't have {heard}."
 
 
 def _article(phrase: str) -> str:
