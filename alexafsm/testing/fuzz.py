@@ -652,6 +652,11 @@ class _Coverage:
         self.declared: Tuple[Tuple[str, str, str], ...] = tuple(sorted(
             {(t.trigger, t.source, t.dest) for t in machine.transitions}))
         self._declared = frozenset(self.declared)
+        # a dest that is no state ('<resume>': back to where a dialog was pushed from) fires
+        # when its trigger, from its source, took the machine anywhere no other one says
+        self._elsewhere = {(trigger, source): (trigger, source, dest)
+                           for trigger, source, dest in self.declared
+                           if dest not in machine.state_set}
         self.fired: Set[Tuple[str, str, str]] = set()
         self.cells: Set[Tuple[str, str, Optional[str], Optional[str]]] = set()
         self.values: Dict[str, Set[str]] = {}
@@ -737,6 +742,8 @@ class _Coverage:
         if kind == INTENT and turn.state is not None:
             name = ((turn.request.get('request') or {}).get('intent') or {}).get('name') or ''
             triple = (name, before, turn.state)
+            if triple not in self._declared:
+                triple = self._elsewhere.get((name, before), triple)
             if triple in self._declared and triple not in self.fired:
                 self.fired.add(triple)
                 new = _TRANSITION
