@@ -133,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sessions', type=int, default=2000)
     parser.add_argument('--seeds', default='0,1,2')
-    parser.add_argument('--max-turns', type=int, default=12)
+    parser.add_argument('--max-turns', type=int, default=20)
     parser.add_argument('--skill', action='append', choices=sorted(SKILLS))
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)  # the replays' log lines (the crash, ...) are noise here
