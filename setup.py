@@ -35,6 +35,8 @@ setup(
     ],
     extras_require={
         'redis': ['redis>=5.0'],
+        # benchmarks/: Amazon's SDK as the peer column, and its Flask adapter for the endpoint
+        'bench': ['ask-sdk-core>=1.19', 'flask-ask-sdk>=1.0', 'gunicorn>=22'],
         # the API reference: ./scripts/docs.sh (and ./scripts/test.sh) build it with Sphinx
         'docs': ['sphinx>=7.1'],
         # the production arrangement of the README: gunicorn's gevent worker holds a slow client
@@ -44,6 +46,7 @@ setup(
             'pytest>=8',
             'ask-sdk-model>=1.80',
             'ask-sdk-core>=1.19',
+            'flask-ask-sdk>=1.0',  # tests/test_benchmarks.py runs the bench extra's peers too
             'gunicorn>=22',
             'gevent>=24',  # tests/test_slow_clients.py runs the production arrangement
             'redis>=5.0',

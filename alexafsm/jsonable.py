@@ -3,12 +3,14 @@
 0.1.11 needed ``alexafsm.make_json_serializable`` because session attributes held namedtuples and
 skill objects with a ``to_json()`` method. The core converts them itself, once, on the way out.
 """
+from itertools import chain
 from itertools import islice
 from typing import Any
+from typing import Iterable
 
 from alexafsm.errors import NotSerializableError
 
-__all__ = ['jsonable', 'plain_dict', 'plain_list', 'SCALARS']
+__all__ = ['jsonable', 'plain_dict', 'plain_list', 'SCALARS', 'all_plain']
 
 #: The types JSON encoders take as they are; ``type(v) in SCALARS`` is the cheap test.
 SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -47,8 +49,54 @@ def jsonable(value: Any) -> Any:
         f"or keep it out of the response with not_sent_fields")
 
 
+#: Containers longer than this are first checked by ``all_plain``: a Python loop over their
+#: items costs more than the setup of its C-level passes.
+_CHECKED_IN_C = 16
+_CONTAINERS = frozenset({dict, list})
+_SCALARS_AND_CONTAINERS = SCALARS | _CONTAINERS
+_STR_ONLY = frozenset({str})
+_DEEPEST = 100
+
+
+def all_plain(values: Iterable[Any]) -> bool:
+    """Whether ``values`` are plain JSON values all the way down: scalars, lists, dicts with
+    string keys, of exactly these types; ``jsonable`` returns such a value as it is.
+
+    Checked a level of nesting at a time with ``map(type, ...)`` and ``set``, which loop in C:
+    session attributes of 100 KB hold thousands of values, and a Python loop over each of them
+    costs more than encoding them. A level that mixes containers and scalars is sorted in
+    Python; any other type answers False, and the caller walks the value itself.
+    """
+    level = list(values)
+    for _ in range(_DEEPEST):
+        if not level:
+            return True
+        kinds = set(map(type, level))
+        if kinds <= SCALARS:
+            return True
+        if not kinds <= _SCALARS_AND_CONTAINERS:
+            return False
+        if kinds == {dict}:
+            dicts = level
+        elif kinds == {list}:
+            level = list(chain.from_iterable(level))
+            continue
+        else:
+            dicts = [v for v in level if type(v) is dict]
+        if dicts and not set(map(type, chain.from_iterable(dicts))) <= _STR_ONLY:
+            return False  # a key that is no string: jsonable converts it
+        nested = list(chain.from_iterable(map(dict.values, dicts)))
+        if dicts is not level:
+            nested.extend(chain.from_iterable(v for v in level if type(v) is list))
+        level = nested
+    return False  # deeper than any session's data, or a cycle: the caller's walk reports it
+
+
 def plain_dict(value: dict) -> dict:
     """``jsonable`` of a dict: the dict itself when already plain, so responses copy nothing."""
+    if len(value) > _CHECKED_IN_C and all_plain(value.values()) and \
+            set(map(type, value)) <= _STR_ONLY:
+        return value
     copy = None
     for i, (key, item) in enumerate(value.items()):
         kind = type(item)
@@ -67,6 +115,8 @@ def plain_dict(value: dict) -> dict:
 
 def plain_list(value: list) -> list:
     """``jsonable`` of a list: the list itself when already plain, so responses copy nothing."""
+    if len(value) > _CHECKED_IN_C and all_plain(value):
+        return value
     for i, item in enumerate(value):
         kind = type(item)
         if kind in SCALARS:

@@ -36,6 +36,7 @@ from alexafsm.states import States
 from alexafsm.turn import OUTSIDE_A_TURN
 from alexafsm.turn import ResponseJSON
 from alexafsm.turn import TurnContext
+from alexafsm.turn import _new_context
 from alexafsm.turn import apology_envelope
 from alexafsm.turn import run
 from alexafsm.turn import run_on_new_policy
@@ -64,6 +65,28 @@ class _MachineOfClass:
         return fsm
 
 
+def _states_of(states_cls: Type[States], request: Any) -> States:
+    """``states_cls.from_request(request)``, the request parsed once for the States and the Policy.
+
+    The attributes are read from the parsed request, and ``Policy.__init__`` finds it in the
+    States' context instead of parsing the request a second time. Skills that override
+    ``from_request`` get the request as it came, as in 0.1.11.
+    """
+    attributes_cls = states_cls.session_attributes_cls
+    if getattr(states_cls.from_request, '__func__', None) is not _BASE_FROM_REQUEST or \
+            getattr(attributes_cls.from_request, '__func__', None) is not _BASE_ATTRIBUTES:
+        return states_cls.from_request(request)  # an override gets the request as it came
+    parsed = parse(request)
+    states = states_cls.from_request(parsed)
+    if states.turn_context is OUTSIDE_A_TURN:
+        states.turn_context = _new_context(parsed)
+    return states
+
+
+_BASE_FROM_REQUEST = States.from_request.__func__  # type: ignore[attr-defined]
+_BASE_ATTRIBUTES = SessionAttributes.from_request.__func__  # type: ignore[attr-defined]
+
+
 class Policy:
     """Holds a skill together: subclass it, set ``states_cls``, add the transitions' callbacks.
 
@@ -88,7 +111,10 @@ class Policy:
         self.state: str = INITIAL_STATE if states.turn_context is _DEFERRED \
             else states.attributes.state  # _DEFERRED: the initial attributes, not yet built
         if request:  # else the States keep their class's OUTSIDE_A_TURN until a turn enters
-            self.turn_context = states.turn_context = TurnContext(parse(request))
+            context = states.turn_context  # initialize() parsed the request into it already
+            if context.request is None or context.request.raw is not request:
+                context = TurnContext(parse(request))
+            self.turn_context = states.turn_context = context
         else:
             self.turn_context = OUTSIDE_A_TURN
 
@@ -102,8 +128,9 @@ class Policy:
         states_cls = cls.states_cls
         if states_cls is None:
             raise _missing_states_cls(cls)
-        states = states_cls.from_request(request) if request else states_cls._initial()
-        return cls(states, request, with_graph)
+        if not request:
+            return cls(states_cls._initial(), request, with_graph)
+        return cls(_states_of(states_cls, request), request, with_graph)
 
     @classmethod
     def respond(cls, request: Any, *, extensions: Optional[Extensions] = None,

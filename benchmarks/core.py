@@ -1,9 +1,30 @@
-"""Per-request cost of the core, as ratios measured in one run.
+"""Per-turn cost of the core against the JSON floor and Amazon's ask-sdk-core, in one run.
 
-Drives a skill through scripted sessions, attributes round-tripping through JSON as Alexa carries
-them, and prints:
-  floor     json.loads(request) + json.dumps(response): what any Python endpoint pays
-  ours      json.loads + Policy.initialize().handle(request) + json.dumps (0.1.11's usage)
+The default run drives one coffee-ordering skill, written in both toolkits
+(benchmarks/coffee.py), through the same eleven turns, every turn's request carrying the
+previous turn's session attributes, and prints per turn:
+  floor          json.loads(request) + json.dumps(response): what any Python endpoint pays
+  .text          json.loads + Policy.respond(request).text: what alexafsm's hosts send
+  dumps(handle)  json.dumps(Policy.initialize().handle(json.loads(request))): 0.1.11's usage
+  ask-sdk-core   the same skill on ask-sdk-core 1.19's Lambda path (deserialize, invoke,
+                 serialize, json.dumps), when the bench extra is installed
+each side's microseconds (its fastest round), its ratio to the floor (median of rounds in which
+the sides alternate, with the range over rounds) and, where valgrind is installed, the
+instructions a turn executes (callgrind, a subprocess per side). Realistic envelopes first,
+built around the ``context`` blocks of the real requests in shared/alexa-samples (skipped with
+a message when they are absent), then minimal ones (~0.4 KB).
+
+    .venv/bin/python benchmarks/core.py [--seconds 2] [--rounds 20] [--no-instructions]
+    .venv/bin/python benchmarks/core.py --scale [--states 10,40/100,1000/1000,10000]
+                                               [--kilobytes 1,10,100]
+    .venv/bin/python benchmarks/core.py --legacy [--skill tests.fixtures.compat_skill:Policy]
+                                                [--generated 60,400]
+
+``--scale`` grows what a turn carries: generated machines (benchmarks/tools.py) up to 1,000
+states and 10,000 transitions, and session attributes from 1 KB to 100 KB (a long order
+history), each checked for byte-identical output on both paths.
+
+``--legacy`` compares with 0.1.11's way:
   machine   0.1.11's way: a transitions.Machine built for every request, then fired
   0.1.11    alexafsm 0.1.11 itself, in a subprocess (skills written for its API, when
             ./scripts/test.sh has unpacked it into .cache/)
@@ -11,17 +32,14 @@ them, and prints:
             floor, so no implementation can be more than (build + floor) / floor times faster
   firing    the machine's part of an intent turn alone (attributes, state, trigger, callbacks),
             ours against a Machine built for the request
-and the ratios ours/floor (target <= 2) and machine/ours (target >= 15).
-
-The machine's cost grows with its transitions and ours does not, so a generated machine of the
-size real skills reach (benchmarks/tools.py) runs too, beside the two small example skills.
-
-    .venv/bin/python benchmarks/core.py [--skill tests.fixtures.compat_skill:Policy] [--seconds 2]
-                                        [--generated 60,400]
+and the ratios ours/floor and machine/ours (target >= 15).
 """
 import argparse
 import json
+import logging
 import random
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -70,7 +88,7 @@ def load(spec):
     return getattr(import_module(module), name)
 
 
-SAMPLES = Path(__file__).resolve().parents[2] / 'shared' / 'alexa-samples' / 'requests'
+SAMPLES = ROOT.parent / 'shared' / 'alexa-samples' / 'requests'
 DEVICE_REQUEST = SAMPLES / 'jovo.DialogDelegateRequest.json'
 
 
@@ -260,20 +278,14 @@ def paired_ratio(each, numerator, denominator):
     return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--skill', action='append')
-    parser.add_argument('--seconds', type=float, default=2.0)
-    parser.add_argument('--generated', default='60,400', metavar='STATES,TRANSITIONS',
-                        help="size of the generated skill of benchmarks/tools.py, the size it "
-                             "calls real (0 to leave it out)")
-    args = parser.parse_args()
+def legacy(args):
+    """0.1.11's ways against ours on the compat skill, Skill Search and a generated machine."""
     specs = args.skill or [s for s in SCRIPTS if _importable(s)]
     if not args.skill and args.generated != '0':
         specs.append(GENERATED)
     for spec in specs:
         if spec == GENERATED:
-            from tools import generate
+            from benchmarks.tools import generate
             size = tuple(int(n) for n in args.generated.split(','))
             policy_cls, script = generate(*size)[0], 7
             spec = f"generated machine of {size[0]} states and {size[1]} transitions"
@@ -344,6 +356,281 @@ def main():
         print(f"  firing   {fired['ours']:8.1f} us/intent   attributes, state, trigger and "
               f"callbacks only: a Machine per request takes {fired['machine']:.1f} us, "
               f"{fired['machine'] / fired['ours']:.0f}x as long")
+
+
+# --- the coffee skill against the floor and ask-sdk-core ------------------------------------
+
+def sample_context():
+    """The context blocks of the real requests merged into one, the richest ``System`` kept.
+
+    Alexa sends the device's context (viewport, audio player, API endpoint and token) with every
+    request; a minimal envelope would make the JSON floor, and so every ratio, look rosier.
+    None when shared/alexa-samples is absent.
+    """
+    if not SAMPLES.is_dir():
+        return None
+    found = [json.loads(path.read_text()).get('context') for path in sorted(SAMPLES.glob('*.json'))]
+    contexts = sorted((c for c in found if isinstance(c, dict)), key=lambda c: len(json.dumps(c)))
+    if not contexts:
+        return None
+    merged = {}
+    for context in contexts:  # the largest last: its System, the others' AudioPlayer and such
+        merged.update(context)
+    return merged
+
+
+def _slot(name, value, application_id):
+    """A slot as Alexa sends it: a custom slot type's value comes with its entity resolution."""
+    slot = {'name': name, 'confirmationStatus': 'NONE'}
+    if value is not None and application_id is not None:
+        slot['value'] = value
+        slot['resolutions'] = {'resolutionsPerAuthority': [{
+            'authority': f"amzn1.er-authority.echo-sdk.{application_id}.{name.title()}Type",
+            'status': {'code': 'ER_SUCCESS_MATCH'},
+            'values': [{'value': {'name': value, 'id': value.upper()}}]}]}
+        slot['source'] = 'USER'
+    elif value is not None:
+        slot['value'] = value
+    return slot
+
+
+def coffee_envelope(context, kind, intent, slots, attributes, turn):
+    """The request of one turn: realistic around ``context``, minimal when it is None."""
+    system = (context or {}).get('System', {})
+    application_id = system.get('application', {}).get('applicationId')
+    body = {'type': kind, 'requestId': f'amzn1.echo-api.request.0000000{turn}-2bd2-4bdc-8d6b',
+            'timestamp': '2026-11-21T00:00:00Z', 'locale': 'en-US'}
+    if intent:
+        body['intent'] = {'name': intent, 'confirmationStatus': 'NONE',
+                          'slots': {k: _slot(k, v, application_id) for k, v in slots.items()}}
+    session = {'new': kind == 'LaunchRequest',
+               'sessionId': 'amzn1.echo-api.session.5e2a8b0e-0b7c-4a0e-9c5c-coffee',
+               'application': {'applicationId': application_id or 'amzn1.ask.skill.coffee'},
+               'user': {'userId': system.get('user', {}).get('userId', 'amzn1.ask.account.coffee')},
+               'attributes': attributes}
+    envelope = {'version': '1.0', 'session': session}
+    if context is not None:
+        envelope['context'] = context
+    envelope['request'] = body
+    return envelope
+
+
+def coffee_session(context, turns=None, attributes=None):
+    """Request texts and response dicts of the coffee session, the attributes carried along."""
+    from benchmarks import coffee
+
+    texts, responses, attributes = [], [], attributes or {}
+    for turn, (kind, intent, slots) in enumerate(turns or coffee.TURNS):
+        text = json.dumps(coffee_envelope(context, kind, intent, slots, attributes, turn))
+        out = json.loads(coffee.Policy.respond(json.loads(text)).text)
+        texts.append(text)
+        responses.append(out)
+        attributes = out.get('sessionAttributes', {})
+    return texts, responses
+
+
+def ask_turn():
+    """ask-sdk-core's side, or None without the bench extra."""
+    try:
+        from benchmarks.coffee_ask import AskTurn
+        return AskTurn()
+    except ImportError:
+        return None
+
+
+def sides(policy_cls, texts, responses, with_ask=True):
+    """The functions timed: one request text in, one response text out, for each side."""
+    canned = dict(zip(texts, responses))
+    loads, dumps = json.loads, json.dumps
+    initialize, respond = policy_cls.initialize, policy_cls.respond
+
+    def floor(text):
+        loads(text)
+        return dumps(canned[text])
+
+    def text_path(text):
+        return respond(loads(text)).text
+
+    def call_011(text):
+        return dumps(initialize().handle(loads(text)))
+
+    timed = {'floor': floor, '.text': text_path, 'dumps(handle)': call_011}
+    ask = ask_turn() if with_ask else None
+    if ask is not None:
+        timed['ask-sdk-core'] = ask
+    return timed
+
+
+def check_same_answers(functions, texts):
+    """Every side answers every turn with the same JSON (ask-sdk-core's userAgent aside)."""
+    from benchmarks.coffee_ask import AskTurn
+
+    for text in texts:
+        answers = {name: json.loads(AskTurn.comparable(fn(text)) if name == 'ask-sdk-core'
+                                    else fn(text)) for name, fn in functions.items()}
+        reference = answers.pop('.text')
+        for name, answer in answers.items():
+            if answer != reference:
+                raise SystemExit(f"{name} answered differently from .text:\n{answer}\n"
+                                 f"{reference}")
+
+
+def ratio_range(each, numerator, denominator):
+    """The median, lowest and highest ratio of two sides over the rounds they alternated in."""
+    ratios = sorted(n / d for n, d in zip(each[numerator], each[denominator]))
+    return paired_ratio(each, numerator, denominator), ratios[0], ratios[-1]
+
+
+def instructions_per_turn(side, kind, turns, passes=20):
+    """Instructions one turn of ``side`` executes, by callgrind; None without valgrind.
+
+    Two runs of the same process, ``passes`` and twice as many passes through the session:
+    their difference is the turns alone, without start-up, imports and warm-up.
+    """
+    if shutil.which('valgrind') is None:
+        return None
+    counts = []
+    for n in (passes, 2 * passes):
+        out = subprocess.run(
+            ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', sys.executable,
+             str(Path(__file__).resolve()), '--count', side, '--envelopes', kind,
+             '--passes', str(n)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+        found = re.search(r'Collected : (\d+)', out.stderr)
+        if out.returncode != 0 or found is None:
+            raise SystemExit(f"callgrind run of {side} failed:\n{out.stderr[-2000:]}")
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) / (passes * turns)
+
+
+def count(args):
+    """``--count SIDE``: run SIDE's passes through the session, for callgrind to count."""
+    from benchmarks import coffee
+
+    context = sample_context() if args.envelopes == 'realistic' else None
+    texts, responses = coffee_session(context)
+    fn = sides(coffee.Policy, texts, responses, args.count == 'ask-sdk-core')[args.count]
+    for text in texts:  # warm: the machine compiled, caches filled
+        fn(text)
+    for _ in range(args.passes):
+        for text in texts:
+            fn(text)
+
+
+def compare(args):
+    """The coffee skill on each side, realistic envelopes then minimal ones."""
+    from benchmarks import coffee
+
+    realistic = sample_context()
+    kinds = [('realistic', realistic), ('minimal', None)]
+    if realistic is None:
+        print(f"realistic envelopes skipped: no request samples in {SAMPLES}")
+        kinds = kinds[1:]
+    for kind, context in kinds:
+        texts, responses = coffee_session(context)
+        functions = sides(coffee.Policy, texts, responses)
+        check_same_answers(functions, texts)
+        sizes = sorted(len(t) for t in texts)
+        best, each = per_request({name: local(fn, texts) for name, fn in functions.items()},
+                                 len(texts), args.seconds * len(functions), rounds=args.rounds)
+        print(f"coffee skill, {len(texts)} turns, {kind} envelopes "
+              f"({sizes[0] / 1024:.1f}-{sizes[-1] / 1024:.1f} KB); ratio to the floor: median "
+              f"[range] of {args.rounds} alternating rounds")
+        counted = {}
+        if not args.no_instructions:
+            counted = {name: instructions_per_turn(name, kind, len(texts),
+                                                   5 if name == 'ask-sdk-core' else 20)
+                       for name in functions}
+        if 'ask-sdk-core' not in functions:
+            print("  ask-sdk-core  not installed: pip install -e '.[bench]'")
+        for name in functions:
+            line = f"  {name:<14}{best[name]:8.1f} us/turn"
+            if name != 'floor':
+                middle, low, high = ratio_range(each, name, 'floor')
+                line += f"  {middle:5.2f}x floor [{low:.2f}-{high:.2f}]"
+            else:
+                line += ' ' * 28
+            if counted.get(name):
+                line += f"  {counted[name]:10,.0f} instructions/turn"
+                if name != 'floor' and counted.get('floor'):
+                    line += f" ({counted[name] / counted['floor']:.2f}x)"
+            print(line, flush=True)
+
+
+def filler_order(kilobytes):
+    """Earlier orders, about ``kilobytes`` KB of JSON, for the attributes scale."""
+    item = {'drink': 'latte', 'size': 'large', 'milk': 'oat'}
+    return [dict(item, note=f"order {i}") for i in range(int(kilobytes * 1024 / 64))]
+
+
+def scale(args):
+    """Ratios as a turn carries more: a bigger machine, bigger session attributes."""
+    from benchmarks import coffee
+    from benchmarks.tools import generate
+
+    context = sample_context()
+    # Responses above 24 KB are logged as a warning on every turn; the log is not timed here.
+    logging.getLogger('alexafsm').setLevel(logging.ERROR)
+    print(f"envelopes: {'realistic' if context else 'minimal (no request samples)'}; ratio to "
+          f"the floor, median [range] of {args.rounds} alternating rounds")
+    for size in args.states.split('/'):
+        states, transitions = (int(n) for n in size.split(','))
+        policy_cls = generate(states, transitions)[0]
+        texts, responses = session_texts(policy_cls, 7)
+        _report(f"machine of {states:,} states, {transitions:,} transitions",
+                sides(policy_cls, texts, responses, with_ask=False), texts, args)
+    for kilobytes in (float(k) for k in args.kilobytes.split(',')):
+        attributes = {'state': 'added', 'history': filler_order(kilobytes)}
+        texts, responses = coffee_session(context, coffee.TURNS[1:], attributes)
+        functions = sides(coffee.Policy, texts, responses, with_ask=False)
+        for text in texts:  # both paths: the same bytes as the plain envelope encodes to
+            out = coffee.Policy.initialize().handle(json.loads(text))
+            plain = json.loads(json.dumps(out))
+            if out.text != json.dumps(plain, separators=(',', ':')) or \
+                    json.dumps(out) != json.dumps(plain):
+                raise SystemExit(f"output differs between the paths at {kilobytes} KB")
+        size = len(json.dumps(attributes, separators=(',', ':'))) / 1024
+        _report(f"session attributes of {size:.0f} KB (byte-identical on both paths)",
+                functions, texts, args)
+
+
+def _report(title, functions, texts, args):
+    best, each = per_request({name: local(fn, texts) for name, fn in functions.items()},
+                             len(texts), args.seconds * len(functions), rounds=args.rounds)
+    ratios = []
+    for name in functions:
+        if name != 'floor':
+            middle, low, high = ratio_range(each, name, 'floor')
+            ratios.append(f"{name} {middle:.2f}x [{low:.2f}-{high:.2f}]")
+    print(f"{title}: floor {best['floor']:.1f} us/turn; {'; '.join(ratios)}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seconds', type=float, default=2.0, help='per side, in total')
+    parser.add_argument('--rounds', type=int, default=20)
+    parser.add_argument('--no-instructions', action='store_true',
+                        help='skip the callgrind counts (several seconds a side)')
+    parser.add_argument('--scale', action='store_true')
+    parser.add_argument('--states', default='10,40/100,1000/1000,10000',
+                        metavar='STATES,TRANSITIONS/...')
+    parser.add_argument('--kilobytes', default='1,10,100')
+    parser.add_argument('--legacy', action='store_true')
+    parser.add_argument('--skill', action='append')
+    parser.add_argument('--generated', default='60,400', metavar='STATES,TRANSITIONS',
+                        help="size of the generated skill of benchmarks/tools.py, the size it "
+                             "calls real (0 to leave it out)")
+    parser.add_argument('--count', help=argparse.SUPPRESS)
+    parser.add_argument('--envelopes', default='realistic', help=argparse.SUPPRESS)
+    parser.add_argument('--passes', type=int, default=20, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.count:
+        count(args)
+    elif args.legacy or args.skill:
+        legacy(args)
+    elif args.scale:
+        scale(args)
+    else:
+        compare(args)
 
 
 def _importable(spec):

@@ -105,7 +105,7 @@ EXPORTED = {
         'VerifiedChain verify_chain '
     ),
     'alexafsm.hosting.wsgi': 'app',
-    'alexafsm.jsonable': 'jsonable plain_dict plain_list SCALARS',
+    'alexafsm.jsonable': 'all_plain jsonable plain_dict plain_list SCALARS',
     'alexafsm.loader': 'load_policy PolicyLoadError skill_files skill_folders skill_model_path',
     'alexafsm.machine': (
         'build_transitions_machine Callback CallbackError Machine NotHandled state_order '

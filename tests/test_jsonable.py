@@ -46,3 +46,42 @@ def test_containers_nested_at_any_depth_are_converted_and_plain_ones_kept_as_the
                                [[1, [{'name': 'u', 'tags': ['x']}]]]]
     plain = {'order': [['pizza', '2'], ['salad', '1']], 'n': {'deep': [[None, True, 1.5]]}}
     assert jsonable(plain) is plain and jsonable(plain)['order'][0] is plain['order'][0]
+
+
+class Tagged(dict):
+    def to_json(self):
+        return {'tagged': True}
+
+
+@pytest.mark.parametrize('odd', [
+    Slots('x', None),             # a namedtuple: jsonable makes it a list
+    ('a', 'b'),                   # a tuple
+    Tagged(a=1),                  # a dict subclass with to_json, which jsonable asks
+    {True: 'yes'},                # a key that is no string: 'True', where json writes 'true'
+    {'nested': {None: 1}},
+    {'deep': [[[Thing('t')]]]},
+    {1, 2},
+])
+def test_all_plain_finds_a_value_jsonable_would_change_at_any_depth(odd):
+    from alexafsm.jsonable import all_plain
+
+    history = [{'drink': 'latte', 'size': 'large', 'n': i} for i in range(40)]
+    assert all_plain(history)
+    history[23] = dict(history[23], odd=odd)
+    assert not all_plain(history)
+    # and the long containers that take the C-level check convert exactly as a walk would
+    converted = jsonable({'history': history})
+    assert converted['history'] is not history and converted['history'][22] is history[22]
+    assert converted['history'][23]['odd'] == jsonable(odd)
+
+
+def test_long_plain_containers_are_returned_as_they_are_and_cycles_still_fail():
+    from alexafsm.jsonable import all_plain
+
+    plain = {f'k{i}': [i, str(i), None, {'x': [1.5, True]}] for i in range(40)}
+    assert jsonable(plain) is plain
+    looped = list(range(40))
+    looped.append(looped)
+    assert not all_plain(looped)
+    with pytest.raises(RecursionError):
+        jsonable(looped)

@@ -165,9 +165,14 @@ def _answer(policy_cls: Type[Policy], raw: Dict[str, Any], record_to: Optional[s
             extensions: Optional[Extensions]) -> Reply:
     try:
         out = policy_cls.respond(raw, extensions=extensions)
-        envelope = dict(out)
-        # the core serialized the envelope once already; a skill overriding handle may not have
-        body = out.text.encode('ascii') if isinstance(out, ResponseJSON) else _dumps(envelope)
+        # the core serialized the envelope once already; a skill overriding handle may not have.
+        # The ResponseJSON is the envelope (a dict), sent as it is rather than copied.
+        envelope: Dict[str, Any]
+        if isinstance(out, ResponseJSON):
+            envelope, body = out, out.text.encode('ascii')
+        else:
+            envelope = dict(out)
+            body = _dumps(envelope)
     except Exception:
         logger.exception("request %s: the host could not answer with %s; answering with an "
                          "apology", _request_id(raw), policy_cls.__name__)
