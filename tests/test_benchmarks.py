@@ -70,6 +70,21 @@ def test_a_generated_machine_session_walks_intents_the_machine_handles():
     assert len(texts) == 7 and 'I did not understand' not in ' '.join(speeches)
 
 
+def test_the_fuzzing_benchmark_prints_throughput_coverage_depth_and_the_planted_crash():
+    out = subprocess.run([sys.executable, str(ROOT / 'benchmarks' / 'fuzzing.py'), '--sessions',
+                          '700', '--seeds', '1', '--skill', 'trivia', '--skill', 'deep_trivia'],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert re.search(r'^trivia: 1 seeds x 700 sessions, up to 20 turns$', text, re.M), text
+    assert len(re.findall(r'^ +[\d,]+ sessions/s +[\d,]+ turns/s +[\d.]+ turns/session$', text,
+                          re.M)) == 2
+    assert len(re.findall(r'^  transitions 54 of 61 declared$', text, re.M)) == 2
+    assert re.search(r'^  depth  20: +[\d,]+ #+$', text, re.M)
+    assert re.search(r'^  found seed 1: session \d+, reduced to \d+ turns', text, re.M), text
+    assert 'Traceback' not in text + out.stderr
+
+
 def test_the_coffee_skill_runs_on_every_side_with_the_same_answers():
     """The default run: floor, .text, 0.1.11's call and ask-sdk-core, realistic and minimal
     envelopes; compare() exits non-zero if any side answers a turn differently."""

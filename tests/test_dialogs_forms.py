@@ -39,7 +39,8 @@ class Coffee:
     """A coffee session; during a dialog Alexa re-sends the slots of the last updatedIntent."""
 
     def __init__(self) -> None:
-        self.chat = Conversation(CoffeePolicy, model=COFFEE_MODEL)
+        # no store (None: the skill's own, which it has not): forms alone, no resume record
+        self.chat = Conversation(CoffeePolicy, model=COFFEE_MODEL, store=None)
         self.dialog: Dict[str, Optional[str]] = {}
 
     def order(self, dialog_state: str = 'IN_PROGRESS', confirmation: str = 'NONE',

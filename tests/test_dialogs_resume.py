@@ -70,9 +70,10 @@ class Clock:
         return self.now
 
 
-def chat(store: CountingStore, clock: Optional[Clock] = None) -> Conversation:
+def chat(store: CountingStore, clock: Optional[Clock] = None,
+         apologize: bool = False) -> Conversation:
     return Conversation(CoffeePolicy, model=MODEL, store=store, user_id=USER,
-                        clock=clock or Clock())
+                        clock=clock or Clock(), apologize=apologize)
 
 
 def order(conversation: Conversation, state: str = 'IN_PROGRESS', **said: Any) -> Any:
@@ -183,7 +184,7 @@ def test_a_store_that_is_down_means_a_fresh_launch_and_no_apology():
 
 
 def test_without_a_store_the_form_works_and_nothing_is_recorded():
-    c = Conversation(CoffeePolicy, model=MODEL)
+    c = Conversation(CoffeePolicy, model=MODEL, store=None)  # the skill's own: it has none
     order(c, 'STARTED', drink='tea')
     assert c.say(STOP).should_end
     assert c.launch().speech == WELCOME
@@ -205,7 +206,7 @@ def test_renamed_applies_to_the_resume_record(monkeypatch):
 
 def test_skill_code_that_raises_saves_nothing(monkeypatch):
     store = CountingStore()
-    c = chat(store)
+    c = chat(store, apologize=True)  # what the user hears and what is kept when the skill fails
     order(c, 'STARTED', drink='tea')
     saves = store.saves
     attributes = dict(c.attributes)

@@ -65,7 +65,8 @@ EXPORTED = {
     'alexafsm.cli.playback': 'command',
     'alexafsm.cli.print': 'command',
     'alexafsm.cli.serve': 'command',
-    'alexafsm.cli.skill': 'model_option skill_model skill_model_option skill_policy',
+    'alexafsm.cli.skill': 'DEV_STORE model_option serve_store skill_model skill_model_option '
+                          'skill_policy store_option',
     'alexafsm.cli.stories': 'command',
     'alexafsm.cli.validate': 'command STRICTNESS',
     'alexafsm.errors': (
@@ -149,7 +150,7 @@ EXPORTED = {
         'speech_text UtteranceMatcher '
     ),
     'alexafsm.testing.conversation': (
-        'Conversation ConversationError PathOrModel respond Turn '
+        'Conversation ConversationError MEMORY PathOrModel respond Turn '
     ),
     'alexafsm.testing.dialog_checks': (
         'DIGRESSION_PUSH DIGRESSION_RETURN digression_trigger ENVELOPE_LIMIT frame_values '
@@ -157,9 +158,10 @@ EXPORTED = {
     ),
     'alexafsm.testing.dialogue': 'Dialog dialog_of has_dialog_model',
     'alexafsm.testing.fuzz': (
-        'APOLOGY_SPEECH CanFulfill dump_findings EXCEPTION Failure Finding fuzz FuzzError '
-        'FuzzReport INVALID_RESPONSE LOGGED_ERROR LONG_VALUE Problem reduce Reduction replay '
-        'response_problems ssml_problem Step story_steps UNDECLARED_STATE '
+        'APOLOGY_SPEECH CanFulfill CheckedTurn dump_findings EXCEPTION Failure Finding fuzz '
+        'FuzzError FuzzReport INVALID_RESPONSE LOGGED_ERROR LONG_VALUE Problem reduce '
+        'Reduction replay response_problems ssml_problem Step story_steps TurnCheck '
+        'UNDECLARED_STATE '
     ),
     'alexafsm.testing.playback': (
         'diff_responses Mismatch playback PlaybackReport word_diff '
@@ -181,8 +183,8 @@ EXPORTED = {
     'alexafsm.testing.response_checks': 'Problem response_problems ssml_problem',
     'alexafsm.testing.stories': (
         'ACTIONS dump_stories END_ACTION EXPECTATIONS FILE_KEYS INTENT_ACTION INTENT_OPTIONS '
-        'LAUNCH_ACTION load_stories Mismatch parse_stories run_story Story StoryError '
-        'StoryFile StoryResult Turn '
+        'LAUNCH_ACTION load_stories Mismatch parse_stories run_story Story STORY_KEYS '
+        'StoryError StoryFile StoryResult Turn '
     ),
     'alexafsm.tools': '',
     'alexafsm.tools.coverage': (

@@ -4,6 +4,7 @@ Each planted-bug skill in tests/fixtures/fuzzing is the clean Fruit Notes skill 
 in one place, so what the fuzzer reports can be checked against what was planted, and the
 reduced story can be checked to pass once the bug is gone (run against base.py).
 """
+import dataclasses
 import json
 import logging
 import os
@@ -44,7 +45,9 @@ from tests.fixtures.fuzzing.bad_ssml import BadSsmlPolicy
 from tests.fixtures.fuzzing.base import FruitPolicy
 from tests.fixtures.fuzzing.bogus_state import BogusStatePolicy
 from tests.fixtures.fuzzing.deep_crash import DeepCrashPolicy
+from tests.fixtures.fuzzing.deep_trivia import DeepTriviaPolicy
 from tests.fixtures.fuzzing.invalid_response import InvalidResponsePolicy
+from tests.fixtures.fuzzing.trivia import TriviaPolicy
 from tests.oracle import assert_valid_request
 from tests.oracle import assert_valid_response
 
@@ -92,7 +95,9 @@ def test_a_crash_deep_in_the_conversation_is_found_and_reduced_to_the_turns_it_n
     assert "record.split('&')" in finding.failure.traceback
     assert len(finding.steps) > 2
     reduction = finding.reduction
-    assert said(reduction.steps) == ["PickIntent(Item='apple')", "NoteIntent(Text='&')"]
+    pick, note = reduction.steps  # a fruit (or what stands for one), then a note, one with '&'
+    assert (pick.intent, note.intent) == ('PickIntent', 'NoteIntent')
+    assert '&' in pick.slots['Item'] + note.slots['Text'] and len(note.slots['Text']) == 1
     assert reduction.failure.signature == finding.failure.signature
     assert reduction.failure.turn == 2 and reduction.original_length == len(finding.steps)
 
@@ -105,13 +110,20 @@ def test_the_reduced_story_fails_while_the_bug_is_there_and_passes_once_it_is_fi
     assert (document['skill'], document['model']) == ('tests.fixtures.fuzzing.deep_crash',
                                                       'model.json')
     story = parse_stories(document).stories[0]
-    assert [turn.to_data() for turn in story.turns] == [
-        {'intent': 'PickIntent', 'slots': {'Item': 'apple'}, 'state': 'picked'},
-        {'intent': 'NoteIntent', 'slots': {'Text': '&'},
-         'speech_matches': r'^(?!Sorry,\ something\ went\ wrong\.\ Please\ try\ again\.)'}]
+    pick, note = [turn.to_data() for turn in story.turns]
+    assert (pick['intent'], pick['state'], note['intent']) == ('PickIntent', 'picked',
+                                                               'NoteIntent')
+    assert note['slots'] == dict(finding.reduction.steps[1].slots)
+    assert note['speech_matches'] == \
+        r'^(?!Sorry,\ something\ went\ wrong\.\ Please\ try\ again\.)'
     failing = run_story(DeepCrashPolicy, story, model=MODEL)
-    assert failing.failed_turn == 2
-    assert failing.mismatches[0].got == APOLOGY_SPEECH
+    assert failing.failed_turn == 2  # with the skill's own exception and traceback
+    assert failing.error == 'ValueError: too many values to unpack (expected 2)'
+    assert "record.split('&')" in failing.traceback and 'deep_crash.py' in failing.report()
+    apologizing = run_story(DeepCrashPolicy, dataclasses.replace(story, apologize=True),
+                            model=MODEL)
+    assert apologizing.failed_turn == 2  # the story's own check tells the apology apart
+    assert apologizing.mismatches[0].got == APOLOGY_SPEECH
     assert replay(DeepCrashPolicy, MODEL, story_steps(story)).signature == \
         finding.failure.signature
     fixed = run_story(FruitPolicy, story, model=MODEL)
@@ -389,8 +401,11 @@ def test_cli_exits_0_when_clean_and_reports_throughput():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith('fuzzed tests.fixtures.fuzzing.base with 50 sessions (seed 3')
-    assert lines[1] == 'no failures'
-    assert 'sessions/s' in lines[2]
+    assert lines[1].startswith('transitions fired: ') and ' of 51 declared; cells tried: ' \
+        in lines[1]
+    assert lines[2] == 'depth (turns: sessions):'
+    assert lines[-2] == 'no failures'
+    assert 'sessions/s' in lines[-1]
 
 
 def test_cli_exits_1_with_the_reduced_story_and_saves_it(tmp_path):
@@ -400,7 +415,7 @@ def test_cli_exits_1_with_the_reduced_story_and_saves_it(tmp_path):
                  '--save', str(saved))
     assert result.exit_code == 1, result.output
     assert '1 failure:' in result.output
-    assert "    2. NoteIntent(Text='&')" in result.output
+    assert "    1. PickIntent(Item=" in result.output and "    2. NoteIntent(Text=" in result.output
     assert f'wrote the stories of 1 failures to {saved}' in result.output
     stories = load_stories(saved)
     assert stories.skill == 'tests.fixtures.fuzzing.deep_crash'
@@ -423,3 +438,98 @@ def test_cli_exits_2_for_a_bad_skill_or_model(weather_model, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert 'Traceback' not in result.output
+
+
+# --- going deep: coverage guidance --------------------------------------------------------------
+
+TRIVIA_MODEL = load_model(FIXTURES / 'trivia.json')
+
+
+def right_answers(steps):
+    """How many answers in a row at the end of ``steps`` were right, replayed on the clean skill."""
+    chat = Conversation(TriviaPolicy, model=TRIVIA_MODEL)
+    for step in steps[:-1]:
+        step.perform(chat)
+    return chat.attributes.get('streak', 0) + (
+        steps[-1].slots.get('Answer') is not None)
+
+
+def check_deep_finding(report):
+    finding = only(report)
+    assert finding.failure.kind == EXCEPTION
+    assert finding.failure.message.startswith('IndexError: tuple index out of range')
+    assert 'return trivia.PRAISE[streak - 1]' in finding.failure.traceback
+    assert finding.session <= 2000
+    steps = finding.reduction.steps
+    assert finding.reduction.reproduced and len(steps) <= len(finding.steps)
+    assert [step.intent for step in steps[-7:]] == ['AnswerIntent'] * 7
+    assert right_answers(steps) == 7  # the seventh right answer in a row is the crash
+    assert replay(DeepTriviaPolicy, TRIVIA_MODEL, steps).signature == finding.failure.signature
+    assert replay(TriviaPolicy, TRIVIA_MODEL, steps) is None
+    fixed = run_story(TriviaPolicy, finding.story, model=TRIVIA_MODEL)
+    assert fixed.passed, fixed.report()
+    return finding
+
+
+@pytest.fixture(scope='module')
+def deep_trivia():
+    return fuzz(DeepTriviaPolicy, TRIVIA_MODEL, sessions=2000, seed=0)
+
+
+def test_a_crash_needing_eight_specific_turns_is_found_and_reduced(deep_trivia):
+    finding = check_deep_finding(deep_trivia)
+    # a way into the quiz, then seven right answers: the shortest there is
+    assert len(finding.reduction.steps) == 8 <= len(finding.steps)
+
+
+@pytest.mark.integration  # a dozen fuzz runs of 2,000 sessions: a minute or two
+@pytest.mark.parametrize('seed', [1, 2, 3, 4, 5, 6, 7, 8])
+def test_the_deep_crash_is_found_within_2000_sessions_on_any_seed(seed):
+    check_deep_finding(fuzz(DeepTriviaPolicy, TRIVIA_MODEL, sessions=2000, seed=seed))
+
+
+def test_later_sessions_extend_the_kept_ones(deep_trivia):
+    """The depth comes from extending kept sessions: later sessions replay what earlier ones
+    found, and ending intents are kept for late, so sessions are long."""
+    extended = [walk for walk in deep_trivia.walks if len(walk) > 1]
+    assert deep_trivia.corpus > 10
+    # later sessions begin with the steps of earlier ones: they replay a kept session
+    firsts = {tuple(said(walk[:3])) for walk in deep_trivia.walks[:200] if len(walk) >= 3}
+    assert any(tuple(said(walk[:3])) in firsts for walk in deep_trivia.walks[1000:])
+    assert sum(len(walk) for walk in extended) / len(extended) > 10
+
+
+def test_the_clean_trivia_stays_quiet_and_the_report_says_what_was_covered():
+    report = fuzz(TriviaPolicy, TRIVIA_MODEL, sessions=1000, seed=0)
+    assert report.passed, report.text()
+    lines = report.text().splitlines()
+    assert lines[1] == (f'transitions fired: 54 of 61 declared; cells tried: '
+                        f'{report.cells_tried} of {report.cells} (state, intent, slot value); '
+                        f'{report.corpus} sessions kept to extend')
+    assert (report.cells, report.cells_tried) == (106, 99)  # the 7 others are in 'exiting'
+    # only 'exiting' ends the session, so what its '*' transitions declare from it never fires
+    assert report.never_fired == [t for t in report.transitions if ': exiting -> ' in t]
+    assert lines[2] == 'depth (turns: sessions):'
+    assert sum(report.depths.values()) == 1000 and max(report.depths) == 20
+    # ending intents wait for the last quarter of the turns: most sessions go that deep
+    assert sum(count for turns, count in report.depths.items() if turns >= 15) > 600
+    assert report.closing == ['exiting']
+    assert lines[-2] == ('never fired: 7 from states that always ended the session (exiting)')
+    assert not any(line.startswith('never fired (') for line in lines)
+
+
+def test_a_per_turn_check_finds_reduces_and_replays_like_the_built_in_ones():
+    def no_counting_to_seven(checked):
+        if checked.turn.state == 'counted' and '7' in (checked.turn.speech or ''):
+            return checked.failure('no-seven', 'counted to 7',
+                                   f'counted to seven after {len(checked.turns)} turns')
+        return None
+
+    report = fuzz(FruitPolicy, MODEL, sessions=200, seed=5, checks=[no_counting_to_seven])
+    finding = only(report)
+    assert finding.failure.kind == 'no-seven' and finding.failure.detail == 'counted to 7'
+    assert said(finding.reduction.steps) == ["CountIntent(Number='7')"]
+    assert replay(FruitPolicy, MODEL, finding.reduction.steps,
+                  checks=[no_counting_to_seven]).kind == 'no-seven'
+    assert replay(FruitPolicy, MODEL, finding.reduction.steps) is None
+    assert fuzz(FruitPolicy, MODEL, sessions=50, seed=5).passed

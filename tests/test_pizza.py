@@ -703,7 +703,7 @@ def test_importing_the_skill_creates_no_file_and_the_first_launch_does(tmp_path)
         "from alexafsm.testing import Conversation\n"
         "from skills.pizza import PizzaPolicy\n"
         "print(os.path.exists(sys.argv[1]))\n"
-        "print(Conversation(PizzaPolicy).launch().speech)\n"
+        "print(Conversation(PizzaPolicy, store=None).launch().speech)\n"
         "print(os.path.exists(sys.argv[1]))\n")
     ran = subprocess.run([sys.executable, '-c', script, str(path)], cwd=REPO, timeout=60,
                          env=dict(os.environ, PYTHONPATH=str(REPO), **{ORDERS_DB_ENV: str(path)}),

@@ -29,10 +29,11 @@ SKILL = 'tests.fixtures.echo_skill'
 
 
 @contextmanager
-def serving(*args, skill=SKILL):
+def serving(*args, skill=SKILL, env=None):
     """``alexafsm serve SKILL --port 0 ARGS`` until the block ends; yields (port, output lines)."""
     process = subprocess.Popen([str(ALEXAFSM), 'serve', skill, '--port', '0', *args], cwd=REPO,
-                               env=dict(os.environ, PYTHONPATH=str(REPO)), text=True,
+                               env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})),
+                               text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
@@ -205,6 +206,37 @@ def test_a_sqlite_store_keeps_users_memory_across_server_runs(tmp_path):
     from alexafsm.persistence import SqliteStore
     user = request['session']['user']['userId']
     assert json.loads(SqliteStore(str(database)).load(user).text)['echoes'] == 2
+
+
+@pytest.mark.integration
+def test_without_a_store_serve_keeps_users_in_an_sqlite_file_it_names(tmp_path):
+    request = json.loads(LAUNCH.read_text())
+    request['request'] = {'type': 'IntentRequest', 'requestId': 'amzn1.echo-api.request.1',
+                          'timestamp': request['request']['timestamp'], 'locale': 'en-US',
+                          'intent': {'name': 'EchoIntent',
+                                     'slots': {'phrase': {'name': 'phrase', 'value': 'hi'}}}}
+    database = tmp_path / 'alexafsm' / 'serve' / 'tests.fixtures.memory_echo_MemoryEcho.sqlite3'
+    for _ in range(2):  # two server processes: the default file outlives a restart
+        with serving('--dev', skill='tests.fixtures.memory_echo:MemoryEcho',
+                     env={'XDG_CACHE_HOME': str(tmp_path)}) as (port, output):
+            assert f'Persistent attributes in sqlite:///{database} (the default embedded ' \
+                   f'SQLite file; --store URL to use another)\n' in output
+            status, body = post(port, json.dumps(request).encode())
+            assert status == 200 and 'Sorry' not in json.dumps(body)
+    from alexafsm.persistence import SqliteStore
+    user = request['session']['user']['userId']
+    assert json.loads(SqliteStore(str(database)).load(user).text)['echoes'] == 2
+
+
+def test_a_skill_with_its_own_store_is_served_with_it_and_says_so(monkeypatch):
+    from alexafsm.cli.skill import serve_store
+    from skills.pizza import PizzaPolicy
+
+    assert serve_store(PizzaPolicy, 'skills.pizza', 'memory://') == (
+        'memory://', 'Persistent attributes in memory://')
+    store, line = serve_store(PizzaPolicy, 'skills.pizza', None)
+    assert store is None  # the skill's own EmbeddedStore serves, untouched
+    assert line.startswith("Persistent attributes in the skill's own store: ")
 
 
 def test_a_bad_store_url_fails_before_serving():

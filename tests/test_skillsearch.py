@@ -231,7 +231,7 @@ def test_simultaneous_first_launches_give_the_long_welcome_once(talk, tmp_path):
 
 def test_without_a_host_store_the_embedded_file_is_opened_when_first_needed(embedded_default):
     store = SkillSearchPolicy.extensions.store
-    chat = Chat(Policy, user_id=USER, model=MODEL)
+    chat = Chat(Policy, user_id=USER, model=MODEL, store=None)  # None: the skill's own store
     chat.say(HELP_INTENT)
     chat.say(NEW_SEARCH, Query='order pizza')
     assert not embedded_default.exists() and store.path is None, "no turn needed the memory"
@@ -253,7 +253,7 @@ def test_a_host_store_leaves_the_embedded_file_alone(talk, embedded_default):
 def test_an_unusable_embedded_file_costs_the_memory_not_the_conversation(monkeypatch, tmp_path,
                                                                         caplog):
     monkeypatch.setenv(USERS_DB_ENV, str(tmp_path))  # a folder, not a file
-    chat = Chat(Policy, user_id=USER, model=MODEL)
+    chat = Chat(Policy, user_id=USER, model=MODEL, store=None)
     with caplog.at_level(logging.ERROR):
         assert chat.launch().speech == LONG_WELCOME
         assert chat.launch().speech == LONG_WELCOME, "nothing could be remembered"
@@ -294,7 +294,7 @@ def test_importing_the_skill_creates_no_file_and_the_first_launch_does(tmp_path)
         "from alexafsm.testing import Conversation\n"
         "from skills.skillsearch import Policy\n"
         "print(Policy.extensions.store.path)\n"
-        "chat = Conversation(Policy)\n"
+        "chat = Conversation(Policy, store=None)\n"
         "print(chat.launch().speech == sys.argv[1], chat.launch().speech == sys.argv[2])\n"
         "print(Policy.extensions.store.path)\n")
     env = {key: value for key, value in os.environ.items() if key != USERS_DB_ENV}

@@ -9,6 +9,8 @@ import click
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
 from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import store_option
+from alexafsm.persistence import open_store
 from alexafsm.testing.chat import RemoteSkill
 from alexafsm.testing.chat import run
 from alexafsm.testing.conversation import ConversationError
@@ -24,8 +26,10 @@ __all__ = ['command']
                    "running it here; SKILL, if given, only names the model.")
 @click.option('--application-id', metavar='ID',
               help="The application id the requests carry (the server's --application-id).")
+@store_option('for the chat (a fresh memory by default, forgotten when it ends; with --url '
+              'the server keeps its own)')
 def command(skill: Optional[str], model_path: Optional[str], url: Optional[str],
-            application_id: Optional[str]) -> None:
+            application_id: Optional[str], store: str) -> None:
     """Talk to SKILL by typing what a user would say.
 
     The skill is launched first; each line is matched to an intent through the model's sample
@@ -47,6 +51,11 @@ def command(skill: Optional[str], model_path: Optional[str], url: Optional[str],
     policy_cls = skill_policy(skill) if skill is not None else None
     model = skill_model(model_path, policy_cls)
     options: Dict[str, Any] = {'application_id': application_id} if application_id else {}
+    if not url:
+        try:  # a bad URL is a usage error before the skill says a word
+            options['store'] = open_store(store)
+        except (TypeError, ValueError) as error:
+            raise click.BadParameter(str(error), param_hint='--store') from None
     target = RemoteSkill(url) if url else policy_cls
     assert target is not None
     try:

@@ -8,6 +8,7 @@ from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model
 from alexafsm.cli.skill import skill_model_option
 from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import store_option
 from alexafsm.testing import resume_check
 from alexafsm.testing.fuzz import FuzzError
 from alexafsm.testing.fuzz import dump_findings
@@ -23,23 +24,28 @@ __all__ = ['command']
               help='How many sessions to walk.')
 @click.option('--seed', default=0, show_default=True, type=int,
               help='Random seed: the same seed walks the same sessions.')
-@click.option('--max-turns', default=12, show_default=True, type=click.IntRange(min=1),
+@click.option('--max-turns', default=20, show_default=True, type=click.IntRange(min=1),
               help='The most turns one session takes.')
 @click.option('--save', 'save_path', metavar='FILE', type=click.Path(dir_okay=False),
               help='Also write the reduced failing sessions to FILE as a story file.')
 @click.option('--check-resume', is_flag=True,
               help='Also check that a digression and the way back (a push, then RESUME) end '
                    'where they started, after prefixes of the fuzzed sessions.')
+@store_option('of the fuzzed users (memory:// is a fresh memory per session)')
 @click.pass_context
 def command(ctx: click.Context, skill: str, model_path: Optional[str], sessions: int, seed: int,
-            max_turns: int, save_path: Optional[str], check_resume: bool = False) -> None:
-    """Walk random sessions of SKILL looking for crashes and invalid responses.
+            max_turns: int, save_path: Optional[str], store: str,
+            check_resume: bool = False) -> None:
+    """Walk sessions of SKILL looking for crashes and invalid responses, guided by coverage.
 
-    Intents come from the model, slot values from its types and samples plus odd ones (empty,
-    unicode, SSML characters, long). Every turn must not raise, must leave the machine in one
-    of its states and must give a response Alexa accepts. Each failure is printed with the
-    shortest session it reduces to, as a story to keep as a regression test. Exits 0 when no
-    turn failed, 1 when one did, 2 when the skill or the model cannot be loaded.
+    Intents come from the model, those the state has a transition for first, slot values from
+    its types and samples plus odd ones (empty, unicode, SSML characters, long); sessions that
+    reached a new transition or attribute value are kept and extended. Every turn must not
+    raise, must leave the machine in one of its states and must give a response Alexa accepts.
+    The report says which transitions fired, which (state, intent, slot value) cells were tried
+    and how deep sessions went. Each failure is printed with the shortest session it reduces
+    to, as a story to keep as a regression test. Exits 0 when no turn failed, 1 when one did,
+    2 when the skill or the model cannot be loaded.
     """
     policy_cls = skill_policy(skill)
     model_path = skill_model_option(model_path, policy_cls)
@@ -48,9 +54,11 @@ def command(ctx: click.Context, skill: str, model_path: Optional[str], sessions:
         _check_writable(save_path)
     try:
         report = fuzz(policy_cls, model, sessions=sessions, seed=seed, max_turns=max_turns,
-                      skill=skill)
+                      skill=skill, store=store)
     except FuzzError as error:
         raise click.UsageError(str(error)) from None
+    except (TypeError, ValueError) as error:  # a bad --store URL
+        raise click.BadParameter(str(error), param_hint='--store') from None
     click.echo(report.text())
     reduced = f', then {report.reduce_seconds:.1f} s reducing' if report.findings else ''
     click.echo(f'{report.elapsed:.1f} s: {report.sessions_per_second:,.0f} sessions/s, '

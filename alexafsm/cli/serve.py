@@ -11,6 +11,7 @@ from typing import Tuple
 
 import click
 
+from alexafsm.cli.skill import serve_store
 from alexafsm.cli.skill import skill_policy
 
 __all__ = ['command']
@@ -33,7 +34,8 @@ _LOG_LEVELS = ('debug', 'info', 'warning', 'error')
               help='Append every turn to PATH as a JSON line [request, response].')
 @click.option('--store', metavar='URL',
               help="Keep users' persistent attributes in sqlite:///PATH, redis://HOST:PORT/DB "
-                   "or memory://.")
+                   "or memory://; by default the skill's own store, else an SQLite file in "
+                   "~/.cache/alexafsm/serve/ (named at start-up).")
 @click.option('--reload', is_flag=True,
               help='Restart the server when a Python file of the skill changes (local work).')
 @click.option('--log-level', type=click.Choice(_LOG_LEVELS, case_sensitive=False),
@@ -57,6 +59,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
         run_simple(host, port, _unused, use_reloader=True)
         return
     policy_cls = skill_policy(skill)
+    store, store_line = serve_store(policy_cls, skill, store)
     try:
         app = create_app(policy_cls, dev=dev, record_to=record,
                          application_ids=list(application_ids) or None, store=store)
@@ -79,8 +82,7 @@ def command(skill: str, host: str, port: int, dev: bool, application_ids: Tuple[
                    "it are.")
     if record:
         click.echo(f"Recording turns to {record}")
-    if store:
-        click.echo(f"Persistent attributes in {store}")
+    click.echo(store_line)
     bound = server.server_port if server else _inherited_port()
     if console:
         click.echo(console.format(f"http://{host}:{bound}"))

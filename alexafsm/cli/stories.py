@@ -8,7 +8,9 @@ import click
 from alexafsm.cli.skill import model_option
 from alexafsm.cli.skill import skill_model_option
 from alexafsm.cli.skill import skill_policy
+from alexafsm.cli.skill import store_option
 from alexafsm.loader import skill_files
+from alexafsm.persistence import open_store
 from alexafsm.testing.stories import StoryError
 from alexafsm.testing.stories import load_stories
 from alexafsm.testing.stories import run_story
@@ -23,9 +25,10 @@ __all__ = ['command']
 @click.argument('skill')
 @click.argument('files', nargs=-1, metavar='[FILE]...')
 @model_option('for story files without a model of their own.', required=False)
+@store_option('for each story (memory:// is a fresh memory per story)')
 @click.pass_context
 def command(ctx: click.Context, skill: str, files: Tuple[str, ...],
-            model_path: Optional[str]) -> None:
+            model_path: Optional[str], store: str) -> None:
     """Run YAML conversation stories against SKILL.
 
     Without FILE, the skill's own stories run: stories/*.story.yaml in its package, or beside
@@ -36,6 +39,10 @@ def command(ctx: click.Context, skill: str, files: Tuple[str, ...],
     when a file or its model cannot be read or there is no story file.
     """
     policy_cls = skill_policy(skill)
+    try:
+        open_store(store)  # a bad URL is a usage error before any story runs
+    except (TypeError, ValueError) as error:
+        raise click.BadParameter(str(error), param_hint='--store') from None
     if not files:
         files = tuple(skill_files(policy_cls, 'stories', '*.story.yaml'))
         if not files:
@@ -59,7 +66,7 @@ def command(ctx: click.Context, skill: str, files: Tuple[str, ...],
         model = models.get(str(path)) if path else None
         for story in story_file.stories:
             total += 1
-            result = run_story(policy_cls, story, model=model)
+            result = run_story(policy_cls, story, model=model, store=store)
             if not result.passed:
                 failed += 1
                 click.echo(result.report() + '\n')

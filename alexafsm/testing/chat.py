@@ -312,6 +312,8 @@ class Console:
                  *, write: Callable[[str], None] = print, **conversation_options: Any) -> None:
         self.model = model
         self.matcher = UtteranceMatcher(model)
+        # a console user hears the apology, as a device's would; the log shows the traceback
+        conversation_options.setdefault('apologize', True)
         # a RemoteSkill answers as a Policy class does: Conversation only calls its respond
         self.chat = Conversation(policy_cls, model=model,  # type: ignore[arg-type]
                                  **conversation_options)
@@ -504,7 +506,8 @@ def run(policy_cls: Union[Type['Policy'], RemoteSkill], model: InteractionModel,
     before each line; from a pipe each line is echoed after 'you> ' instead, so a scripted
     conversation prints as it would have looked typed. No readline is needed either way.
     However the loop ends, an open session gets its SessionEndedRequest. ``policy_cls`` may be
-    a :class:`RemoteSkill`; ``conversation_options`` go to ``Conversation``.
+    a :class:`RemoteSkill`; ``conversation_options`` go to ``Conversation`` (``store``: a
+    fresh memory by default, as in every dev tool).
     """
     if interactive is None:
         interactive = stdin.isatty()

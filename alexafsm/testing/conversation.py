@@ -25,7 +25,8 @@ from typing import Type
 from typing import Union
 
 from alexafsm.errors import ConversationError
-from alexafsm.persistence import host_extensions
+from alexafsm.extensions import Extensions
+from alexafsm.persistence import open_store
 from alexafsm.request import INTENT
 from alexafsm.request import LAUNCH
 from alexafsm.request import SESSION_ENDED
@@ -53,7 +54,10 @@ from alexafsm.tools.interaction_model import load_model
 if TYPE_CHECKING:
     from alexafsm.policy import Policy
 
-__all__ = ['Conversation', 'Turn', 'respond', 'ConversationError', 'PathOrModel']
+__all__ = ['Conversation', 'Turn', 'respond', 'ConversationError', 'PathOrModel', 'MEMORY']
+
+#: The store dev tools use unless told otherwise: a fresh memory, so tests never touch real users.
+MEMORY = 'memory://'
 
 PathOrModel = Union[str, 'os.PathLike[str]', InteractionModel]
 
@@ -109,6 +113,13 @@ class Conversation:
     (unfilled ones without a value, as Alexa does) and custom slot types get the entity
     resolutions Alexa would report. Without it, slots are sent as given. ``record_to`` appends
     every turn to a recording that ``alexafsm playback`` and ``alexafsm coverage`` read.
+
+    Persistent attributes live in a fresh memory store of the conversation's own unless
+    ``store`` names another (a URL such as 'sqlite:///test.sqlite3', or a store object); None
+    leaves the skill's own (``Policy.extensions``), as a host without a store would. When the
+    skill's code raises, the turn re-raises that exception, with its own message and
+    traceback, so a test fails where the bug is; ``apologize=True`` hears the apology instead,
+    as a user would, for tests of what users hear when something breaks.
     """
 
     def __init__(self, policy_cls: Type['Policy'], *, user_id: str = USER_ID,
@@ -116,11 +127,14 @@ class Conversation:
                  application_id: str = APPLICATION_ID,
                  record_to: Optional[Union[str, 'os.PathLike[str]']] = None,
                  model: Optional[PathOrModel] = None, clock: Any = utc_now,
-                 ids: Callable[[str], str] = random_id, store: Any = None,
-                 analytics: Any = None) -> None:
+                 ids: Callable[[str], str] = random_id, store: Any = MEMORY,
+                 analytics: Any = None, apologize: bool = False) -> None:
         self.policy_cls = policy_cls
         # built once, as a host does: the same store serves every turn and every session
-        self.extensions = host_extensions(store=store, analytics=analytics)
+        self.extensions = Extensions(store=open_store(store), analytics=analytics)
+        self.apologize = apologize
+        self._failures: List[Tuple[str, BaseException]] = []
+        self.extensions.failure_observer(self._observe)
         self.caller = Caller(application_id=application_id, user_id=user_id,
                              device_id=device_id, locale=locale, clock=clock, ids=ids)
         self.record_to = os.fspath(record_to) if record_to is not None else None
@@ -192,8 +206,10 @@ class Conversation:
         updates its attributes, which close when the skill ends the session or it ended.
         """
         request = copied = json.loads(json.dumps(request))
+        del self._failures[:]
         turn = Turn(copied, respond(self.policy_cls, copied, record_to=self.record_to,
                                     extensions=self.extensions))
+        failures = list(self._failures)
         self.turns.append(turn)
         session = request.get('session') or {}
         kind = (request.get('request') or {}).get('type')
@@ -204,7 +220,13 @@ class Conversation:
                 self.session_id, self.attributes = None, {}
             else:
                 self.attributes = turn.attributes
+        if failures and not self.apologize:
+            raise _skill_error(turn, *failures[0])
         return turn
+
+    def _observe(self, request: Any, stage: str, error: BaseException) -> None:
+        """The failure observer: the turn's failures, re-raised by ``send`` unless apologizing."""
+        self._failures.append((stage, error))
 
     def _slots(self, intent: str, slots: Mapping[str, Any]
                ) -> Tuple[Dict[str, Optional[str]], Dict[str, Resolution]]:
@@ -266,6 +288,22 @@ def respond(policy_cls: Type['Policy'], request: Mapping[str, Any], *,
     request = json.loads(json.dumps(request))
     envelope = policy_cls.respond(request, record_filename=record_to, extensions=extensions)
     return json.loads(json.dumps(envelope))
+
+
+def _skill_error(turn: Turn, stage: str, error: BaseException) -> BaseException:
+    """The exception the skill raised, to re-raise in the test, with a note naming the turn.
+
+    The exception itself (its type, message and traceback into the skill's code) is what the
+    test should fail with; a failure that raised nothing of its own (a response Alexa would
+    refuse) comes as the pipeline's ``TurnFailed``.
+    """
+    note = (f"alexafsm: raised at the {stage} step of the turn {turn.said}, in state "
+            f"{(turn.request.get('session') or {}).get('attributes', {}).get('state', 'initial')!r}"
+            f"; Conversation(apologize=True) hears the apology instead")
+    add_note = getattr(error, 'add_note', None)
+    if callable(add_note) and note not in getattr(error, '__notes__', ()):
+        add_note(note)
+    return error
 
 
 def _resolvable(slot_type: SlotType) -> bool:

@@ -57,8 +57,14 @@ to a suspended state) and ``frame`` (values the current form's store must hold, 
             state: order.asking
             resumed: true
             frame: {size: LARGE}
+
+When the skill's code raises, the story fails at that turn with the exception's message and
+traceback. A story about what users hear when something breaks sets ``apologize: true`` (beside
+its ``name``, or at the top of the file for every story), and the turn then answers with the
+apology, which its checks can match.
 """
 import re
+import traceback
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -99,14 +105,16 @@ if TYPE_CHECKING:
 
 __all__ = ['run_story', 'load_stories', 'parse_stories', 'dump_stories', 'Story', 'StoryFile',
            'StoryResult', 'Turn', 'Mismatch', 'StoryError', 'ACTIONS', 'LAUNCH_ACTION',
-           'INTENT_ACTION', 'END_ACTION', 'EXPECTATIONS', 'INTENT_OPTIONS', 'FILE_KEYS']
+           'INTENT_ACTION', 'END_ACTION', 'EXPECTATIONS', 'INTENT_OPTIONS', 'FILE_KEYS',
+           'STORY_KEYS']
 
 LAUNCH_ACTION, INTENT_ACTION, END_ACTION = 'launch', 'intent', 'end'
 ACTIONS = (LAUNCH_ACTION, INTENT_ACTION, END_ACTION)
 EXPECTATIONS = ('state', 'speech', 'speech_contains', 'speech_matches', 'reprompt',
                 'should_end', 'card_title', 'directives', 'stack', 'resumed', 'frame')
 INTENT_OPTIONS = ('slots', 'dialog_state', 'confirmation_status')
-FILE_KEYS = ('skill', 'model', 'stories')
+FILE_KEYS = ('skill', 'model', 'apologize', 'stories')
+STORY_KEYS = ('name', 'apologize', 'turns')
 
 
 @dataclass(frozen=True)
@@ -217,6 +225,7 @@ class Story:
     name: str
     turns: Tuple[Turn, ...]
     source: Optional[str] = None
+    apologize: bool = False
 
     @classmethod
     def from_conversation(cls, name: str, turns: Iterable[conversation.Turn],
@@ -282,6 +291,7 @@ class StoryResult:
     failed_turn: Optional[int] = None
     mismatches: List[Mismatch] = field(default_factory=list)
     error: Optional[str] = None
+    traceback: Optional[str] = None
 
     @property
     def passed(self) -> bool:
@@ -300,7 +310,11 @@ class StoryResult:
                 else story.turns[number - 1].describe())
         lines = [f"story '{story.name}'{where} failed at turn {number} of {len(story.turns)}: "
                  f"{said}"]
-        if self.error:
+        if self.traceback:
+            lines.append(f"  the skill raised {self.error} (set 'apologize: true' on the story "
+                         f"to hear the apology instead)")
+            lines += [f"    {line}" for line in self.traceback.rstrip().splitlines()]
+        elif self.error:
             lines.append(f"  could not take the turn: {self.error}")
         lines += [f"  {mismatch.describe()}" for mismatch in self.mismatches]
         if number > 1:
@@ -320,8 +334,10 @@ def run_story(policy_cls: Type['Policy'], story: Story, *, model: Optional[PathO
     ``conversation_options`` go to ``Conversation`` (user_id, locale, clock, record_to, ...).
     Unless a ``store`` is given, the story gets a memory of its own for persistent attributes,
     which lasts across its sessions: stories are independent of each other and of real users.
+    An exception of the skill's fails the story at its turn, with its message and traceback,
+    unless the story says ``apologize``.
     """
-    conversation_options.setdefault('store', 'memory://')
+    conversation_options.setdefault('apologize', story.apologize)
     chat = Conversation(policy_cls, model=model, **conversation_options)
     result = StoryResult(story)
     for number, turn in enumerate(story.turns, 1):
@@ -329,6 +345,14 @@ def run_story(policy_cls: Type['Policy'], story: Story, *, model: Optional[PathO
             got = turn.perform(chat)
         except ConversationError as error:
             result.failed_turn, result.error = number, str(error)
+            return result
+        except Exception as error:  # the skill's own, re-raised by the conversation
+            result.failed_turn = number
+            result.error = f"{type(error).__name__}: {error}"
+            result.traceback = ''.join(traceback.format_exception(
+                type(error), error, error.__traceback__))
+            if chat.turns:
+                result.turns.append(chat.turns[-1])
             return result
         result.turns.append(got)
         mismatches = turn.check(got, policy_cls) + [
@@ -371,7 +395,7 @@ def parse_stories(document: Any, source: Optional[str] = None) -> StoryFile:
         if settings.get(key) is not None and not isinstance(settings[key], str):
             raise StoryError(f"{where}: '{key}' must be a string, got {settings[key]!r}")
     if isinstance(document, Mapping):
-        entries = [(str(name), turns) for name, turns in document.items()]
+        entries = [(str(name), turns, None) for name, turns in document.items()]
     elif isinstance(document, list):
         entries = [_story_entry(where, i, entry) for i, entry in enumerate(document, 1)]
     else:
@@ -379,13 +403,15 @@ def parse_stories(document: Any, source: Optional[str] = None) -> StoryFile:
                          f"story name to turns, got {type(document).__name__}")
     if not entries:
         raise StoryError(f"{where}: the file holds no stories")
-    names = [name for name, _ in entries]
+    names = [name for name, _, _ in entries]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise StoryError(f"{where}: story names must be unique, so failures can name them; "
                          f"repeated: {duplicates}")
-    stories = tuple(Story(name, _parse_turns(where, name, turns), source)
-                    for name, turns in entries)
+    default = _flag(where, 'apologize', settings.get('apologize', False))
+    stories = tuple(Story(name, _parse_turns(where, name, turns), source,
+                          _flag(f"{where}: story '{name}'", 'apologize', apologize, default))
+                    for name, turns, apologize in entries)
     model = settings.get('model')
     if model is not None and source is not None:
         model = str(Path(source).parent / model)
@@ -400,8 +426,8 @@ def dump_stories(stories: Sequence[Story], *, skill: Optional[str] = None,
         document['skill'] = skill
     if model:
         document['model'] = model
-    document['stories'] = [{'name': s.name, 'turns': [t.to_data() for t in s.turns]}
-                           for s in stories]
+    document['stories'] = [{'name': s.name, **({'apologize': True} if s.apologize else {}),
+                            'turns': [t.to_data() for t in s.turns]} for s in stories]
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=100)
 
@@ -414,18 +440,28 @@ _Dumper.add_representer(type(None),
                         lambda dumper, _: dumper.represent_scalar('tag:yaml.org,2002:null', ''))
 
 
-def _story_entry(where: str, index: int, entry: Any) -> Tuple[str, Any]:
+def _story_entry(where: str, index: int, entry: Any) -> Tuple[str, Any, Any]:
     if not isinstance(entry, Mapping) or 'turns' not in entry:
         raise StoryError(f"{where}: story {index} must be a mapping with 'name' and 'turns', "
                          f"got {entry!r}")
-    unknown = sorted(set(map(str, entry)) - {'name', 'turns'})
+    unknown = sorted(set(map(str, entry)) - set(STORY_KEYS))
     if unknown:
-        raise StoryError(f"{where}: story {index} has unknown keys {unknown}; a story has "
-                         f"'name' and 'turns'")
+        raise StoryError(f"{where}: story {index} has unknown keys {unknown}"
+                         f"{did_you_mean(unknown, STORY_KEYS)}; a story has 'name', 'turns' "
+                         f"and optionally 'apologize'")
     name = entry.get('name')
     if not isinstance(name, str) or not name.strip():
         raise StoryError(f"{where}: story {index} needs a 'name', which failures are reported by")
-    return name, entry['turns']
+    return name, entry['turns'], entry.get('apologize')
+
+
+def _flag(where: str, key: str, value: Any, default: bool = False) -> bool:
+    """A true/false setting of a story or a file; None (left out) is the default."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise StoryError(f"{where}: '{key}' must be true or false, got {value!r}")
+    return value
 
 
 def _parse_turns(where: str, story: str, turns: Any) -> Tuple[Turn, ...]:
