@@ -482,8 +482,11 @@ def test_a_crash_needing_eight_specific_turns_is_found_and_reduced(deep_trivia):
     assert len(finding.reduction.steps) == 8 <= len(finding.steps)
 
 
-@pytest.mark.integration  # a dozen fuzz runs of 2,000 sessions: a minute or two
-@pytest.mark.parametrize('seed', [1, 2, 3, 4, 5, 6, 7, 8])
+# each seed is a fuzz run of up to 2,000 sessions (~20 s here); CI runs three, and
+# ALEXAFSM_ALL_SEEDS=1 runs the eight the note's figures come from
+@pytest.mark.integration
+@pytest.mark.parametrize('seed', [1, 2, 3, 4, 5, 6, 7, 8]
+                         if os.environ.get('ALEXAFSM_ALL_SEEDS') else [1, 4, 7])
 def test_the_deep_crash_is_found_within_2000_sessions_on_any_seed(seed):
     check_deep_finding(fuzz(DeepTriviaPolicy, TRIVIA_MODEL, sessions=2000, seed=seed))
 
